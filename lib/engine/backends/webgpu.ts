@@ -1,0 +1,163 @@
+/**
+ * The `webgpu` backend on Dawn through the npm `webgpu` package (`dawn.node`).
+ *
+ * Hardware adapters come from Dawn's default backend (Vulkan on Linux). With no GPU, a software
+ * adapter can still be had from Mesa llvmpipe through OpenGL ES/EGL: `create(['backend=opengl'])`
+ * with `featureLevel: 'compatibility'`, `EGL_PLATFORM=surfaceless` and `XDG_RUNTIME_DIR` set.
+ * Software adapters report `isFallbackAdapter: false`, so we tell them by name.
+ */
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tf } from '../tf.js';
+
+const require = createRequire(import.meta.url);
+
+export interface GpuAdapterInfo {
+  device: string;
+  description: string;
+  vendor: string;
+  architecture: string;
+  /** Dawn backend used: vulkan, opengl, … */
+  api: string;
+  software: boolean;
+}
+
+export interface WebgpuProbe {
+  hardware: GpuAdapterInfo | null;
+  software: GpuAdapterInfo | null;
+  /** Why no adapter was found, when none was. */
+  reason?: string;
+}
+
+const SOFTWARE_NAMES = /llvmpipe|lavapipe|softpipe|swiftshader|software|basic render/i;
+
+type Dawn = { create: (opts: string[]) => any; globals: Record<string, unknown> };
+let dawn: Dawn | null = null;
+let dawnError: string | null = null;
+
+async function loadDawn(): Promise<Dawn | null> {
+  if (dawn || dawnError) return dawn;
+  try {
+    dawn = (await import('webgpu')) as unknown as Dawn;
+    Object.assign(globalThis, dawn.globals); // GPUBufferUsage & co., which tfjs-backend-webgpu reads
+  } catch (e) {
+    dawnError = `the npm package 'webgpu' (Dawn) did not load: ${(e as Error).message}`;
+  }
+  return dawn;
+}
+
+function describe(adapter: any, api: string): GpuAdapterInfo {
+  const info = adapter.info ?? {};
+  const text = `${info.device ?? ''} ${info.description ?? ''} ${info.vendor ?? ''}`;
+  return {
+    device: String(info.device || info.description || 'unknown').replace(/-+$/, ''),
+    description: String(info.description ?? ''),
+    vendor: String(info.vendor ?? ''),
+    architecture: String(info.architecture ?? ''),
+    api,
+    software: Boolean(info.isFallbackAdapter || adapter.isFallbackAdapter || SOFTWARE_NAMES.test(text)),
+  };
+}
+
+const adapters = new Map<string, any>();
+
+/** Whether a Vulkan loader is installed (Linux); without one Dawn only prints warnings. */
+export function hasVulkanLoader(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/lib/x86_64-linux-gnu',
+    '/usr/local/lib',
+  ];
+  return dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')));
+}
+
+type Found = { gpu: any; adapter: any; info: GpuAdapterInfo };
+
+async function requestAdapter(kind: 'hardware' | 'software'): Promise<Found | null> {
+  const d = await loadDawn();
+  if (!d) return null;
+  if (kind === 'hardware') {
+    if (!hasVulkanLoader()) return null;
+    for (const api of process.platform === 'linux' ? ['vulkan'] : ['default']) {
+      const gpu = d.create(api === 'default' ? [] : [`backend=${api}`]);
+      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+      if (adapter) {
+        const info = describe(adapter, api);
+        if (!info.software) return { gpu, adapter, info };
+      }
+    }
+    return null;
+  }
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  const gpu = d.create(['backend=opengl']);
+  const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' }).catch(() => null);
+  return adapter ? { gpu, adapter, info: describe(adapter, 'opengl') } : null;
+}
+
+async function cachedAdapter(kind: 'hardware' | 'software') {
+  if (!adapters.has(kind)) adapters.set(kind, await requestAdapter(kind));
+  return adapters.get(kind) as Found | null;
+}
+
+/** Which WebGPU adapters this machine has. */
+export async function probeWebgpu(opts: { software?: boolean } = {}): Promise<WebgpuProbe> {
+  const d = await loadDawn();
+  if (!d) return { hardware: null, software: null, reason: dawnError ?? 'Dawn did not load' };
+  const hw = await cachedAdapter('hardware');
+  const sw = opts.software === false ? null : await cachedAdapter('software');
+  const reason = hw
+    ? undefined
+    : (hasVulkanLoader() ? 'Vulkan found no GPU' : 'no Vulkan loader (Debian: libvulkan1) and so no GPU adapter') +
+      (opts.software === false
+        ? ''
+        : sw
+          ? '; a software adapter exists (ask for --backend webgpu explicitly)'
+          : '; no Mesa software adapter either (npm run setup:system)');
+  return { hardware: hw?.info ?? null, software: sw?.info ?? null, reason };
+}
+
+/**
+ * Registers and selects tfjs' webgpu backend on the hardware adapter, or on the software one
+ * when `allowSoftware` (explicit `--backend webgpu` on a machine without a GPU).
+ */
+export async function startWebgpu(allowSoftware: boolean): Promise<GpuAdapterInfo> {
+  const chosen = (await cachedAdapter('hardware')) ?? (allowSoftware ? await cachedAdapter('software') : null);
+  if (!chosen) {
+    const probe = await probeWebgpu();
+    throw new Error(probe.reason ?? 'no hardware WebGPU adapter (a software one exists but was not allowed)');
+  }
+  const { gpu, adapter, info } = chosen;
+  // tfjs-backend-webgpu checks `navigator.gpu`, which Node 20 does not have.
+  const nav = ((globalThis as any).navigator ??= {});
+  if (nav.gpu == null) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  const wanted = [
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeWorkgroupSizeY',
+    'maxComputeWorkgroupSizeZ',
+    'maxStorageBuffersPerShaderStage',
+  ];
+  const requiredLimits: Record<string, number> = {};
+  for (const k of wanted) if (adapter.limits?.[k] != null) requiredLimits[k] = adapter.limits[k];
+  const requiredFeatures = ['timestamp-query'].filter((f) => adapter.features?.has(f));
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', async () => new WebGPUBackend(device, adapter.info));
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu did not start on the adapter');
+  return info;
+}
+
+export function dawnVersion(): string {
+  return require('webgpu/package.json').version as string;
+}

@@ -1,0 +1,16 @@
+export { tf } from './tf.js';
+export { CvglError, isCvglError } from './errors.js';
+export { Rng, rng, seed, type RngState } from './rng.js';
+export { machineInfo, type MachineInfo } from './device.js';
+export {
+  initEngine,
+  engineInfo,
+  probeBackends,
+  versions,
+  BACKENDS,
+  type BackendName,
+  type BackendChoice,
+  type EngineInfo,
+  type EngineOptions,
+  type BackendStatus,
+} from './init.js';
