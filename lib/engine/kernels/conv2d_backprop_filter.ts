@@ -16,14 +16,7 @@
  */
 import { tf } from '../tf.js';
 import type { KernelConfig, TensorInfo, NamedAttrMap } from '@tensorflow/tfjs-core';
-
-type Pair = [number, number];
-
-function pair(v: number | number[] | undefined, dflt: number): Pair {
-  if (v == null) return [dflt, dflt];
-  if (typeof v === 'number') return [v, v];
-  return [v[0] ?? dflt, v[1] ?? v[0] ?? dflt];
-}
+import { KernelScope, pair } from './kernel_call.js';
 
 export function conv2dBackpropFilterViaConv(
   x: TensorInfo,
@@ -37,8 +30,8 @@ export function conv2dBackpropFilterViaConv(
   if (dataFormat !== 'NHWC') {
     throw new Error(`Conv2DBackpropFilter on ${backendName} supports NHWC only, got ${dataFormat}`);
   }
-  const strides = pair(attrs.strides as number | number[], 1);
-  const dilations = pair(attrs.dilations as number | number[] | undefined, 1);
+  const strides = pair(attrs.strides as number | number[]);
+  const dilations = pair(attrs.dilations as number | number[] | undefined);
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filterShape,
@@ -56,9 +49,8 @@ export function conv2dBackpropFilterViaConv(
         `[${n}, ${info.outHeight}, ${info.outWidth}, ${cout}]`,
     );
   }
-  const run = (name: string, inputs: Record<string, TensorInfo>, a: NamedAttrMap): TensorInfo =>
-    (tf.getKernel(name, backendName)!.kernelFunc as any)({ inputs, backend, attrs: a }) as TensorInfo;
-  const temps: TensorInfo[] = [];
+  const k = new KernelScope(backend, backendName);
+  const run = k.run.bind(k);
   try {
     const top = info.padInfo.top;
     const left = info.padInfo.left;
@@ -71,12 +63,9 @@ export function conv2dBackpropFilterViaConv(
       hIn = Math.min(hIn, needH - top);
       wIn = Math.min(wIn, needW - left);
       xIn = run('Slice', { x }, { begin: [0, 0, 0, 0], size: [n!, hIn, wIn, cin!] });
-      temps.push(xIn);
     }
     const xt = run('Transpose', { x: xIn }, { perm: [3, 1, 2, 0] });
-    temps.push(xt);
     const dyt = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
-    temps.push(dyt);
     const bottom = needH - top - hIn;
     const right = needW - left - wIn;
     const out = run(
@@ -95,10 +84,9 @@ export function conv2dBackpropFilterViaConv(
         dimRoundingMode: undefined as any,
       } as NamedAttrMap,
     );
-    temps.push(out);
-    return run('Transpose', { x: out }, { perm: [1, 2, 0, 3] });
+    return k.keep(run('Transpose', { x: out }, { perm: [1, 2, 0, 3] }));
   } finally {
-    for (const t of temps) backend.disposeData(t.dataId);
+    k.dispose();
   }
 }
 

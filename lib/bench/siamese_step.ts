@@ -1,0 +1,139 @@
+/**
+ * The training-step benchmark: one forward + backward + Adam step of the two-branch VGG16
+ * Siamese model (thesis 003 appendix 6.1; `SiameseVgg`) with the thesis' soft-triplet loss
+ * (Eq. 3.3/3.4), on whatever backend the engine runs. The PyTorch twin of this step is
+ * test/reference/siamese_step_torch.py.
+ */
+import { tf } from '../engine/tf.js';
+import { Rng } from '../engine/rng.js';
+import { SiameseVgg } from '../models/siamese_vgg.js';
+import { softTripletThesis } from '../losses/triplet.js';
+
+export interface StepShape {
+  ground: [number, number];
+  aerial: [number, number];
+  batch: number;
+}
+
+/** The thesis' CVACT sizes (003, Sec. 4.1 implementation details), batch 8. */
+export const FULL_SHAPE: StepShape = { ground: [112, 616], aerial: [256, 256], batch: 8 };
+/** Small enough for the `cpu` backend to finish a few steps in CI. */
+export const QUICK_SHAPE: StepShape = { ground: [32, 128], aerial: [32, 32], batch: 2 };
+
+export interface KernelShare {
+  kernel: string;
+  ms: number;
+  share: number;
+  calls: number;
+}
+
+export interface StepBenchResult {
+  shape: StepShape;
+  warmup: number;
+  times: number[];
+  msPerStep: number;
+  flopsPerStep: number;
+  gflops: number;
+  params: number;
+  peakMiB?: number;
+  profile?: KernelShare[];
+  finalLoss: number;
+}
+
+/**
+ * Analytic FLOPs of one training step (2 FLOPs per multiply-accumulate): forward convolutions and
+ * FC layers, their filter gradients, and their input gradients except for the first convolution
+ * of each branch (the images need no gradient; neither PyTorch nor tfjs computes it).
+ * Pooling, ReLU, the loss and Adam are element-wise and left out (< 1% here).
+ */
+export function stepFlops(model: SiameseVgg, s: StepShape): number {
+  const convG = model.ground.convMacs(...s.ground);
+  const convA = model.aerial.convMacs(...s.aerial);
+  const fwd = model.forwardMacs(s.ground, s.aerial);
+  const firstLayers = convG[0]!.macs + convA[0]!.macs;
+  return 2 * s.batch * (fwd /* forward */ + fwd /* dW */ + (fwd - firstLayers) /* dX */);
+}
+
+export function median(xs: number[]): number {
+  const a = [...xs].sort((x, y) => x - y);
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
+}
+
+export interface StepBenchOptions {
+  shape: StepShape;
+  steps?: number;
+  warmup?: number;
+  seed?: number;
+  profile?: boolean;
+  onStep?: (i: number, ms: number, warm: boolean) => void;
+}
+
+export async function benchSiameseStep(opts: StepBenchOptions): Promise<StepBenchResult> {
+  const { shape } = opts;
+  const steps = Math.max(1, opts.steps ?? 5);
+  const warmup = Math.max(0, opts.warmup ?? 1);
+  const r = new Rng(opts.seed ?? 0);
+  const model = new SiameseVgg({ rng: r });
+  const ground = r.uniformTensor([shape.batch, ...shape.ground, 3]) as tf.Tensor4D;
+  const aerial = r.uniformTensor([shape.batch, ...shape.aerial, 3]) as tf.Tensor4D;
+  const optimizer = tf.train.adam(1e-4);
+  const vars = model.variables();
+  const lossFn = () => {
+    const { g, s } = model.embed(ground, aerial);
+    return softTripletThesis(g, s, 10);
+  };
+  const step = async (): Promise<number> => {
+    const loss = optimizer.minimize(lossFn, true, vars)!;
+    const v = (await loss.data())[0]!;
+    loss.dispose();
+    return v;
+  };
+  try {
+    const times: number[] = [];
+    let finalLoss = NaN;
+    for (let i = 0; i < warmup + steps; i++) {
+      const t0 = performance.now();
+      finalLoss = await step();
+      const ms = performance.now() - t0;
+      if (i >= warmup) times.push(ms);
+      opts.onStep?.(i, ms, i < warmup);
+    }
+    const msPerStep = median(times);
+    const flopsPerStep = stepFlops(model, shape);
+    const result: StepBenchResult = {
+      shape,
+      warmup,
+      times: times.map((t) => Math.round(t * 10) / 10),
+      msPerStep: Math.round(msPerStep * 10) / 10,
+      flopsPerStep,
+      gflops: Math.round((flopsPerStep / (msPerStep / 1000) / 1e9) * 100) / 100,
+      params: model.paramCount(),
+      finalLoss,
+    };
+    if (opts.profile) {
+      const info = await tf.profile(async () => {
+        await step();
+      });
+      const byKernel = new Map<string, { ms: number; calls: number }>();
+      for (const k of info.kernels) {
+        const ms = Number(await k.kernelTimeMs) || 0;
+        const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+        e.ms += ms;
+        e.calls += 1;
+        byKernel.set(k.name, e);
+      }
+      const total = [...byKernel.values()].reduce((n, e) => n + e.ms, 0) || 1;
+      result.profile = [...byKernel.entries()]
+        .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms * 10) / 10, share: Math.round((e.ms / total) * 1000) / 1000, calls: e.calls }))
+        .sort((a, b) => b.ms - a.ms);
+      result.peakMiB = Math.round((info.peakBytes / 2 ** 20) * 10) / 10;
+    }
+    return result;
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+    ground.dispose();
+    aerial.dispose();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Siamese-VGG (thesis 003, Sec. 3.2.1 and appendix 6.1): two unshared VGG16 branches (ground,
+ * aerial), then a shared aggregation module: global average pooling and
+ * Linear(512,512) → ReLU → Linear(512,128); descriptors are L2-normalised.
+ */
+import { tf } from '../engine/tf.js';
+import { rng as globalRng, type Rng } from '../engine/rng.js';
+import { Vgg16 } from './vgg16.js';
+
+export interface SiameseVggOptions {
+  rng?: Rng;
+  hidden?: number;
+  dim?: number;
+}
+
+function linear(r: Rng, name: string, fin: number, fout: number): { w: tf.Variable; b: tf.Variable } {
+  // PyTorch's nn.Linear default init: U(−1/√fin, 1/√fin) for weight and bias.
+  const k = 1 / Math.sqrt(fin);
+  return {
+    w: tf.variable(r.uniformTensor([fin, fout], -k, k), true, `${name}.weight`),
+    b: tf.variable(r.uniformTensor([fout], -k, k), true, `${name}.bias`),
+  };
+}
+
+export class SiameseVgg {
+  readonly ground: Vgg16;
+  readonly aerial: Vgg16;
+  readonly fc1: { w: tf.Variable; b: tf.Variable };
+  readonly fc2: { w: tf.Variable; b: tf.Variable };
+  readonly hidden: number;
+  readonly dim: number;
+
+  constructor(opts: SiameseVggOptions = {}) {
+    const r = opts.rng ?? globalRng;
+    this.hidden = opts.hidden ?? 512;
+    this.dim = opts.dim ?? 128;
+    this.ground = new Vgg16({ name: 'ground', rng: r });
+    this.aerial = new Vgg16({ name: 'aerial', rng: r });
+    this.fc1 = linear(r, 'head/classifier.0', 512, this.hidden);
+    this.fc2 = linear(r, 'head/classifier.2', this.hidden, this.dim);
+  }
+
+  private head(f: tf.Tensor4D): tf.Tensor2D {
+    const pooled = tf.mean(f, [1, 2]) as tf.Tensor2D;
+    const h = tf.relu(tf.add(tf.matMul(pooled, this.fc1.w as tf.Tensor2D), this.fc1.b));
+    const z = tf.add(tf.matMul(h as tf.Tensor2D, this.fc2.w as tf.Tensor2D), this.fc2.b) as tf.Tensor2D;
+    return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+  }
+
+  /** L2-normalised descriptors of ground [B,Hg,Wg,3] and aerial [B,Ha,Wa,3] images. */
+  embed(ground: tf.Tensor4D, aerial: tf.Tensor4D): { g: tf.Tensor2D; s: tf.Tensor2D } {
+    return tf.tidy(() => ({ g: this.head(this.ground.apply(ground)), s: this.head(this.aerial.apply(aerial)) }));
+  }
+
+  variables(): tf.Variable[] {
+    return [...this.ground.variables(), ...this.aerial.variables(), this.fc1.w, this.fc1.b, this.fc2.w, this.fc2.b];
+  }
+
+  paramCount(): number {
+    return this.variables().reduce((n, v) => n + v.size, 0);
+  }
+
+  /** Forward multiply-accumulates per pair of images (convolutions + head). */
+  forwardMacs(groundHW: [number, number], aerialHW: [number, number]): number {
+    const conv = (m: Vgg16, [h, w]: [number, number]) => m.convMacs(h, w).reduce((n, l) => n + l.macs, 0);
+    const head = 2 * (512 * this.hidden + this.hidden * this.dim);
+    return conv(this.ground, groundHW) + conv(this.aerial, aerialHW) + head;
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+  }
+}

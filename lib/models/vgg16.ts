@@ -1,0 +1,137 @@
+/**
+ * VGG16 feature extractor (Simonyan & Zisserman), conv1_1 … conv5_3 and the five 2x2 max-pools,
+ * as listed in the thesis (003), appendix 6.1, `(vgg16): Sequential(0 … 30)`.
+ * Any input size; NHWC; 3x3 convolutions with padding 1 (`same`).
+ *
+ * Parameters are tfjs variables named as torchvision names them (`features.0.weight`,
+ * `features.0.bias`, …, `features.28.*`), filters in HWIO, so weight files keep those names.
+ */
+import { tf } from '../engine/tf.js';
+import { rng as globalRng, type Rng } from '../engine/rng.js';
+
+/** Channel widths, 'M' = max-pool 2x2/2 (torchvision cfg "D"). */
+export const VGG16_CFG = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'] as const;
+
+/** Where the feature extractor stops. */
+export type Vgg16Cut = 'conv5_3' | 'pool5' | 'pool4' | 'conv4_3';
+
+export interface Vgg16Options {
+  /** Default 'pool5': the full `features` block of the thesis' appendix. CVFT uses 'conv5_3'. */
+  cut?: Vgg16Cut;
+  /** Prefix of the variable names (unique per branch). */
+  name?: string;
+  rng?: Rng;
+  trainable?: boolean;
+}
+
+interface ConvLayer {
+  index: number; // torchvision features index
+  label: string; // conv1_1 …
+  cin: number;
+  cout: number;
+  w: tf.Variable;
+  b: tf.Variable;
+}
+
+type Step = { kind: 'conv'; layer: ConvLayer } | { kind: 'pool'; label: string };
+
+export class Vgg16 {
+  readonly steps: Step[] = [];
+  readonly convs: ConvLayer[] = [];
+  readonly cut: Vgg16Cut;
+  readonly name: string;
+
+  constructor(opts: Vgg16Options = {}) {
+    this.cut = opts.cut ?? 'pool5';
+    this.name = opts.name ?? 'vgg16';
+    const r = opts.rng ?? globalRng;
+    let cin = 3;
+    let block = 1;
+    let inBlock = 0;
+    let index = 0;
+    for (const c of VGG16_CFG) {
+      if (c === 'M') {
+        const label = `pool${block}`;
+        this.steps.push({ kind: 'pool', label });
+        index += 1;
+        if (label === this.cut) break;
+        block += 1;
+        inBlock = 0;
+        continue;
+      }
+      inBlock += 1;
+      const label = `conv${block}_${inBlock}`;
+      // torchvision's init: Kaiming normal, fan_out, ReLU gain; zero bias.
+      const std = Math.sqrt(2 / (3 * 3 * c));
+      const prefix = `${this.name}/features.${index}`;
+      const layer: ConvLayer = {
+        index,
+        label,
+        cin,
+        cout: c,
+        w: tf.variable(r.normalTensor([3, 3, cin, c], 0, std), opts.trainable ?? true, `${prefix}.weight`),
+        b: tf.variable(tf.zeros([c]), opts.trainable ?? true, `${prefix}.bias`),
+      };
+      this.convs.push(layer);
+      this.steps.push({ kind: 'conv', layer });
+      index += 2; // Conv2d + ReLU
+      cin = c;
+      if (label === this.cut) break;
+    }
+  }
+
+  /** Channels of the output feature map. */
+  get outChannels(): number {
+    return this.convs[this.convs.length - 1]!.cout;
+  }
+
+  /** Forward pass: x [N,H,W,3] -> features [N,H',W',C]. */
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      let h: tf.Tensor4D = x;
+      for (const s of this.steps) {
+        if (s.kind === 'pool') h = tf.maxPool(h, 2, 2, 'valid');
+        else h = tf.relu(tf.add(tf.conv2d(h, s.layer.w as tf.Tensor4D, 1, 'same'), s.layer.b)) as tf.Tensor4D;
+      }
+      return h;
+    });
+  }
+
+  /** Output spatial size for an input of h x w (pools floor, as MaxPool2d(2,2) does). */
+  outputSize(h: number, w: number): [number, number] {
+    for (const s of this.steps) if (s.kind === 'pool') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+    return [h, w];
+  }
+
+  /** Multiply-accumulates of the forward convolutions, per conv layer, for one h x w image. */
+  convMacs(h: number, w: number): { label: string; macs: number }[] {
+    const out: { label: string; macs: number }[] = [];
+    for (const s of this.steps) {
+      if (s.kind === 'pool') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+      else out.push({ label: s.layer.label, macs: h * w * 9 * s.layer.cin * s.layer.cout });
+    }
+    return out;
+  }
+
+  variables(): tf.Variable[] {
+    return this.convs.flatMap((c) => [c.w, c.b]);
+  }
+
+  /** Parameters by torchvision name (`features.N.weight` in HWIO, `features.N.bias`). */
+  namedVariables(): Map<string, tf.Variable> {
+    const m = new Map<string, tf.Variable>();
+    for (const c of this.convs) {
+      m.set(`features.${c.index}.weight`, c.w);
+      m.set(`features.${c.index}.bias`, c.b);
+    }
+    return m;
+  }
+
+  paramCount(): number {
+    return this.variables().reduce((n, v) => n + v.size, 0);
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+  }
+}
