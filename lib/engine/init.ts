@@ -15,6 +15,7 @@ import { machineInfo } from './device.js';
 import { startWasm, wasmVersion, WASM_MAX_THREADS } from './backends/wasm.js';
 import { probeWebgpu, startWebgpu, dawnVersion } from './backends/webgpu.js';
 import { probeTensorflow } from './backends/tensorflow.js';
+import { registerConv2dGradient } from './kernels/conv2d_grad.js';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -122,7 +123,9 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
     opts.backend != null
       ? parseChoice(opts.backend, 'the backend option')
       : parseChoice(process.env.CVGL_BACKEND, 'the CVGL_BACKEND environment variable');
-  if (current && (choice === 'auto' || choice === current.backend) && opts.threads == null) return current;
+  if (current && (choice === 'auto' || choice === current.backend) && opts.threads == null && tf.getBackend() === current.backend) {
+    return current;
+  }
   while (starting) await starting.catch(() => undefined);
   starting = start(choice, opts.threads ?? defaultThreads());
   try {
@@ -134,6 +137,8 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
 }
 
 async function start(choice: BackendChoice, threads: number): Promise<EngineInfo> {
+  // the dilated Conv2D gradient is backend-independent: every backend gets it, not only wasm
+  registerConv2dGradient();
   const m = machineInfo();
   const notes: string[] = [];
   let name: BackendName;

@@ -7,7 +7,8 @@
  */
 import { tf } from './tf.js';
 
-export type RngState = [number, number, number, number];
+/** The four generator words, and the cached second draw of the last normal pair (or null). */
+export type RngState = [number, number, number, number, (number | null)?];
 
 function splitmix32(x: number): () => number {
   let s = x >>> 0;
@@ -41,15 +42,22 @@ export class Rng {
   }
 
   getState(): RngState {
-    return [this.s[0]!, this.s[1]!, this.s[2]!, this.s[3]!];
+    return [this.s[0]!, this.s[1]!, this.s[2]!, this.s[3]!, this.spareNormal];
   }
 
   setState(state: RngState): void {
-    if (!Array.isArray(state) || state.length !== 4 || state.some((v) => !Number.isInteger(v))) {
-      throw new TypeError(`an RNG state is four integers, got ${JSON.stringify(state)}`);
+    const words = Array.isArray(state) ? state.slice(0, 4) : [];
+    const spare = Array.isArray(state) ? state[4] ?? null : null;
+    if (
+      !Array.isArray(state) ||
+      (state.length !== 4 && state.length !== 5) ||
+      words.some((v) => !Number.isInteger(v)) ||
+      (spare !== null && !Number.isFinite(spare))
+    ) {
+      throw new TypeError(`an RNG state is four integers and an optional spare normal, got ${JSON.stringify(state)}`);
     }
-    this.s.set(state.map((v) => v >>> 0));
-    this.spareNormal = null;
+    this.s.set(words.map((v) => (v as number) >>> 0));
+    this.spareNormal = spare;
   }
 
   /** Next 32-bit unsigned integer. */

@@ -64,7 +64,11 @@ function makeNodeWorkerClass(dir: string) {
  * Later calls return the first result: the thread pool cannot be resized after start.
  */
 export async function startWasm(threads: number): Promise<WasmStartResult> {
-  if (started) return started;
+  if (started) {
+    // started before, and another backend may be current since: select it again
+    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not restart');
+    return started;
+  }
   const want = Math.max(1, Math.min(WASM_MAX_THREADS, Math.floor(threads)));
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   let note: string | undefined;

@@ -77,13 +77,31 @@ export function hasVulkanLoader(): boolean {
   return dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')));
 }
 
+/** Vulkan drivers (ICD manifests) installed; with none, a Vulkan instance has no device to offer. */
+export function hasVulkanDriver(): boolean {
+  if (process.platform !== 'linux') return true;
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES || process.env.VK_ADD_DRIVER_FILES) return true;
+  const dirs = [
+    ...(process.env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(':').filter(Boolean).map((d) => path.join(d, 'vulkan/icd.d')),
+    '/etc/vulkan/icd.d',
+    path.join(process.env.HOME ?? '/root', '.local/share/vulkan/icd.d'),
+  ];
+  return dirs.some((d) => {
+    try {
+      return fs.readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
 type Found = { gpu: any; adapter: any; info: GpuAdapterInfo };
 
 async function requestAdapter(kind: 'hardware' | 'software'): Promise<Found | null> {
   const d = await loadDawn();
   if (!d) return null;
   if (kind === 'hardware') {
-    if (!hasVulkanLoader()) return null;
+    if (!hasVulkanLoader() || !hasVulkanDriver()) return null;
     for (const api of process.platform === 'linux' ? ['vulkan'] : ['default']) {
       const gpu = d.create(api === 'default' ? [] : [`backend=${api}`]);
       const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
@@ -114,7 +132,11 @@ export async function probeWebgpu(opts: { software?: boolean } = {}): Promise<We
   const sw = opts.software === false ? null : await cachedAdapter('software');
   const reason = hw
     ? undefined
-    : (hasVulkanLoader() ? 'Vulkan found no GPU' : 'no Vulkan loader (Debian: libvulkan1) and so no GPU adapter') +
+    : (!hasVulkanLoader()
+        ? 'no Vulkan loader (Debian: libvulkan1) and so no GPU adapter'
+        : !hasVulkanDriver()
+          ? 'no Vulkan driver installed (no ICD in /usr/share/vulkan/icd.d): no GPU adapter'
+          : 'Vulkan found no GPU') +
       (opts.software === false
         ? ''
         : sw
@@ -127,7 +149,14 @@ export async function probeWebgpu(opts: { software?: boolean } = {}): Promise<We
  * Registers and selects tfjs' webgpu backend on the hardware adapter, or on the software one
  * when `allowSoftware` (explicit `--backend webgpu` on a machine without a GPU).
  */
+let startedOn: GpuAdapterInfo | null = null;
+
 export async function startWebgpu(allowSoftware: boolean): Promise<GpuAdapterInfo> {
+  if (startedOn && (allowSoftware || !startedOn.software)) {
+    // a Dawn adapter gives one device only: reselect the backend made on it before
+    if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu did not restart');
+    return startedOn;
+  }
   const chosen = (await cachedAdapter('hardware')) ?? (allowSoftware ? await cachedAdapter('software') : null);
   if (!chosen) {
     const probe = await probeWebgpu();
@@ -155,6 +184,7 @@ export async function startWebgpu(allowSoftware: boolean): Promise<GpuAdapterInf
   if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', async () => new WebGPUBackend(device, adapter.info));
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs-backend-webgpu did not start on the adapter');
+  startedOn = info;
   return info;
 }
 

@@ -13,19 +13,22 @@ type Pair = [number, number];
 const pair = (v: number | number[] | undefined): Pair =>
   v == null ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0] ?? 1, v[1] ?? v[0] ?? 1];
 
-/** Inserts (d−1) zeros between filter taps: [kh,kw,ci,co] -> [(kh−1)dh+1, (kw−1)dw+1, ci, co]. */
+/**
+ * Inserts (d−1) zeros between filter taps: [kh,kw,ci,co] -> [(kh−1)dh+1, (kw−1)dw+1, ci, co].
+ * Uses tensors of rank ≤ 4 only: tfjs-backend-webgpu's Pad cannot compile a rank-5 shader.
+ */
 export function dilateFilter(w: Tensor4D, [dh, dw]: Pair): Tensor4D {
   return tf.tidy(() => {
     const [kh, kw, ci, co] = w.shape;
     let r: Tensor = w;
     if (dh > 1) {
-      // [kh, 1, kw, ci, co] padded to [kh, dh, ...] then flattened and cut to (kh−1)dh+1 rows
-      r = tf.pad(tf.reshape(r, [kh, 1, kw, ci, co]), [[0, 0], [0, dh - 1], [0, 0], [0, 0], [0, 0]]);
+      // [kh, 1, kw·ci·co] padded to [kh, dh, …], flattened and cut to (kh−1)dh+1 rows
+      r = tf.pad(tf.reshape(r, [kh, 1, kw * ci * co]), [[0, 0], [0, dh - 1], [0, 0]]);
       r = tf.slice(tf.reshape(r, [kh * dh, kw, ci, co]), [0, 0, 0, 0], [(kh - 1) * dh + 1, kw, ci, co]);
     }
     const kh2 = r.shape[0]!;
     if (dw > 1) {
-      r = tf.pad(tf.reshape(r, [kh2, kw, 1, ci, co]), [[0, 0], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+      r = tf.pad(tf.reshape(r, [kh2, kw, 1, ci * co]), [[0, 0], [0, 0], [0, dw - 1], [0, 0]]);
       r = tf.slice(tf.reshape(r, [kh2, kw * dw, ci, co]), [0, 0, 0, 0], [kh2, (kw - 1) * dw + 1, ci, co]);
     }
     return r as Tensor4D;

@@ -26,13 +26,16 @@ export function cpuBridgeKernel(kernelName: string, backendName: string): Kernel
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const c = cpuBackend();
-      const cpuInputs: Record<string, TensorInfo> = {};
+      // most kernels take named inputs; a few (Einsum, AddN, Concat…) take an array
+      const arrayInputs = Array.isArray(inputs);
+      const cpuInputs: Record<string, TensorInfo> | TensorInfo[] = arrayInputs ? [] : {};
       const made: TensorInfo[] = [];
-      for (const [name, t] of Object.entries(inputs)) {
+      for (const [name, t] of Object.entries(inputs as Record<string, TensorInfo | null>)) {
         if (t == null) continue;
         const values = (backend as any).readSync(t.dataId);
         const ti = c.makeTensorInfo(t.shape, t.dtype, values);
-        cpuInputs[name] = ti;
+        if (arrayInputs) (cpuInputs as TensorInfo[]).push(ti);
+        else (cpuInputs as Record<string, TensorInfo>)[name] = ti;
         made.push(ti);
       }
       try {
@@ -40,7 +43,8 @@ export function cpuBridgeKernel(kernelName: string, backendName: string): Kernel
         const outs = Array.isArray(out) ? out : [out];
         const converted = outs.map((o) => {
           const values = c.readSync(o.dataId);
-          const r = (backend as any).makeTensorInfo(o.shape, o.dtype, values) as TensorInfo;
+          // `write` is on every KernelBackend (wasm has no makeTensorInfo)
+          const r: TensorInfo = { dataId: (backend as any).write(values, o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
           c.disposeData(o.dataId);
           return r;
         });
