@@ -6,7 +6,8 @@
  */
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
-import { SiameseVgg } from '../models/siamese_vgg.js';
+import { SiameseVgg, siameseVggForwardMacs } from '../models/siamese_vgg.js';
+import { vgg16ConvMacs } from '../models/vgg16.js';
 import { softTripletThesis } from '../losses/triplet.js';
 
 export interface StepShape {
@@ -46,11 +47,9 @@ export interface StepBenchResult {
  * of each branch (the images need no gradient; neither PyTorch nor tfjs computes it).
  * Pooling, ReLU, the loss and Adam are element-wise and left out (< 1% here).
  */
-export function stepFlops(model: SiameseVgg, s: StepShape): number {
-  const convG = model.ground.convMacs(...s.ground);
-  const convA = model.aerial.convMacs(...s.aerial);
-  const fwd = model.forwardMacs(s.ground, s.aerial);
-  const firstLayers = convG[0]!.macs + convA[0]!.macs;
+export function stepFlops(s: StepShape): number {
+  const fwd = siameseVggForwardMacs(s.ground, s.aerial);
+  const firstLayers = vgg16ConvMacs(...s.ground)[0]!.macs + vgg16ConvMacs(...s.aerial)[0]!.macs;
   return 2 * s.batch * (fwd /* forward */ + fwd /* dW */ + (fwd - firstLayers) /* dX */);
 }
 
@@ -100,7 +99,7 @@ export async function benchSiameseStep(opts: StepBenchOptions): Promise<StepBenc
       opts.onStep?.(i, ms, i < warmup);
     }
     const msPerStep = median(times);
-    const flopsPerStep = stepFlops(model, shape);
+    const flopsPerStep = stepFlops(shape);
     const result: StepBenchResult = {
       shape,
       warmup,

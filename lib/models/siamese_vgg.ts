@@ -5,7 +5,8 @@
  */
 import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import { Vgg16 } from './vgg16.js';
+import { param } from './params.js';
+import { Vgg16, VGG16_CFG, vgg16ConvMacs } from './vgg16.js';
 
 export interface SiameseVggOptions {
   rng?: Rng;
@@ -17,9 +18,23 @@ function linear(r: Rng, name: string, fin: number, fout: number): { w: tf.Variab
   // PyTorch's nn.Linear default init: U(−1/√fin, 1/√fin) for weight and bias.
   const k = 1 / Math.sqrt(fin);
   return {
-    w: tf.variable(r.uniformTensor([fin, fout], -k, k), true, `${name}.weight`),
-    b: tf.variable(r.uniformTensor([fout], -k, k), true, `${name}.bias`),
+    w: param(() => r.uniformTensor([fin, fout], -k, k), `${name}.weight`),
+    b: param(() => r.uniformTensor([fout], -k, k), `${name}.bias`),
   };
+}
+
+/** Parameters of Siamese-VGG: two VGG16 `features` blocks and the shared two-layer head. */
+export function siameseVggParamCount(hidden = 512, dim = 128): number {
+  let vgg = 0;
+  let cin = 3;
+  for (const c of VGG16_CFG) if (c !== 'M') [vgg, cin] = [vgg + 9 * cin * c + c, c];
+  return 2 * vgg + (512 * hidden + hidden) + (hidden * dim + dim);
+}
+
+/** Forward multiply-accumulates per (ground, aerial) pair: both branches' convolutions + the head twice. */
+export function siameseVggForwardMacs(groundHW: [number, number], aerialHW: [number, number], hidden = 512, dim = 128): number {
+  const conv = ([h, w]: [number, number]) => vgg16ConvMacs(h, w).reduce((n, l) => n + l.macs, 0);
+  return conv(groundHW) + conv(aerialHW) + 2 * (512 * hidden + hidden * dim);
 }
 
 export class SiameseVgg {
@@ -62,9 +77,7 @@ export class SiameseVgg {
 
   /** Forward multiply-accumulates per pair of images (convolutions + head). */
   forwardMacs(groundHW: [number, number], aerialHW: [number, number]): number {
-    const conv = (m: Vgg16, [h, w]: [number, number]) => m.convMacs(h, w).reduce((n, l) => n + l.macs, 0);
-    const head = 2 * (512 * this.hidden + this.hidden * this.dim);
-    return conv(this.ground, groundHW) + conv(this.aerial, aerialHW) + head;
+    return siameseVggForwardMacs(groundHW, aerialHW, this.hidden, this.dim);
   }
 
   dispose(): void {

@@ -8,6 +8,7 @@
  */
 import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
+import { param } from './params.js';
 
 /** Channel widths, 'M' = max-pool 2x2/2 (torchvision cfg "D"). */
 export const VGG16_CFG = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'] as const;
@@ -31,6 +32,33 @@ interface ConvLayer {
   cout: number;
   w: tf.Variable;
   b: tf.Variable;
+}
+
+/**
+ * Multiply-accumulates of VGG16's forward convolutions up to `cut`, per conv layer, for one
+ * h x w image (3x3 `same` convolutions; pools floor). Needs no model, so benchmarks can count
+ * FLOPs before any tensor exists.
+ */
+export function vgg16ConvMacs(h: number, w: number, cut: Vgg16Cut = 'pool5'): { label: string; macs: number }[] {
+  const out: { label: string; macs: number }[] = [];
+  let cin = 3;
+  let block = 1;
+  let inBlock = 0;
+  for (const c of VGG16_CFG) {
+    if (c === 'M') {
+      [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+      if (`pool${block}` === cut) break;
+      block += 1;
+      inBlock = 0;
+      continue;
+    }
+    inBlock += 1;
+    const label = `conv${block}_${inBlock}`;
+    out.push({ label, macs: h * w * 9 * cin * c });
+    cin = c;
+    if (label === cut) break;
+  }
+  return out;
 }
 
 type Step = { kind: 'conv'; layer: ConvLayer } | { kind: 'pool'; label: string };
@@ -69,8 +97,8 @@ export class Vgg16 {
         label,
         cin,
         cout: c,
-        w: tf.variable(r.normalTensor([3, 3, cin, c], 0, std), opts.trainable ?? true, `${prefix}.weight`),
-        b: tf.variable(tf.zeros([c]), opts.trainable ?? true, `${prefix}.bias`),
+        w: param(() => r.normalTensor([3, 3, cin, c], 0, std), `${prefix}.weight`, opts.trainable ?? true),
+        b: param(() => tf.zeros([c]), `${prefix}.bias`, opts.trainable ?? true),
       };
       this.convs.push(layer);
       this.steps.push({ kind: 'conv', layer });
@@ -105,12 +133,7 @@ export class Vgg16 {
 
   /** Multiply-accumulates of the forward convolutions, per conv layer, for one h x w image. */
   convMacs(h: number, w: number): { label: string; macs: number }[] {
-    const out: { label: string; macs: number }[] = [];
-    for (const s of this.steps) {
-      if (s.kind === 'pool') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
-      else out.push({ label: s.layer.label, macs: h * w * 9 * s.layer.cin * s.layer.cout });
-    }
-    return out;
+    return vgg16ConvMacs(h, w, this.cut);
   }
 
   variables(): tf.Variable[] {

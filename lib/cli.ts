@@ -1,0 +1,146 @@
+/**
+ * The `cvgl` command.
+ *
+ *   cvgl info  [--json] [--backend B]        backends available here, the one chosen, devices, versions
+ *   cvgl bench [--json] [--quick] [--backends a,b] [--steps N] [--warmup N] [--threads N]
+ *              [--no-torch] [--profile] [--out FILE]
+ *   cvgl report [--full] [--out DIR]         the main job (for now: the engine quick start report)
+ *
+ * Errors meant for a user print their message alone and exit with status 2.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { BACKENDS, type BackendName, initEngine, probeBackends, versions } from './engine/init.js';
+import { machineInfo } from './engine/device.js';
+import { CvglError, isCvglError } from './engine/errors.js';
+import { benchTable, runBench } from './bench/run.js';
+import { writeQuickstartReport } from './report/quickstart.js';
+
+const HELP = `cvgl — the cross-view geo-localization workbench
+
+Usage:
+  cvgl info  [--json] [--backend auto|tensorflow|webgpu|wasm|cpu]
+      Which compute backends run here and why not; the one \`auto\` picks; devices, threads, versions.
+  cvgl bench [--json] [--quick] [--backends wasm,cpu,...] [--steps N] [--warmup N] [--threads N]
+             [--no-torch] [--profile] [--out FILE]
+      One forward+backward+Adam step of the two-branch VGG16 Siamese model (ground 112x616,
+      aerial 256x256, batch 8; --quick: 32x128, 32x32, batch 2) on each backend, and the same
+      step in PyTorch (/usr/bin/python3 with python3-torch) with the same thread count.
+  cvgl report [--full] [--out DIR]
+      The main job: writes the reproducibility report to reports/ (for now the engine quick start:
+      backends, devices and the training-step benchmark).
+
+Environment: CVGL_BACKEND picks the backend when --backend is not given; CVGL_PYTHON the python
+with torch for the reference; CVGL_DEBUG=1 prints stack traces.`;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options']): Values {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }).values as Values;
+  } catch (e) {
+    throw new CvglError('known options (see `cvgl --help`)', (e as Error).message, 'check the spelling of the options');
+  }
+}
+
+function intOption(v: Values, name: string): number | undefined {
+  const raw = v[name];
+  if (raw == null) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new CvglError(`--${name}: a non-negative integer`, `'${raw}'`, `e.g. --${name} 5`);
+  return n;
+}
+
+function backendList(raw: string | boolean | undefined): BackendName[] | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const list = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const b of list) {
+    if (!(BACKENDS as readonly string[]).includes(b)) {
+      throw new CvglError(`--backends: a comma-separated list of ${BACKENDS.join(', ')}`, `'${b}'`, 'e.g. --backends wasm,cpu');
+    }
+  }
+  return list as BackendName[];
+}
+
+async function info(args: string[]): Promise<void> {
+  const v = parse(args, { json: { type: 'boolean' }, backend: { type: 'string' } });
+  if (v.help) return console.log(HELP);
+  const m = machineInfo();
+  const backends = await probeBackends();
+  const chosen = await initEngine({ backend: v.backend as any });
+  const out = { chosen, backends, machine: m, versions: versions() };
+  if (v.json) return console.log(JSON.stringify(out, null, 2));
+  console.log(`machine   ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}`);
+  console.log(`backend   ${chosen.backend} on ${chosen.device} (${chosen.threads} thread${chosen.threads === 1 ? '' : 's'})`);
+  for (const n of chosen.notes) console.log(`          ${n}`);
+  console.log('available');
+  for (const b of backends) {
+    const what = b.available ? `yes  ${b.device ?? ''}${b.software ? ' [software adapter: correct but slow; only when asked for]' : ''}` : `no   ${b.reason}`;
+    console.log(`  ${b.name.padEnd(11)} ${what}`);
+  }
+  console.log('versions  ' + Object.entries(out.versions).map(([k, x]) => `${k} ${x}`).join(', '));
+}
+
+async function bench(args: string[]): Promise<void> {
+  const v = parse(args, {
+    json: { type: 'boolean' },
+    quick: { type: 'boolean' },
+    backends: { type: 'string' },
+    steps: { type: 'string' },
+    warmup: { type: 'string' },
+    threads: { type: 'string' },
+    'no-torch': { type: 'boolean' },
+    profile: { type: 'boolean' },
+    out: { type: 'string' },
+  });
+  if (v.help) return console.log(HELP);
+  const report = await runBench({
+    quick: Boolean(v.quick),
+    backends: backendList(v.backends),
+    steps: intOption(v, 'steps'),
+    warmup: intOption(v, 'warmup'),
+    threads: intOption(v, 'threads'),
+    torch: !v['no-torch'],
+    profile: Boolean(v.profile),
+    log: (l) => console.error(l),
+  });
+  if (typeof v.out === 'string') writeFileSync(v.out, JSON.stringify(report, null, 2) + '\n');
+  console.log(v.json ? JSON.stringify(report, null, 2) : '\n' + benchTable(report));
+}
+
+async function report(args: string[]): Promise<void> {
+  const v = parse(args, { full: { type: "boolean" }, out: { type: "string" } });
+  if (v.help) return console.log(HELP);
+  const files = await writeQuickstartReport({ quick: !v.full, outDir: typeof v.out === 'string' ? v.out : 'reports', log: (l) => console.error(l) });
+  for (const f of files) console.log(`wrote ${f}`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'info':
+      return info(rest);
+    case 'bench':
+      return bench(rest);
+    case 'report':
+      return report(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      return console.log(HELP);
+    default:
+      throw new CvglError('a command: info, bench, report', `'${cmd}'`, 'run `cvgl --help`');
+  }
+}
+
+main(process.argv.slice(2)).then(
+  // wasm's worker threads and Dawn keep the event loop alive: leave explicitly
+  () => process.exit(0),
+  (e: unknown) => {
+    if (isCvglError(e)) console.error(`cvgl: expected ${e.message}`);
+    else console.error(`cvgl: ${(e as Error)?.message ?? e}\n  (CVGL_DEBUG=1 shows the stack trace)`);
+    if (process.env.CVGL_DEBUG) console.error((e as Error)?.stack);
+    process.exit(isCvglError(e) ? 2 : 1);
+  },
+);

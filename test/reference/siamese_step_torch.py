@@ -1,0 +1,105 @@
+"""PyTorch twin of `lib/bench/siamese_step.ts`: one forward + backward + Adam step of the
+two-branch VGG16 Siamese model (thesis 003, appendix 6.1) with the thesis' soft-triplet loss
+(Eq. 3.3/3.4), timed the same way (median over the timed steps after warm-up).
+
+Written for this project (no torchvision needed: VGG16's `features` block is built from its
+configuration). Run with Debian's torch: /usr/bin/python3 test/reference/siamese_step_torch.py
+  --ground 112 616 --aerial 256 256 --batch 8 --steps 5 --warmup 1 --threads 2
+Prints one JSON object on stdout; progress goes to stderr.
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+VGG16_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+
+
+def vgg16_features() -> nn.Sequential:
+    layers, cin = [], 3
+    for c in VGG16_CFG:
+        if c == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+        else:
+            conv = nn.Conv2d(cin, c, 3, padding=1)
+            nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.zeros_(conv.bias)
+            layers += [conv, nn.ReLU(inplace=True)]
+            cin = c
+    return nn.Sequential(*layers)
+
+
+class SiameseVgg(nn.Module):
+    def __init__(self, hidden: int = 512, dim: int = 128):
+        super().__init__()
+        self.ground = vgg16_features()
+        self.aerial = vgg16_features()
+        self.head = nn.Sequential(nn.Linear(512, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, dim))
+
+    def branch(self, f: torch.Tensor) -> torch.Tensor:
+        z = self.head(f.mean(dim=(2, 3)))
+        return z / z.norm(dim=1, keepdim=True).clamp_min(1e-12)
+
+    def forward(self, ground, aerial):
+        return self.branch(self.ground(ground)), self.branch(self.aerial(aerial))
+
+
+def soft_triplet_thesis(g: torch.Tensor, s: torch.Tensor, gamma: float = 10.0) -> torch.Tensor:
+    """Thesis Eq. 3.3 summed as Eq. 3.4: log(1 + gamma * exp(d_pos - d_neg)), both anchors."""
+    d = torch.sqrt(torch.clamp(2 - 2 * g @ s.t(), min=1e-12))
+    pos = torch.diagonal(d).unsqueeze(1)
+    off = 1 - torch.eye(d.shape[0])
+    term = lambda gap: torch.log(1 + gamma * torch.exp(gap)) * off
+    return term(pos - d).sum() + term(pos - d.t()).sum()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--ground", type=int, nargs=2, default=[112, 616])
+    p.add_argument("--aerial", type=int, nargs=2, default=[256, 256])
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    model = SiameseVgg()
+    ground = torch.rand(a.batch, 3, *a.ground)
+    aerial = torch.rand(a.batch, 3, *a.aerial)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+
+    times, loss_value = [], float("nan")
+    for i in range(a.warmup + a.steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        g, s = model(ground, aerial)
+        loss = soft_triplet_thesis(g, s)
+        loss.backward()
+        opt.step()
+        loss_value = loss.item()
+        ms = (time.perf_counter() - t0) * 1000
+        if i >= a.warmup:
+            times.append(ms)
+        print(f"torch step {i + 1}/{a.warmup + a.steps}{' (warm-up)' if i < a.warmup else ''}: {ms:.1f} ms",
+              file=sys.stderr, flush=True)
+
+    print(json.dumps({
+        "backend": "pytorch",
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "times": [round(t, 1) for t in times],
+        "msPerStep": round(statistics.median(times), 1),
+        "params": sum(p.numel() for p in model.parameters()),
+        "finalLoss": loss_value,
+    }))
+
+
+if __name__ == "__main__":
+    main()
