@@ -40,6 +40,7 @@ export function runTorchStep(
     '--ground', ...shape.ground.map(String),
     '--aerial', ...shape.aerial.map(String),
     '--batch', String(shape.batch),
+    '--width-divisor', String(shape.widthDivisor),
     '--steps', String(opts.steps),
     '--warmup', String(opts.warmup),
     '--threads', String(opts.threads),

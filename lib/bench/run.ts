@@ -88,7 +88,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   }
 
   const flopsPerStep = stepFlops(shape);
-  const params = siameseVggParamCount();
+  const params = siameseVggParamCount(shape.widthDivisor);
 
   let pytorch: BenchReport['pytorch'];
   const py = opts.torch === false ? { python: null, reason: 'skipped (--no-torch)' } : findTorchPython();
@@ -169,7 +169,7 @@ export function benchTable(r: BenchReport): string {
     rows.push(`| PyTorch ${r.pytorch.torch} (CPU) | ${r.machine.cpu} | ${r.pytorch.threads} | ${r.pytorch.msPerStep.toFixed(1)} | ${r.pytorch.gflops.toFixed(2)} | 1 | – |`);
   }
   const lines = [
-    `Training step of Siamese-VGG16: ground ${r.shape.ground.join('x')}, aerial ${r.shape.aerial.join('x')}, batch ${r.shape.batch}; ` +
+    `Training step of Siamese-VGG16${r.shape.widthDivisor > 1 ? ` at 1/${r.shape.widthDivisor} width` : ''}: ground ${r.shape.ground.join('x')}, aerial ${r.shape.aerial.join('x')}, batch ${r.shape.batch}; ` +
       `${(r.flopsPerStep / 1e9).toFixed(1)} GFLOP/step, ${(r.params / 1e6).toFixed(2)}M parameters; median of ${r.steps} steps after ${r.warmup} warm-up.`,
     `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB; ${r.date.slice(0, 10)}.`,
     '',

@@ -14,12 +14,19 @@ export interface StepShape {
   ground: [number, number];
   aerial: [number, number];
   batch: number;
+  /** VGG16 widths divided by this (1: the thesis' model). */
+  widthDivisor: number;
 }
 
 /** The thesis' CVACT sizes (003, Sec. 4.1 implementation details), batch 8. */
-export const FULL_SHAPE: StepShape = { ground: [112, 616], aerial: [256, 256], batch: 8 };
-/** Small enough for the `cpu` backend to finish a few steps in CI. */
-export const QUICK_SHAPE: StepShape = { ground: [32, 128], aerial: [32, 32], batch: 2 };
+export const FULL_SHAPE: StepShape = { ground: [112, 616], aerial: [256, 256], batch: 8, widthDivisor: 1 };
+/**
+ * Small enough for the plain-JS `cpu` backend to finish a few steps in CI: the same step at the
+ * smallest images VGG16's five pools allow (32 px), batch 2 (the least with negatives), and
+ * widths ÷ 8 (8 … 64 channels). At full width this size still takes the cpu backend minutes a
+ * step (its Conv2DBackpropFilter is a scalar loop: 89% of the step).
+ */
+export const QUICK_SHAPE: StepShape = { ground: [32, 128], aerial: [32, 32], batch: 2, widthDivisor: 8 };
 
 export interface KernelShare {
   kernel: string;
@@ -48,8 +55,9 @@ export interface StepBenchResult {
  * Pooling, ReLU, the loss and Adam are element-wise and left out (< 1% here).
  */
 export function stepFlops(s: StepShape): number {
-  const fwd = siameseVggForwardMacs(s.ground, s.aerial);
-  const firstLayers = vgg16ConvMacs(...s.ground)[0]!.macs + vgg16ConvMacs(...s.aerial)[0]!.macs;
+  const d = s.widthDivisor;
+  const fwd = siameseVggForwardMacs(s.ground, s.aerial, d);
+  const firstLayers = vgg16ConvMacs(...s.ground, 'pool5', d)[0]!.macs + vgg16ConvMacs(...s.aerial, 'pool5', d)[0]!.macs;
   return 2 * s.batch * (fwd /* forward */ + fwd /* dW */ + (fwd - firstLayers) /* dX */);
 }
 
@@ -73,7 +81,7 @@ export async function benchSiameseStep(opts: StepBenchOptions): Promise<StepBenc
   const steps = Math.max(1, opts.steps ?? 5);
   const warmup = Math.max(0, opts.warmup ?? 1);
   const r = new Rng(opts.seed ?? 0);
-  const model = new SiameseVgg({ rng: r });
+  const model = new SiameseVgg({ rng: r, widthDivisor: shape.widthDivisor });
   const ground = r.uniformTensor([shape.batch, ...shape.ground, 3]) as tf.Tensor4D;
   const aerial = r.uniformTensor([shape.batch, ...shape.aerial, 3]) as tf.Tensor4D;
   const optimizer = tf.train.adam(1e-4);

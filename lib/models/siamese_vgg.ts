@@ -2,16 +2,20 @@
  * Siamese-VGG (thesis 003, Sec. 3.2.1 and appendix 6.1): two unshared VGG16 branches (ground,
  * aerial), then a shared aggregation module: global average pooling and
  * Linear(512,512) → ReLU → Linear(512,128); descriptors are L2-normalised.
+ * Parameters: 2 x 14,714,688 (VGG16 features) + 262,656 + 65,664 (head) = 29,757,696; the two
+ * branches alone are the 29.42M of MGTL (000) Table 2, first row.
  */
 import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { param } from './params.js';
-import { Vgg16, VGG16_CFG, vgg16ConvMacs } from './vgg16.js';
+import { Vgg16, vgg16Cfg, vgg16ConvMacs } from './vgg16.js';
 
 export interface SiameseVggOptions {
   rng?: Rng;
-  hidden?: number;
+  /** Descriptor length (thesis: 128). */
   dim?: number;
+  /** Divides every VGG16 width and the head's 512 (default 1: the thesis' model); see `vgg16Cfg`. */
+  widthDivisor?: number;
 }
 
 function linear(r: Rng, name: string, fin: number, fout: number): { w: tf.Variable; b: tf.Variable } {
@@ -24,17 +28,19 @@ function linear(r: Rng, name: string, fin: number, fout: number): { w: tf.Variab
 }
 
 /** Parameters of Siamese-VGG: two VGG16 `features` blocks and the shared two-layer head. */
-export function siameseVggParamCount(hidden = 512, dim = 128): number {
+export function siameseVggParamCount(widthDivisor = 1, dim = 128): number {
   let vgg = 0;
   let cin = 3;
-  for (const c of VGG16_CFG) if (c !== 'M') [vgg, cin] = [vgg + 9 * cin * c + c, c];
-  return 2 * vgg + (512 * hidden + hidden) + (hidden * dim + dim);
+  for (const c of vgg16Cfg(widthDivisor)) if (c !== 'M') [vgg, cin] = [vgg + 9 * cin * c + c, c];
+  const f = 512 / widthDivisor;
+  return 2 * vgg + (f * f + f) + (f * dim + dim);
 }
 
 /** Forward multiply-accumulates per (ground, aerial) pair: both branches' convolutions + the head twice. */
-export function siameseVggForwardMacs(groundHW: [number, number], aerialHW: [number, number], hidden = 512, dim = 128): number {
-  const conv = ([h, w]: [number, number]) => vgg16ConvMacs(h, w).reduce((n, l) => n + l.macs, 0);
-  return conv(groundHW) + conv(aerialHW) + 2 * (512 * hidden + hidden * dim);
+export function siameseVggForwardMacs(groundHW: [number, number], aerialHW: [number, number], widthDivisor = 1, dim = 128): number {
+  const conv = ([h, w]: [number, number]) => vgg16ConvMacs(h, w, 'pool5', widthDivisor).reduce((n, l) => n + l.macs, 0);
+  const f = 512 / widthDivisor;
+  return conv(groundHW) + conv(aerialHW) + 2 * (f * f + f * dim);
 }
 
 export class SiameseVgg {
@@ -42,17 +48,18 @@ export class SiameseVgg {
   readonly aerial: Vgg16;
   readonly fc1: { w: tf.Variable; b: tf.Variable };
   readonly fc2: { w: tf.Variable; b: tf.Variable };
-  readonly hidden: number;
   readonly dim: number;
+  readonly widthDivisor: number;
 
   constructor(opts: SiameseVggOptions = {}) {
     const r = opts.rng ?? globalRng;
-    this.hidden = opts.hidden ?? 512;
     this.dim = opts.dim ?? 128;
-    this.ground = new Vgg16({ name: 'ground', rng: r });
-    this.aerial = new Vgg16({ name: 'aerial', rng: r });
-    this.fc1 = linear(r, 'head/classifier.0', 512, this.hidden);
-    this.fc2 = linear(r, 'head/classifier.2', this.hidden, this.dim);
+    this.widthDivisor = opts.widthDivisor ?? 1;
+    this.ground = new Vgg16({ name: 'ground', rng: r, widthDivisor: this.widthDivisor });
+    this.aerial = new Vgg16({ name: 'aerial', rng: r, widthDivisor: this.widthDivisor });
+    const f = this.ground.outChannels; // 512 for VGG16
+    this.fc1 = linear(r, 'head/classifier.0', f, f);
+    this.fc2 = linear(r, 'head/classifier.2', f, this.dim);
   }
 
   private head(f: tf.Tensor4D): tf.Tensor2D {
@@ -77,7 +84,7 @@ export class SiameseVgg {
 
   /** Forward multiply-accumulates per pair of images (convolutions + head). */
   forwardMacs(groundHW: [number, number], aerialHW: [number, number]): number {
-    return siameseVggForwardMacs(groundHW, aerialHW, this.hidden, this.dim);
+    return siameseVggForwardMacs(groundHW, aerialHW, this.widthDivisor, this.dim);
   }
 
   dispose(): void {

@@ -13,6 +13,18 @@ import { param } from './params.js';
 /** Channel widths, 'M' = max-pool 2x2/2 (torchvision cfg "D"). */
 export const VGG16_CFG = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'] as const;
 
+/**
+ * VGG16's layer list with every width divided by `divisor` (1, 2, 4, 8, …, 64): divisor 1 is
+ * VGG16 itself; larger divisors give the same structure at a fraction of the cost (the quick
+ * benchmark uses 8, a net the plain-JS cpu backend can train in seconds per step).
+ */
+export function vgg16Cfg(divisor = 1): (number | 'M')[] {
+  if (!Number.isInteger(divisor) || divisor < 1 || 64 % divisor !== 0) {
+    throw new RangeError(`VGG16 width divisor must divide 64 (1, 2, 4, …, 64), got ${divisor}`);
+  }
+  return VGG16_CFG.map((c) => (c === 'M' ? c : c / divisor));
+}
+
 /** Where the feature extractor stops. */
 export type Vgg16Cut = 'conv5_3' | 'pool5' | 'pool4' | 'conv4_3';
 
@@ -23,6 +35,8 @@ export interface Vgg16Options {
   name?: string;
   rng?: Rng;
   trainable?: boolean;
+  /** Divides every width (default 1: VGG16 itself); see `vgg16Cfg`. */
+  widthDivisor?: number;
 }
 
 interface ConvLayer {
@@ -39,12 +53,12 @@ interface ConvLayer {
  * h x w image (3x3 `same` convolutions; pools floor). Needs no model, so benchmarks can count
  * FLOPs before any tensor exists.
  */
-export function vgg16ConvMacs(h: number, w: number, cut: Vgg16Cut = 'pool5'): { label: string; macs: number }[] {
+export function vgg16ConvMacs(h: number, w: number, cut: Vgg16Cut = 'pool5', widthDivisor = 1): { label: string; macs: number }[] {
   const out: { label: string; macs: number }[] = [];
   let cin = 3;
   let block = 1;
   let inBlock = 0;
-  for (const c of VGG16_CFG) {
+  for (const c of vgg16Cfg(widthDivisor)) {
     if (c === 'M') {
       [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
       if (`pool${block}` === cut) break;
@@ -68,16 +82,18 @@ export class Vgg16 {
   readonly convs: ConvLayer[] = [];
   readonly cut: Vgg16Cut;
   readonly name: string;
+  readonly widthDivisor: number;
 
   constructor(opts: Vgg16Options = {}) {
     this.cut = opts.cut ?? 'pool5';
     this.name = opts.name ?? 'vgg16';
+    this.widthDivisor = opts.widthDivisor ?? 1;
     const r = opts.rng ?? globalRng;
     let cin = 3;
     let block = 1;
     let inBlock = 0;
     let index = 0;
-    for (const c of VGG16_CFG) {
+    for (const c of vgg16Cfg(this.widthDivisor)) {
       if (c === 'M') {
         const label = `pool${block}`;
         this.steps.push({ kind: 'pool', label });
@@ -133,7 +149,7 @@ export class Vgg16 {
 
   /** Multiply-accumulates of the forward convolutions, per conv layer, for one h x w image. */
   convMacs(h: number, w: number): { label: string; macs: number }[] {
-    return vgg16ConvMacs(h, w, this.cut);
+    return vgg16ConvMacs(h, w, this.cut, this.widthDivisor);
   }
 
   variables(): tf.Variable[] {

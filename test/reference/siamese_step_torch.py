@@ -19,9 +19,10 @@ import torch.nn as nn
 VGG16_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
 
 
-def vgg16_features() -> nn.Sequential:
+def vgg16_features(divisor: int = 1) -> nn.Sequential:
     layers, cin = [], 3
     for c in VGG16_CFG:
+        c = c if c == "M" else c // divisor
         if c == "M":
             layers.append(nn.MaxPool2d(2, 2))
         else:
@@ -34,11 +35,12 @@ def vgg16_features() -> nn.Sequential:
 
 
 class SiameseVgg(nn.Module):
-    def __init__(self, hidden: int = 512, dim: int = 128):
+    def __init__(self, divisor: int = 1, dim: int = 128):
         super().__init__()
-        self.ground = vgg16_features()
-        self.aerial = vgg16_features()
-        self.head = nn.Sequential(nn.Linear(512, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, dim))
+        f = 512 // divisor
+        self.ground = vgg16_features(divisor)
+        self.aerial = vgg16_features(divisor)
+        self.head = nn.Sequential(nn.Linear(f, f), nn.ReLU(inplace=True), nn.Linear(f, dim))
 
     def branch(self, f: torch.Tensor) -> torch.Tensor:
         z = self.head(f.mean(dim=(2, 3)))
@@ -62,6 +64,7 @@ def main() -> None:
     p.add_argument("--ground", type=int, nargs=2, default=[112, 616])
     p.add_argument("--aerial", type=int, nargs=2, default=[256, 256])
     p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--width-divisor", type=int, default=1, help="VGG16 widths divided by this (1: VGG16)")
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
@@ -70,7 +73,7 @@ def main() -> None:
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    model = SiameseVgg()
+    model = SiameseVgg(a.width_divisor)
     ground = torch.rand(a.batch, 3, *a.ground)
     aerial = torch.rand(a.batch, 3, *a.aerial)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
