@@ -3,7 +3,7 @@
  *
  *   cvgl info  [--json] [--backend B]        backends available here, the one chosen, devices, versions
  *   cvgl bench [--json] [--quick] [--backends a,b] [--steps N] [--warmup N] [--threads N]
- *              [--no-torch] [--profile] [--out FILE]
+ *              [--no-torch] [--profile] [--micro-batch N] [--out FILE]
  *   cvgl report [--full] [--out DIR]         the main job (for now: the engine quick start report)
  *
  * Errors meant for a user print their message alone and exit with status 2.
@@ -22,10 +22,11 @@ Usage:
   cvgl info  [--json] [--backend auto|tensorflow|webgpu|wasm|cpu]
       Which compute backends run here and why not; the one \`auto\` picks; devices, threads, versions.
   cvgl bench [--json] [--quick] [--backends wasm,cpu,...] [--steps N] [--warmup N] [--threads N]
-             [--no-torch] [--profile] [--out FILE]
+             [--no-torch] [--profile] [--micro-batch N] [--out FILE]
       One forward+backward+Adam step of the two-branch VGG16 Siamese model (ground 112x616,
       aerial 256x256, batch 8; --quick: 32x128, 32x32, batch 2) on each backend, and the same
       step in PyTorch (/usr/bin/python3 with python3-torch) with the same thread count.
+      --micro-batch N computes the same gradient N pairs at a time (wasm picks what fits its heap).
   cvgl report [--full] [--out DIR]
       The main job: writes the reproducibility report to reports/ (for now the engine quick start:
       backends, devices and the training-step benchmark).
@@ -91,6 +92,7 @@ async function bench(args: string[]): Promise<void> {
     threads: { type: 'string' },
     'no-torch': { type: 'boolean' },
     profile: { type: 'boolean' },
+    'micro-batch': { type: 'string' },
     out: { type: 'string' },
   });
   if (v.help) return console.log(HELP);
@@ -102,6 +104,7 @@ async function bench(args: string[]): Promise<void> {
     threads: intOption(v, 'threads'),
     torch: !v['no-torch'],
     profile: Boolean(v.profile),
+    microBatch: intOption(v, 'micro-batch'),
     log: (l) => console.error(l),
   });
   if (typeof v.out === 'string') writeFileSync(v.out, JSON.stringify(report, null, 2) + '\n');

@@ -6,7 +6,7 @@ import { initEngine, probeBackends, type BackendName, BACKENDS } from '../engine
 import { machineInfo, type MachineInfo } from '../engine/device.js';
 import { CvglError } from '../engine/errors.js';
 import { tf } from '../engine/tf.js';
-import { benchSiameseStep, FULL_SHAPE, QUICK_SHAPE, type KernelShare, type StepShape, stepFlops } from './siamese_step.js';
+import { benchSiameseStep, wasmMicroBatch, FULL_SHAPE, QUICK_SHAPE, type KernelShare, type StepShape, stepFlops } from './siamese_step.js';
 import { findTorchPython, runTorchStep, type TorchStepResult } from './pytorch.js';
 import { siameseVggParamCount } from '../models/siamese_vgg.js';
 
@@ -18,6 +18,8 @@ export interface BenchOptions {
   threads?: number;
   torch?: boolean;
   profile?: boolean;
+  /** Pairs per micro-batch (default: the whole batch, or what fits wasm's 4 GiB heap on wasm). */
+  microBatch?: number;
   log?: (line: string) => void;
 }
 
@@ -33,6 +35,8 @@ export interface BackendBench {
   /** ms/step of the cpu backend ÷ ms/step of this one, when cpu was measured in the same run. */
   speedupVsCpu: number | null;
   finalLoss: number;
+  /** Pairs per micro-batch (< batch: gradient caching, see lib/train/chunked_grads.ts). */
+  microBatch: number;
   peakMiB?: number;
   profile?: KernelShare[];
 }
@@ -63,6 +67,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const machine = machineInfo();
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(8, machine.cores), 8));
   if (!Number.isInteger(steps) || steps < 1) throw new CvglError('--steps: a positive integer', String(opts.steps), 'e.g. --steps 5');
+  if (opts.microBatch != null && (!Number.isInteger(opts.microBatch) || opts.microBatch < 1)) {
+    throw new CvglError('--micro-batch: a positive integer', String(opts.microBatch), `e.g. --micro-batch 1 (at most the batch, ${shape.batch})`);
+  }
   if (!Number.isInteger(warmup) || warmup < 0) throw new CvglError('--warmup: an integer >= 0', String(opts.warmup), 'e.g. --warmup 1');
 
   const status = await probeBackends();
@@ -112,10 +119,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const info = await initEngine({ backend: b, threads });
     log(`${b} on ${info.device}, ${info.threads} thread(s)${info.notes.length ? ` (${info.notes.join('; ')})` : ''}`);
     const before = tf.memory().numTensors;
+    const microBatch = opts.microBatch ?? (b === 'wasm' ? wasmMicroBatch(shape) : shape.batch);
+    if (microBatch < shape.batch) {
+      log(`  in micro-batches of ${microBatch} pair(s) (same gradient, one extra forward pass)${opts.microBatch ? '' : ": the one-shot step does not fit wasm's 4 GiB heap"}`);
+    }
     const r = await benchSiameseStep({
       shape,
       steps,
       warmup,
+      microBatch,
       profile: opts.profile,
       onStep: (i, ms, warm) => log(`  ${b} step ${i + 1}/${steps + warmup}${warm ? ' (warm-up)' : ''}: ${ms.toFixed(1)} ms`),
     });
@@ -131,6 +143,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       ratioToPytorch: 'msPerStep' in pytorch ? round(r.msPerStep / pytorch.msPerStep) : null,
       speedupVsCpu: null,
       finalLoss: r.finalLoss,
+      microBatch: r.microBatch,
       peakMiB: r.peakMiB,
       profile: r.profile,
     });
@@ -162,7 +175,7 @@ export function benchTable(r: BenchReport): string {
   ];
   for (const b of r.results) {
     rows.push(
-      `| ${b.backend} | ${b.device} | ${b.threads} | ${b.msPerStep.toFixed(1)} | ${b.gflops.toFixed(2)} | ${b.ratioToPytorch ?? '–'} | ${b.speedupVsCpu ?? '–'} |`,
+      `| ${b.backend}${b.microBatch < r.shape.batch ? ` (micro-batches of ${b.microBatch})` : ''} | ${b.device} | ${b.threads} | ${b.msPerStep.toFixed(1)} | ${b.gflops.toFixed(2)} | ${b.ratioToPytorch ?? '–'} | ${b.speedupVsCpu ?? '–'} |`,
     );
   }
   if ('msPerStep' in r.pytorch) {

@@ -6,8 +6,9 @@
  */
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
-import { SiameseVgg, siameseVggForwardMacs } from '../models/siamese_vgg.js';
-import { vgg16ConvMacs } from '../models/vgg16.js';
+import { SiameseVgg, siameseVggForwardMacs, siameseVggParamCount } from '../models/siamese_vgg.js';
+import { vgg16Cfg, vgg16ConvMacs } from '../models/vgg16.js';
+import { chunkedEmbeddingGrads } from '../train/chunked_grads.js';
 import { softTripletThesis } from '../losses/triplet.js';
 
 export interface StepShape {
@@ -46,6 +47,8 @@ export interface StepBenchResult {
   peakMiB?: number;
   profile?: KernelShare[];
   finalLoss: number;
+  /** Pairs per micro-batch the step ran in (= batch: one shot). */
+  microBatch: number;
 }
 
 /**
@@ -61,6 +64,31 @@ export function stepFlops(s: StepShape): number {
   return 2 * s.batch * (fwd /* forward */ + fwd /* dW */ + (fwd - firstLayers) /* dX */);
 }
 
+/** wasm32's heap ends at 4 GiB; plan a step to peak well below. */
+const WASM_HEAP_BUDGET = 3 * 2 ** 30;
+
+/**
+ * Pairs per micro-batch for a step on the wasm backend: the largest that keeps the estimated
+ * peak within the heap. The estimate is 48 bytes per element of every conv output (about twelve
+ * float32 copies: conv, bias and ReLU outputs kept by autodiff plus the backward pass's
+ * transposed and zero-stuffed temporaries), calibrated on a measured peak of 2045 MiB for
+ * 4 pairs at 56x308 + 128x128, and 16 bytes per parameter (weights, gradients, Adam's m and v).
+ */
+export function wasmMicroBatch(s: StepShape): number {
+  const elems = (hw: [number, number]) => {
+    let [h, w] = hw;
+    let n = 0;
+    for (const c of vgg16Cfg(s.widthDivisor)) {
+      if (c === 'M') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+      else n += h * w * c;
+    }
+    return n;
+  };
+  const perPair = 48 * (elems(s.ground) + elems(s.aerial));
+  const budget = WASM_HEAP_BUDGET - 16 * siameseVggParamCount(s.widthDivisor);
+  return Math.max(1, Math.min(s.batch, Math.floor(budget / perPair)));
+}
+
 export function median(xs: number[]): number {
   const a = [...xs].sort((x, y) => x - y);
   const m = a.length >> 1;
@@ -73,6 +101,11 @@ export interface StepBenchOptions {
   warmup?: number;
   seed?: number;
   profile?: boolean;
+  /**
+   * Pairs per micro-batch (default: the whole batch at once). Smaller runs the same step with the
+   * exact same gradient through `chunkedEmbeddingGrads`, at the cost of one extra forward pass.
+   */
+  microBatch?: number;
   onStep?: (i: number, ms: number, warm: boolean) => void;
 }
 
@@ -90,10 +123,19 @@ export async function benchSiameseStep(opts: StepBenchOptions): Promise<StepBenc
     const { g, s } = model.embed(ground, aerial);
     return softTripletThesis(g, s, 10);
   };
+  const microBatch = Math.min(shape.batch, opts.microBatch ?? shape.batch);
   const step = async (): Promise<number> => {
-    const loss = optimizer.minimize(lossFn, true, vars)!;
-    const v = (await loss.data())[0]!;
-    loss.dispose();
+    if (microBatch >= shape.batch) {
+      const loss = optimizer.minimize(lossFn, true, vars)!;
+      const v = (await loss.data())[0]!;
+      loss.dispose();
+      return v;
+    }
+    const { value, grads } = chunkedEmbeddingGrads((g, a) => model.embed(g, a), (g, s) => softTripletThesis(g, s, 10), ground, aerial, vars, microBatch);
+    optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+    const v = (await value.data())[0]!;
+    value.dispose();
+    tf.dispose(grads);
     return v;
   };
   try {
@@ -117,6 +159,7 @@ export async function benchSiameseStep(opts: StepBenchOptions): Promise<StepBenc
       gflops: Math.round((flopsPerStep / (msPerStep / 1000) / 1e9) * 100) / 100,
       params: model.paramCount(),
       finalLoss,
+      microBatch,
     };
     if (opts.profile) {
       const info = await tf.profile(async () => {

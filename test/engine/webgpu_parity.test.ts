@@ -9,6 +9,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, probeBackends, tf } from '../../lib/engine/index.js';
+import { requireInCi } from '../ci_requirements.js';
 import { ErrorLog, expectWithin, parity, randn, randu, type ArrayInput, type ScalarFn } from './parity_helpers.js';
 
 const status = (await probeBackends()).find((b) => b.name === 'webgpu')!;
@@ -41,6 +42,7 @@ afterAll(() => {
 });
 
 describe(`webgpu vs cpu gradient parity (${available ? status.device : 'unavailable'})`, () => {
+  requireInCi('a WebGPU adapter (hardware or Mesa software)', available, status.reason);
   it.skipIf(!available)('conv2d stride 2 same, odd size', async () => {
     const r = new Rng(1);
     const inputs = [randn(r, 'x', [2, 7, 6, 3]), randn(r, 'w', [3, 3, 3, 4], 0.3), randn(r, 'r', [2, 4, 3, 4])];
