@@ -39,6 +39,7 @@ export interface BackendBench {
   microBatch: number;
   peakMiB?: number;
   profile?: KernelShare[];
+  profileUnavailable?: string;
 }
 
 export interface BenchReport {
@@ -146,6 +147,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       microBatch: r.microBatch,
       peakMiB: r.peakMiB,
       profile: r.profile,
+      profileUnavailable: r.profileUnavailable,
     });
   }
   const cpu = results.find((r) => r.backend === 'cpu');
@@ -191,6 +193,7 @@ export function benchTable(r: BenchReport): string {
   if (!('msPerStep' in r.pytorch)) lines.push('', `PyTorch: ${r.pytorch.skipped}`);
   for (const s of r.skipped) lines.push('', `${s.backend}: not run (${s.reason})`);
   for (const b of r.results) {
+    if (b.profileUnavailable) lines.push('', `Kernels of one ${b.backend} step: ${b.profileUnavailable}.`);
     if (!b.profile) continue;
     lines.push('', `Kernels of one ${b.backend} step (tf.profile; peak ${b.peakMiB} MiB):`, '', '| kernel | ms | share | calls |', '| --- | --- | --- | --- |');
     for (const k of b.profile.slice(0, 10)) lines.push(`| ${k.kernel} | ${k.ms} | ${(k.share * 100).toFixed(1)}% | ${k.calls} |`);

@@ -46,6 +46,8 @@ export interface StepBenchResult {
   params: number;
   peakMiB?: number;
   profile?: KernelShare[];
+  /** Why `profile` is missing although it was asked for. */
+  profileUnavailable?: string;
   finalLoss: number;
   /** Pairs per micro-batch the step ran in (= batch: one shot). */
   microBatch: number;
@@ -173,10 +175,15 @@ export async function benchSiameseStep(opts: StepBenchOptions): Promise<StepBenc
         e.calls += 1;
         byKernel.set(k.name, e);
       }
-      const total = [...byKernel.values()].reduce((n, e) => n + e.ms, 0) || 1;
-      result.profile = [...byKernel.entries()]
-        .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms * 10) / 10, share: Math.round((e.ms / total) * 1000) / 1000, calls: e.calls }))
-        .sort((a, b) => b.ms - a.ms);
+      const total = [...byKernel.values()].reduce((n, e) => n + e.ms, 0);
+      if (total > 0) {
+        result.profile = [...byKernel.entries()]
+          .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms * 10) / 10, share: Math.round((e.ms / total) * 1000) / 1000, calls: e.calls }))
+          .sort((a, b) => b.ms - a.ms);
+      } else {
+        // e.g. a WebGPU adapter without timestamp queries: every kernel reads 0 ms
+        result.profileUnavailable = 'the backend reported no kernel times (a GPU adapter without timestamp-query)';
+      }
       result.peakMiB = Math.round((info.peakBytes / 2 ** 20) * 10) / 10;
     }
     return result;
