@@ -122,7 +122,7 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
   const choice =
     opts.backend != null
       ? parseChoice(opts.backend, 'the backend option')
-      : parseChoice(process.env.CVGL_BACKEND, 'the CVGL_BACKEND environment variable');
+      : parseChoice(process.env.CVGL_BACKEND?.trim() || undefined, 'the CVGL_BACKEND environment variable'); // empty = unset
   if (current && (choice === 'auto' || choice === current.backend) && opts.threads == null && tf.getBackend() === current.backend) {
     return current;
   }

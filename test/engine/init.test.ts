@@ -73,6 +73,14 @@ describe('initEngine', () => {
     if (expected === 'wasm') expect(info.notes.join(' ')).toMatch(/auto chose wasm/);
   });
 
+  it('an empty CVGL_BACKEND counts as unset: auto, which keeps the running backend', async () => {
+    const running = await initEngine({ backend: 'wasm' });
+    process.env.CVGL_BACKEND = '';
+    expect(await initEngine()).toBe(running);
+    process.env.CVGL_BACKEND = '   ';
+    expect(await initEngine()).toBe(running);
+  });
+
   it('CVGL_BACKEND=cpu is honoured when no backend is passed', async () => {
     process.env.CVGL_BACKEND = 'cpu';
     const info = await initEngine();
