@@ -145,12 +145,13 @@ export async function probeWebgpu(opts: { software?: boolean } = {}): Promise<We
   return { hardware: hw?.info ?? null, software: sw?.info ?? null, reason };
 }
 
+/** The adapter the webgpu backend was made on, once started. */
+let startedOn: GpuAdapterInfo | null = null;
+
 /**
  * Registers and selects tfjs' webgpu backend on the hardware adapter, or on the software one
  * when `allowSoftware` (explicit `--backend webgpu` on a machine without a GPU).
  */
-let startedOn: GpuAdapterInfo | null = null;
-
 export async function startWebgpu(allowSoftware: boolean): Promise<GpuAdapterInfo> {
   if (startedOn && (allowSoftware || !startedOn.software)) {
     // a Dawn adapter gives one device only: reselect the backend made on it before

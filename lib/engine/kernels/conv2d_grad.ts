@@ -8,10 +8,8 @@
  */
 import { tf } from '../tf.js';
 import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import { pair, type Pair } from './kernel_call.js';
 
-type Pair = [number, number];
-const pair = (v: number | number[] | undefined): Pair =>
-  v == null ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0] ?? 1, v[1] ?? v[0] ?? 1];
 
 /**
  * Inserts (d−1) zeros between filter taps: [kh,kw,ci,co] -> [(kh−1)dh+1, (kw−1)dw+1, ci, co].
