@@ -91,6 +91,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
           : `software adapter (${st.device}) at full size is far too slow; name it in --backends to force`,
       });
     } else {
+      if (!quick && (b === 'cpu' || st.software)) log(`warning: ${b}${st.software ? ' (software adapter)' : ''} at full size takes hours a step; --quick compares it in about a minute`);
       chosen.push(b);
     }
   }
