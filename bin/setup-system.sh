@@ -3,6 +3,7 @@
 # installed are skipped, and nothing is fetched when everything is there.
 #
 #   python3-torch python3-sklearn   reference implementations for parity tests and `cvgl bench`
+#   g++ libdnnl-dev                 oneDNN and a compiler for the `native` backend's addon
 #   libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libvulkan1
 #                                   Mesa: the software WebGPU adapter (llvmpipe via OpenGL ES);
 #                                   the Vulkan loader for real GPUs
@@ -19,6 +20,7 @@ fi
 
 PACKAGES=(
   python3 python3-torch python3-sklearn
+  g++ libdnnl-dev
   libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libvulkan1
   chromium fonts-dejavu-core
 )

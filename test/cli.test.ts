@@ -29,19 +29,22 @@ describe('cvgl info', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     const names = out.backends.map((b: { name: string }) => b.name);
-    expect(names).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
+    expect(names).toEqual(['tensorflow', 'webgpu', 'native', 'wasm', 'cpu']);
     for (const b of out.backends) {
       if (b.available) expect(b.device).toBeTruthy();
       else expect(b.reason).toBeTruthy();
     }
     expect(out.backends.find((b: { name: string }) => b.name === 'wasm').available).toBe(true);
     expect(out.backends.find((b: { name: string }) => b.name === 'cpu').available).toBe(true);
-    expect(['tensorflow', 'webgpu', 'wasm']).toContain(out.chosen.backend);
+    expect(['tensorflow', 'webgpu', 'native', 'wasm']).toContain(out.chosen.backend);
     // auto never picks a software adapter
     if (out.chosen.backend === 'webgpu') expect(out.chosen.software).toBe(false);
     expect(out.chosen.threads).toBeGreaterThanOrEqual(1);
     expect(out.versions.tfjs).toMatch(/^\d+\.\d+\.\d+/);
-    if (process.env.CI) expect(out.backends.find((b: { name: string }) => b.name === 'webgpu').available).toBe(true);
+    if (process.env.CI) {
+      expect(out.backends.find((b: { name: string }) => b.name === 'webgpu').available).toBe(true);
+      expect(out.backends.find((b: { name: string }) => b.name === 'native').available).toBe(true);
+    }
   });
 
   it('prints a readable summary', () => {
@@ -52,7 +55,7 @@ describe('cvgl info', () => {
   });
 
   it('rejects an unknown backend, listing the valid names', () => {
-    expectUserError(cvgl('info', '--backend', 'tpu'), /expected a backend name: auto, tensorflow, webgpu, wasm, cpu[\s\S]*found: 'tpu'/);
+    expectUserError(cvgl('info', '--backend', 'tpu'), /expected a backend name: auto, tensorflow, webgpu, native, wasm, cpu[\s\S]*found: 'tpu'/);
   });
 
   it('says why the tensorflow backend cannot start and what can', () => {

@@ -121,7 +121,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const info = await initEngine({ backend: b, threads });
     log(`${b} on ${info.device}, ${info.threads} thread(s)${info.notes.length ? ` (${info.notes.join('; ')})` : ''}`);
     const before = tf.memory().numTensors;
-    const microBatch = opts.microBatch ?? (b === 'wasm' ? wasmMicroBatch(shape) : shape.batch);
+    const microBatch = opts.microBatch ?? (b === 'wasm' || b === 'native' ? wasmMicroBatch(shape) : shape.batch); // native runs on wasm's heap
     if (microBatch < shape.batch) {
       log(`  in micro-batches of ${microBatch} pair(s) (same gradient, one extra forward pass)${opts.microBatch ? '' : ": the one-shot step does not fit wasm's 4 GiB heap"}`);
     }

@@ -3,10 +3,12 @@
  *
  *   tensorflow  @tensorflow/tfjs-node(-gpu), when the user installed it
  *   webgpu      Dawn (Vulkan GPU; Mesa llvmpipe software adapter only when asked for by name)
+ *   native      the cpu backend with convolutions and matmuls on oneDNN (our N-API addon)
  *   wasm        XNNPACK + SIMD + threads, with the gradient kernels it lacks registered by us
  *   cpu         plain JS, the reference for parity tests
  *
- * `auto` picks tensorflow if importable, else webgpu on a hardware adapter, else wasm.
+ * `auto` picks tensorflow if importable, else webgpu on a hardware adapter, else native when its
+ * addon is built, else wasm.
  * The env variable CVGL_BACKEND sets the backend when the caller does not.
  */
 import { tf } from './tf.js';
@@ -15,18 +17,19 @@ import { machineInfo } from './device.js';
 import { startWasm, wasmVersion, WASM_MAX_THREADS } from './backends/wasm.js';
 import { probeWebgpu, startWebgpu, dawnVersion } from './backends/webgpu.js';
 import { probeTensorflow } from './backends/tensorflow.js';
+import { loadNative, nativeUnavailable, startNative } from './backends/native.js';
 import { registerConv2dGradient } from './kernels/conv2d_grad.js';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export type BackendChoice = BackendName | 'auto';
 
 export interface EngineOptions {
   backend?: BackendChoice;
-  /** Threads for wasm (default: all cores, at most 8). */
+  /** Threads for wasm and native (default: all cores, at most 8). */
   threads?: number;
 }
 
@@ -65,6 +68,8 @@ export function versions(): Record<string, string> {
     'tfjs-core': tf.version_core,
     'tfjs-backend-wasm': wasmVersion(),
   };
+  const nat = loadNative();
+  if (nat) v.onednn = nat.version();
   try {
     v['tfjs-backend-webgpu'] = require('@tensorflow/tfjs-backend-webgpu/package.json').version;
     v.dawn = `webgpu ${dawnVersion()}`;
@@ -101,6 +106,8 @@ export async function probeBackends(): Promise<BackendStatus[]> {
       ? { name: 'webgpu', available: true, device: a.device, software: a.software, reason: w.reason }
       : { name: 'webgpu', available: false, reason: w.reason },
   );
+  const nativeWhyNot = nativeUnavailable();
+  out.push(nativeWhyNot ? { name: 'native', available: false, reason: nativeWhyNot } : { name: 'native', available: true, device: `${m.cpu} (oneDNN)` });
   out.push({ name: 'wasm', available: typeof WebAssembly === 'object', device: m.cpu });
   out.push({ name: 'cpu', available: true, device: m.cpu });
   return out;
@@ -147,9 +154,12 @@ async function start(choice: BackendChoice, threads: number): Promise<EngineInfo
     const w = t.pkg ? null : await probeWebgpu({ software: false });
     if (t.pkg) name = 'tensorflow';
     else if (w?.hardware) name = 'webgpu';
-    else {
+    else if (loadNative()) {
+      name = 'native';
+      notes.push(`auto chose native (oneDNN on the CPU): ${t.reason}; webgpu: ${w?.reason ?? 'no hardware adapter'}`);
+    } else {
       name = 'wasm';
-      notes.push(`auto chose wasm: ${t.reason}; webgpu: ${w?.reason ?? 'no hardware adapter'}`);
+      notes.push(`auto chose wasm: ${t.reason}; webgpu: ${w?.reason ?? 'no hardware adapter'}; native: ${nativeUnavailable()}`);
     }
   } else {
     name = choice;
@@ -161,6 +171,10 @@ async function start(choice: BackendChoice, threads: number): Promise<EngineInfo
       if (!(await tf.setBackend('cpu'))) return unavailable('cpu', 'tf.setBackend("cpu") failed');
       (tf.backend() as any).firstUse = false; // the "install tfjs-node" banner; cvgl info says it instead
       return { ...base, device: m.cpu, software: false, threads: 1 };
+    }
+    case 'native': {
+      const r = await startNative(threads).catch((e: Error) => unavailable('native', e.message));
+      return { ...base, device: `${m.cpu} (oneDNN ${r.version})`, software: false, threads: r.threads };
     }
     case 'wasm': {
       const r = await startWasm(threads).catch((e: Error) => unavailable('wasm', e.message));

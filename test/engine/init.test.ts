@@ -60,17 +60,20 @@ describe('initEngine', () => {
     for (const name of BACKENDS) expect(e.message).toContain(name);
   });
 
-  it("'auto' picks tensorflow if installed, else webgpu on a hardware adapter, else wasm", async () => {
+  it("'auto' picks tensorflow if installed, else webgpu on a hardware adapter, else native, else wasm", async () => {
     delete process.env.CVGL_BACKEND;
     const expected = st('tensorflow').available
       ? 'tensorflow'
       : st('webgpu').available && !st('webgpu').software
         ? 'webgpu'
-        : 'wasm';
+        : st('native').available
+          ? 'native'
+          : 'wasm';
     const info = await initEngine({ backend: 'auto' });
     expect(info.backend).toBe(expected);
     expect(tf.getBackend()).toBe(expected);
-    if (expected === 'wasm') expect(info.notes.join(' ')).toMatch(/auto chose wasm/);
+    if (expected === 'wasm') expect(info.notes.join(' ')).toMatch(/auto chose wasm.*native: /);
+    if (expected === 'native') expect(info.notes.join(' ')).toMatch(/auto chose native/);
   });
 
   it('an empty CVGL_BACKEND counts as unset: auto, which keeps the running backend', async () => {

@@ -1,0 +1,176 @@
+/**
+ * The `native` backend: the wasm backend (XNNPACK element-wise ops, pooling, reductions, our
+ * registered kernels) with its hot kernels — convolutions and their gradients, batched matrix
+ * products — run by oneDNN (the library PyTorch's CPU convolutions use; Debian `libdnnl-dev`)
+ * through our N-API addon `build/cvgl_native.node`, built from `native/cvgl_native.cc` at install
+ * (`bin/build-native.mjs`). The addon reads and writes the wasm heap in place: no copies.
+ *
+ * Why on wasm and not on the plain-JS `cpu` backend: with oneDNN convolutions the cpu backend's
+ * JavaScript element-wise kernels (Multiply, Add, RealDiv, MaxPoolGrad, …) took 85% of a step.
+ * The price is wasm32's 4 GiB heap, which `cvgl bench` meets with micro-batches.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { tf } from '../tf.js';
+import { pair } from '../kernels/kernel_call.js';
+import { startWasm } from './wasm.js';
+
+const require = createRequire(import.meta.url);
+export const NATIVE_ADDON = fileURLToPath(new URL('../../../build/cvgl_native.node', import.meta.url));
+
+export interface NativeAddon {
+  conv2d(mode: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  setThreads(n: number): void;
+  threads(): number;
+  version(): string;
+}
+
+let addon: NativeAddon | null = null;
+let loadError: string | null = null;
+
+/** The addon, or null with the reason in `nativeUnavailable()`. */
+export function loadNative(): NativeAddon | null {
+  if (addon || loadError) return addon;
+  if (!existsSync(NATIVE_ADDON)) {
+    loadError =
+      'the oneDNN addon is not built (npm run setup:system installs libdnnl-dev and g++, then `npm run build:native`)';
+    return null;
+  }
+  try {
+    addon = require(NATIVE_ADDON) as NativeAddon;
+  } catch (e) {
+    loadError = `the oneDNN addon did not load: ${(e as Error).message.split('\n')[0]} (npm run setup:system, then npm run build:native)`;
+  }
+  return addon;
+}
+
+export function nativeUnavailable(): string | null {
+  loadNative();
+  return loadError;
+}
+
+/** The wasm backend's API that the kernels below use. */
+interface Backend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
+/** dims for the addon's conv2d; oneDNN wants the bottom/right padding that gives exactly the output size. */
+function convDims(xShape: number[], filterShape: number[], attrs: NamedAttrMap) {
+  const strides = pair(attrs.strides as number | number[]);
+  const dilations = pair(attrs.dilations as number | number[] | undefined);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    attrs.pad as any,
+    attrs.dimRoundingMode as any,
+  );
+  const [n, h, w, c] = xShape as [number, number, number, number];
+  const [kh, kw, , o] = filterShape as [number, number, number, number];
+  const { top, left } = info.padInfo;
+  const bottom = Math.max(0, (info.outHeight - 1) * strides[0] + (kh - 1) * dilations[0] + 1 - h - top);
+  const right = Math.max(0, (info.outWidth - 1) * strides[1] + (kw - 1) * dilations[1] + 1 - w - left);
+  const dims = new Int32Array([n, h, w, c, kh, kw, o, info.outHeight, info.outWidth, ...strides, ...dilations, top, left, bottom, right]);
+  return { dims, outShape: [n, info.outHeight, info.outWidth, o] };
+}
+
+const heap = (b: Backend, t: TensorInfo): Float32Array => b.typedArrayFromHeap(t);
+const nhwc = (attrs: NamedAttrMap) => ((attrs.dataFormat as string | undefined) ?? 'NHWC') === 'NHWC';
+
+/**
+ * A native kernel that hands anything it does not cover (NCHW, non-float32, broadcasts) to the
+ * wasm kernel. `run` allocates its output before it takes views of the heap: an allocation can
+ * grow the heap, which detaches the views taken earlier.
+ */
+function kernel(name: string, run: (inputs: Record<string, TensorInfo>, backend: Backend, attrs: NamedAttrMap) => TensorInfo | null): KernelConfig {
+  const fallback = tf.getKernel(name, 'wasm')!;
+  return {
+    kernelName: name,
+    backendName: 'native',
+    kernelFunc: (args) => {
+      const r = run(args.inputs as Record<string, TensorInfo>, args.backend as Backend, args.attrs as NamedAttrMap);
+      return r ?? (fallback.kernelFunc(args) as TensorInfo);
+    },
+  };
+}
+
+function nativeKernels(nat: NativeAddon): KernelConfig[] {
+  const f32 = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === 'float32');
+  return [
+    kernel('Conv2D', ({ x, filter }, b, attrs) => {
+      if (!nhwc(attrs) || !f32(x!, filter!)) return null;
+      const { dims, outShape } = convDims(x!.shape, filter!.shape, attrs);
+      const out = b.makeOutput(outShape, 'float32');
+      nat.conv2d(0, heap(b, x!), heap(b, filter!), heap(b, out), dims);
+      return out;
+    }),
+    kernel('Conv2DBackpropInput', ({ dy, filter }, b, attrs) => {
+      if (!nhwc(attrs) || !f32(dy!, filter!)) return null;
+      const inputShape = attrs.inputShape as number[];
+      const { dims } = convDims(inputShape, filter!.shape, attrs);
+      const out = b.makeOutput(inputShape, 'float32');
+      nat.conv2d(1, heap(b, dy!), heap(b, filter!), heap(b, out), dims);
+      return out;
+    }),
+    kernel('Conv2DBackpropFilter', ({ x, dy }, b, attrs) => {
+      if (!nhwc(attrs) || !f32(x!, dy!)) return null;
+      const filterShape = attrs.filterShape as number[];
+      const { dims } = convDims(x!.shape, filterShape, attrs);
+      const out = b.makeOutput(filterShape, 'float32');
+      nat.conv2d(2, heap(b, x!), heap(b, dy!), heap(b, out), dims);
+      return out;
+    }),
+    kernel('BatchMatMul', ({ a, b: bt }, b, attrs) => {
+      if (!f32(a!, bt!)) return null;
+      const ta = Boolean(attrs.transposeA);
+      const tb = Boolean(attrs.transposeB);
+      const ra = a!.shape.length;
+      const rb = bt!.shape.length;
+      const batchA = a!.shape.slice(0, -2);
+      const batchB = bt!.shape.slice(0, -2);
+      const nA = batchA.reduce((p, q) => p * q, 1);
+      const nB = batchB.reduce((p, q) => p * q, 1);
+      const sameBatch = batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i]);
+      if (!sameBatch && nB !== 1) return null; // other broadcasts: the cpu kernel
+      const m = ta ? a!.shape[ra - 1]! : a!.shape[ra - 2]!;
+      const k = ta ? a!.shape[ra - 2]! : a!.shape[ra - 1]!;
+      const n = tb ? bt!.shape[rb - 2]! : bt!.shape[rb - 1]!;
+      const out = b.makeOutput([...batchA, m, n], 'float32');
+      nat.matmul(heap(b, a!), heap(b, bt!), heap(b, out), new Int32Array([nA, m, k, n, ta ? 1 : 0, tb ? 1 : 0, sameBatch ? 0 : 1]));
+      return out;
+    }),
+  ];
+}
+
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul'] as const;
+
+let started: { threads: number; version: string } | null = null;
+
+/**
+ * Starts wasm (once), registers `native` as the same backend instance under its own name with
+ * wasm's kernels and ours, selects it, and sets oneDNN's thread count.
+ */
+export async function startNative(threads: number): Promise<{ threads: number; version: string }> {
+  const nat = loadNative();
+  if (!nat) throw new Error(loadError ?? 'the oneDNN addon is unavailable');
+  if (!started) {
+    await startWasm(threads);
+    const wasm = tf.findBackend('wasm');
+    if (!wasm) throw new Error('the wasm backend, which native runs on, did not start');
+    tf.registerBackend('native', () => wasm, -1);
+    const ours = new Set<string>(NATIVE_KERNELS);
+    for (const k of tf.getKernelsForBackend('wasm')) {
+      if (!ours.has(k.kernelName)) tf.registerKernel({ ...k, backendName: 'native' });
+    }
+    for (const k of nativeKernels(nat)) tf.registerKernel(k);
+  }
+  nat.setThreads(Math.max(1, Math.floor(threads)));
+  if (!(await tf.setBackend('native'))) throw new Error('the native backend did not start');
+  started = { threads: nat.threads(), version: nat.version() };
+  return started;
+}

@@ -1,0 +1,208 @@
+// cvgl_native: the hot kernels of a training step on oneDNN (the library PyTorch's CPU
+// convolutions use), exposed to Node through N-API. Works in place on the tensors' own
+// Float32Arrays: the caller passes inputs and a preallocated output.
+//
+//   conv2d(mode, a, b, out, dims)   mode 0: y  = conv(x, w)       a = x,  b = w
+//                                   mode 1: dx = conv_bwd_data    a = dy, b = w
+//                                   mode 2: dw = conv_bwd_weights a = x,  b = dy
+//     dims (Int32Array, 17): N H W Cin KH KW Cout OH OW sh sw dh dw padTop padLeft padBottom padRight
+//     layouts: x, y, dy, dx NHWC; w, dw HWIO (TensorFlow's)
+//   matmul(a, b, out, dims)          dims (Int32Array, 7): batch M K N transA transB broadcastB
+//     row-major, batched; a is [batch, M, K] (or [batch, K, M] when transA), likewise b
+//   setThreads(n), threads(), version()
+#include <node_api.h>
+#include <omp.h>
+#include <dnnl.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+using namespace dnnl;
+
+namespace {
+
+engine& cpuEngine() {
+  static engine eng(engine::kind::cpu, 0);
+  return eng;
+}
+
+stream& cpuStream() {
+  static stream s(cpuEngine());
+  return s;
+}
+
+bool throwError(napi_env env, const std::string& msg) {
+  napi_throw_error(env, nullptr, msg.c_str());
+  return false;
+}
+
+bool getF32(napi_env env, napi_value v, float** data, size_t* length, const char* what) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  if (!is) return throwError(env, std::string(what) + " must be a Float32Array");
+  napi_typedarray_type type;
+  void* ptr = nullptr;
+  napi_value buf;
+  size_t offset = 0;
+  napi_get_typedarray_info(env, v, &type, length, &ptr, &buf, &offset);
+  if (type != napi_float32_array) return throwError(env, std::string(what) + " must be a Float32Array");
+  *data = static_cast<float*>(ptr);
+  return true;
+}
+
+bool getI32(napi_env env, napi_value v, int32_t** data, size_t* length, const char* what) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  napi_typedarray_type type;
+  void* ptr = nullptr;
+  napi_value buf;
+  size_t offset = 0;
+  if (is) napi_get_typedarray_info(env, v, &type, length, &ptr, &buf, &offset);
+  if (!is || type != napi_int32_array) return throwError(env, std::string(what) + " must be an Int32Array");
+  *data = static_cast<int32_t*>(ptr);
+  return true;
+}
+
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 5) {
+    throwError(env, "conv2d(mode, a, b, out, dims) takes 5 arguments");
+    return nullptr;
+  }
+  int32_t mode = -1;
+  napi_get_value_int32(env, args[0], &mode);
+  float *a, *b, *out;
+  size_t na, nb, nout, nd;
+  int32_t* d;
+  if (!getF32(env, args[1], &a, &na, "a") || !getF32(env, args[2], &b, &nb, "b") ||
+      !getF32(env, args[3], &out, &nout, "out") || !getI32(env, args[4], &d, &nd, "dims"))
+    return nullptr;
+  if (nd != 17) {
+    throwError(env, "conv2d: dims must have 17 entries");
+    return nullptr;
+  }
+  const memory::dim N = d[0], H = d[1], W = d[2], C = d[3], KH = d[4], KW = d[5], O = d[6], OH = d[7], OW = d[8];
+  const memory::dims strides = {d[9], d[10]};
+  const memory::dims dilates = {d[11] - 1, d[12] - 1};
+  const memory::dims padL = {d[13], d[14]};
+  const memory::dims padR = {d[15], d[16]};
+  const size_t xSize = N * H * W * C, wSize = KH * KW * C * O, ySize = N * OH * OW * O;
+  const size_t want[3][3] = {{xSize, wSize, ySize}, {ySize, wSize, xSize}, {xSize, ySize, wSize}};
+  if (mode < 0 || mode > 2) {
+    throwError(env, "conv2d: mode must be 0 (forward), 1 (backward data) or 2 (backward weights)");
+    return nullptr;
+  }
+  if (na != want[mode][0] || nb != want[mode][1] || nout != want[mode][2]) {
+    throwError(env, "conv2d: array lengths do not match dims");
+    return nullptr;
+  }
+  using tag = memory::format_tag;
+  using dt = memory::data_type;
+  memory::desc xMd({N, C, H, W}, dt::f32, tag::nhwc);
+  memory::desc wMd({O, C, KH, KW}, dt::f32, tag::hwio);
+  memory::desc yMd({N, O, OH, OW}, dt::f32, tag::nhwc);
+  try {
+    engine& eng = cpuEngine();
+    stream& s = cpuStream();
+    convolution_forward::desc fwdDesc(prop_kind::forward_training, algorithm::convolution_direct, xMd, wMd, yMd,
+                                      strides, dilates, padL, padR);
+    convolution_forward::primitive_desc fwdPd(fwdDesc, eng);
+    if (mode == 0) {
+      memory x(xMd, eng, a), w(wMd, eng, b), y(yMd, eng, out);
+      convolution_forward(fwdPd).execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, y}});
+    } else if (mode == 1) {
+      convolution_backward_data::desc bd(algorithm::convolution_direct, xMd, wMd, yMd, strides, dilates, padL, padR);
+      convolution_backward_data::primitive_desc pd(bd, eng, fwdPd);
+      memory dy(yMd, eng, a), w(wMd, eng, b), dx(xMd, eng, out);
+      convolution_backward_data(pd).execute(s, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dx}});
+    } else {
+      convolution_backward_weights::desc bw(algorithm::convolution_direct, xMd, wMd, yMd, strides, dilates, padL, padR);
+      convolution_backward_weights::primitive_desc pd(bw, eng, fwdPd);
+      memory x(xMd, eng, a), dy(yMd, eng, b), dw(wMd, eng, out);
+      convolution_backward_weights(pd).execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+    }
+    s.wait();
+  } catch (const dnnl::error& e) {
+    throwError(env, std::string("oneDNN: ") + e.what());
+    return nullptr;
+  }
+  return nullptr;
+}
+
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 4) {
+    throwError(env, "matmul(a, b, out, dims) takes 4 arguments");
+    return nullptr;
+  }
+  float *a, *b, *out;
+  size_t na, nb, nout, nd;
+  int32_t* d;
+  if (!getF32(env, args[0], &a, &na, "a") || !getF32(env, args[1], &b, &nb, "b") ||
+      !getF32(env, args[2], &out, &nout, "out") || !getI32(env, args[3], &d, &nd, "dims"))
+    return nullptr;
+  if (nd != 7) {
+    throwError(env, "matmul: dims must have 7 entries");
+    return nullptr;
+  }
+  const int64_t batch = d[0], M = d[1], K = d[2], N = d[3];
+  const bool ta = d[4] != 0, tb = d[5] != 0, bcastB = d[6] != 0;
+  if (na != size_t(batch * M * K) || nb != size_t((bcastB ? 1 : batch) * K * N) || nout != size_t(batch * M * N)) {
+    throwError(env, "matmul: array lengths do not match dims");
+    return nullptr;
+  }
+  for (int64_t i = 0; i < batch; i++) {
+    dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, 1.0f, a + i * M * K, ta ? M : K,
+                                  b + (bcastB ? 0 : i * K * N), tb ? K : N, 0.0f, out + i * M * N, N);
+    if (st != dnnl_success) {
+      throwError(env, "oneDNN sgemm failed");
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  int32_t n = 0;
+  if (argc == 1) napi_get_value_int32(env, args[0], &n);
+  if (n >= 1) omp_set_num_threads(n);
+  return nullptr;
+}
+
+napi_value Threads(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_int32(env, omp_get_max_threads(), &v);
+  return v;
+}
+
+napi_value Version(napi_env env, napi_callback_info) {
+  const dnnl_version_t* v = dnnl_version();
+  std::string s = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+  napi_value out;
+  napi_create_string_utf8(env, s.c_str(), s.size(), &out);
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

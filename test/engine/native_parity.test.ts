@@ -1,0 +1,116 @@
+/**
+ * The `native` backend (oneDNN convolutions and matmuls on the wasm heap) against `cpu`: values
+ * and gradients, max relative error max|a − b| / max(max|b|, 1e-12) below 1e-4 (the bound of
+ * grad_parity.test.ts). Every kernel native replaces — Conv2D, Conv2DBackpropInput,
+ * Conv2DBackpropFilter, BatchMatMul — over strides, paddings, dilations, odd sizes and batch
+ * sizes 1 and 3; plus a small VGG-like net end to end. Required under CI; locally a missing
+ * addon skips these with a warning (npm run setup:system && npm run build:native).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng, probeBackends, tf } from '../../lib/engine/index.js';
+import { requireInCi } from '../ci_requirements.js';
+import { ErrorLog, expectWithin, parity, randn, type ArrayInput, type ScalarFn } from './parity_helpers.js';
+
+const status = (await probeBackends()).find((b) => b.name === 'native')!;
+const available = status.available;
+const log = new ErrorLog();
+const wsum = (y: tf.Tensor, r: tf.Tensor): tf.Scalar => tf.sum(tf.mul(y, r));
+
+async function check(family: string, f: ScalarFn, inputs: ArrayInput[]): Promise<void> {
+  const rep = await parity(`${family} (native)`, f, inputs, { backend: 'native' });
+  log.add(family, rep);
+  expectWithin(rep);
+}
+
+afterAll(() => {
+  if (available) console.log(`native vs cpu, max relative error per op:\n${log.table()}`);
+});
+
+type ConvCase = { n: number; h: number; w: number; cin: number; cout: number; k: [number, number]; s: [number, number]; d: [number, number]; pad: 'same' | 'valid' | 'explicit' };
+
+/** A seeded sweep: kernel sizes × stride/dilation settings × paddings, odd and even sizes, batch 1 and 3. */
+function convCases(): ConvCase[] {
+  const r = new Rng(2024);
+  const out: ConvCase[] = [];
+  const kernels: [number, number][] = [[1, 1], [3, 3], [5, 5], [3, 1], [2, 2]];
+  const sd: { s: [number, number]; d: [number, number] }[] = [
+    { s: [1, 1], d: [1, 1] },
+    { s: [2, 2], d: [1, 1] },
+    { s: [2, 1], d: [1, 1] },
+    { s: [1, 1], d: [2, 2] },
+  ];
+  for (const k of kernels) {
+    for (const { s, d } of sd) {
+      for (const pad of ['same', 'valid', 'explicit'] as const) {
+        // at least the dilated kernel's extent, so that 'valid' has an output
+        const eh = (k[0] - 1) * d[0] + 1;
+        const ew = (k[1] - 1) * d[1] + 1;
+        out.push({ n: r.int(2) === 0 ? 1 : 3, h: Math.max(5, eh) + r.int(9), w: Math.max(5, ew) + r.int(9), cin: 1 + r.int(6), cout: 1 + r.int(6), k, s, d, pad });
+      }
+    }
+  }
+  return out;
+}
+
+describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
+  requireInCi('the native backend (oneDNN addon)', available, status.reason);
+
+  it.skipIf(!available).each(
+    convCases().map((c) => [`x[${c.n},${c.h},${c.w},${c.cin}] k${c.k.join('x')}→${c.cout} s[${c.s}] d[${c.d}] ${c.pad}`, c] as const),
+  )('conv2d %s: value, dx, dW', async (_label, c) => {
+    const r = new Rng(c.h * 100 + c.w * 10 + c.cin);
+    const pad = c.pad === 'explicit' ? ([[0, 0], [1, 2], [0, 1], [0, 0]] as tf.backend_util.ExplicitPadding) : c.pad;
+    const fshape: [number, number, number, number] = [c.k[0], c.k[1], c.cin, c.cout];
+    const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.cin], fshape, c.s, c.d, pad);
+    const inputs = [randn(r, 'x', [c.n, c.h, c.w, c.cin]), randn(r, 'w', fshape, 0.5), randn(r, 'r', [c.n, info.outHeight, info.outWidth, c.cout])];
+    await check('conv2d', ([x, w, rr]) => wsum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, pad, 'NHWC', c.d), rr!), inputs);
+  });
+
+  it.skipIf(!available)('conv2dTranspose stride 2 (Conv2DBackpropInput forward, Conv2D and filter gradient backward)', async () => {
+    const r = new Rng(7);
+    const inputs = [randn(r, 'y', [3, 4, 5, 3]), randn(r, 'w', [3, 3, 2, 3], 0.4), randn(r, 'r', [3, 7, 9, 2])];
+    await check('conv2dTranspose', ([y, w, rr]) => wsum(tf.conv2dTranspose(y as tf.Tensor4D, w as tf.Tensor4D, [3, 7, 9, 2], 2, 'same'), rr!), inputs);
+  });
+
+  it.skipIf(!available).each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])('matMul transposeA=%s transposeB=%s', async (ta, tb) => {
+    const r = new Rng(ta ? 11 : 12 + (tb ? 1 : 0));
+    const [m, k, n] = [5, 7, 3];
+    const inputs = [randn(r, 'a', ta ? [k, m] : [m, k]), randn(r, 'b', tb ? [n, k] : [k, n]), randn(r, 'r', [m, n])];
+    await check('matMul', ([a, b, rr]) => wsum(tf.matMul(a!, b!, ta, tb), rr!), inputs);
+  });
+
+  // the broadcast operand gets no gradient: tfjs-core 4.22's BatchMatMul gradient does not sum
+  // over broadcast batches (it throws on every backend, cpu included)
+  it.skipIf(!available)('batched matMul (rank 4), and a broadcast second operand (batch 3 × batch 1)', async () => {
+    const r = new Rng(13);
+    const inputs = [randn(r, 'a', [2, 3, 4, 6]), randn(r, 'b', [2, 3, 5, 6]), randn(r, 'c', [3, 4, 6]), randn(r, 'd', [1, 6, 2], 1, false)];
+    await check(
+      'batched matMul',
+      ([a, b, c, d]) => tf.add(tf.sum(tf.square(tf.matMul(a!, b!, false, true))), tf.sum(tf.square(tf.matMul(c!, d!)))) as tf.Scalar,
+      inputs,
+    );
+  });
+
+  it.skipIf(!available)('a small VGG-like net: two convs, pool, dense', async () => {
+    const r = new Rng(14);
+    const inputs = [randn(r, 'x', [3, 12, 16, 3]), randn(r, 'w1', [3, 3, 3, 8], 0.3), randn(r, 'w2', [3, 3, 8, 8], 0.2), randn(r, 'fc', [8 * 6 * 8, 4], 0.1)];
+    await check(
+      'small VGG',
+      ([x, w1, w2, fc]) => {
+        const h1 = tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same'));
+        const h2 = tf.maxPool(tf.relu(tf.conv2d(h1, w2 as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
+        return tf.sum(tf.square(tf.matMul(tf.reshape(h2, [3, -1]), fc!)));
+      },
+      inputs,
+    );
+  });
+
+  it.skipIf(!available)('the backend under test really was native', () => {
+    expect(tf.getBackend()).toBe('native');
+  });
+});
