@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 
 using namespace dnnl;
 
@@ -30,6 +31,17 @@ engine& cpuEngine() {
 stream& cpuStream() {
   static stream s(cpuEngine());
   return s;
+}
+
+/** A convolution primitive and the layouts it runs on (x: src/diff_src, w: weights, y: dst/diff_dst). */
+struct ConvEntry {
+  primitive prim;
+  memory::desc xDesc, wDesc, yDesc;
+};
+
+std::unordered_map<std::string, ConvEntry>& convCache() {
+  static std::unordered_map<std::string, ConvEntry> cache;
+  return cache;
 }
 
 bool throwError(napi_env env, const std::string& msg) {
@@ -130,27 +142,44 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       memory u(user, eng, ptr);
       reorder(m, u).execute(s, m, u);
     };
-    convolution_forward::desc fwdDesc(prop_kind::forward_training, algorithm::convolution_direct, xAny, wAny, yAny,
-                                      strides, dilates, padL, padR);
-    convolution_forward::primitive_desc fwdPd(fwdDesc, eng);
+    // primitive descriptors are costly to create (implementation dispatch): one per shape and mode
+    std::string key(reinterpret_cast<const char*>(d), 17 * sizeof(int32_t));
+    key += char('0' + mode);
+    auto it = convCache().find(key);
+    if (it == convCache().end()) {
+      ConvEntry e;
+      convolution_forward::desc fwdDesc(prop_kind::forward_training, algorithm::convolution_direct, xAny, wAny, yAny,
+                                        strides, dilates, padL, padR);
+      convolution_forward::primitive_desc fwdPd(fwdDesc, eng);
+      if (mode == 0) {
+        e = {convolution_forward(fwdPd), fwdPd.src_desc(), fwdPd.weights_desc(), fwdPd.dst_desc()};
+      } else if (mode == 1) {
+        convolution_backward_data::desc bd(algorithm::convolution_direct, xAny, wAny, yAny, strides, dilates, padL, padR);
+        convolution_backward_data::primitive_desc pd(bd, eng, fwdPd);
+        e = {convolution_backward_data(pd), pd.diff_src_desc(), pd.weights_desc(), pd.diff_dst_desc()};
+      } else {
+        convolution_backward_weights::desc bw(algorithm::convolution_direct, xAny, wAny, yAny, strides, dilates, padL, padR);
+        convolution_backward_weights::primitive_desc pd(bw, eng, fwdPd);
+        e = {convolution_backward_weights(pd), pd.src_desc(), pd.diff_weights_desc(), pd.diff_dst_desc()};
+      }
+      if (convCache().size() > 512) convCache().clear();
+      it = convCache().emplace(key, std::move(e)).first;
+    }
+    ConvEntry& e = it->second;
     if (mode == 0) {
-      memory x = input(fwdPd.src_desc(), xMd, a), w = input(fwdPd.weights_desc(), wMd, b);
-      memory y = output(fwdPd.dst_desc(), yMd, out);
-      convolution_forward(fwdPd).execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, y}});
+      memory x = input(e.xDesc, xMd, a), w = input(e.wDesc, wMd, b);
+      memory y = output(e.yDesc, yMd, out);
+      e.prim.execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, y}});
       finish(y, yMd, out);
     } else if (mode == 1) {
-      convolution_backward_data::desc bd(algorithm::convolution_direct, xAny, wAny, yAny, strides, dilates, padL, padR);
-      convolution_backward_data::primitive_desc pd(bd, eng, fwdPd);
-      memory dy = input(pd.diff_dst_desc(), yMd, a), w = input(pd.weights_desc(), wMd, b);
-      memory dx = output(pd.diff_src_desc(), xMd, out);
-      convolution_backward_data(pd).execute(s, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dx}});
+      memory dy = input(e.yDesc, yMd, a), w = input(e.wDesc, wMd, b);
+      memory dx = output(e.xDesc, xMd, out);
+      e.prim.execute(s, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dx}});
       finish(dx, xMd, out);
     } else {
-      convolution_backward_weights::desc bw(algorithm::convolution_direct, xAny, wAny, yAny, strides, dilates, padL, padR);
-      convolution_backward_weights::primitive_desc pd(bw, eng, fwdPd);
-      memory x = input(pd.src_desc(), xMd, a), dy = input(pd.diff_dst_desc(), yMd, b);
-      memory dw = output(pd.diff_weights_desc(), wMd, out);
-      convolution_backward_weights(pd).execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+      memory x = input(e.xDesc, xMd, a), dy = input(e.yDesc, yMd, b);
+      memory dw = output(e.wDesc, wMd, out);
+      e.prim.execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
       finish(dw, wMd, out);
     }
     s.wait();

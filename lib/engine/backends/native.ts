@@ -40,6 +40,9 @@ export function loadNative(): NativeAddon | null {
     return null;
   }
   try {
+    // libgomp reads this when the addon loads. Its default lets idle OpenMP threads spin, which
+    // on a small machine takes the cores from the wasm thread pool running the other kernels.
+    process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
     addon = require(NATIVE_ADDON) as NativeAddon;
   } catch (e) {
     loadError = `the oneDNN addon did not load: ${(e as Error).message.split('\n')[0]} (npm run setup:system, then npm run build:native)`;
