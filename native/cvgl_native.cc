@@ -117,11 +117,14 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   memory::desc xMd({N, C, H, W}, dt::f32, tag::nhwc);
   memory::desc wMd({O, C, KH, KW}, dt::f32, tag::hwio);
   memory::desc yMd({N, O, OH, OW}, dt::f32, tag::nhwc);
-  // oneDNN picks its own (blocked) layouts: its direct JIT kernels run on those, while on plain
-  // NHWC it falls back to an im2col GEMM that was 4-10x slower for the gradients
-  memory::desc xAny({N, C, H, W}, dt::f32, tag::any);
-  memory::desc wAny({O, C, KH, KW}, dt::f32, tag::any);
-  memory::desc yAny({N, O, OH, OW}, dt::f32, tag::any);
+  // Large problems: oneDNN picks its own (blocked) layouts; its direct JIT kernels run on those,
+  // while on plain NHWC it falls back to an im2col GEMM, 4-10x slower for the gradients of a
+  // full-size VGG16 layer. Small problems: the reorders to and from those layouts cost more than
+  // they save (quick benchmark step: 60 ms blocked, 47 ms plain), so they stay in TF's layouts.
+  const bool plain = double(N) * OH * OW * O * KH * KW * C < 2e7;
+  memory::desc xAny = plain ? xMd : memory::desc({N, C, H, W}, dt::f32, tag::any);
+  memory::desc wAny = plain ? wMd : memory::desc({O, C, KH, KW}, dt::f32, tag::any);
+  memory::desc yAny = plain ? yMd : memory::desc({N, O, OH, OW}, dt::f32, tag::any);
   try {
     engine& eng = cpuEngine();
     stream& s = cpuStream();

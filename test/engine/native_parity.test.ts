@@ -66,6 +66,20 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
     await check('conv2d', ([x, w, rr]) => wsum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, pad, 'NHWC', c.d), rr!), inputs);
   });
 
+  // above 2e7 multiply-accumulates the addon switches to oneDNN's blocked layouts (with reorders):
+  // the sweep above is all below, these are above
+  it.skipIf(!available).each([
+    { x: [1, 32, 41, 32], k: 3, o: 64, s: 1, pad: 'same' as const },
+    { x: [2, 65, 80, 24], k: 3, o: 48, s: 2, pad: 'valid' as const },
+  ])('conv2d on blocked layouts: x[$x] k$k→$o s$s $pad', async ({ x, k, o, s, pad }) => {
+    const r = new Rng(x[1]! + o);
+    const fshape: [number, number, number, number] = [k, k, x[3]!, o];
+    const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], fshape, s, 1, pad);
+    expect(x[0]! * info.outHeight * info.outWidth * o * k * k * x[3]!).toBeGreaterThan(2e7);
+    const inputs = [randn(r, 'x', x), randn(r, 'w', fshape, 0.1), randn(r, 'r', [x[0]!, info.outHeight, info.outWidth, o])];
+    await check('conv2d (blocked)', ([xt, w, rr]) => wsum(tf.conv2d(xt as tf.Tensor4D, w as tf.Tensor4D, s, pad), rr!), inputs);
+  });
+
   it.skipIf(!available)('conv2dTranspose stride 2 (Conv2DBackpropInput forward, Conv2D and filter gradient backward)', async () => {
     const r = new Rng(7);
     const inputs = [randn(r, 'y', [3, 4, 5, 3]), randn(r, 'w', [3, 3, 2, 3], 0.4), randn(r, 'r', [3, 7, 9, 2])];
