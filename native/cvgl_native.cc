@@ -49,31 +49,27 @@ bool throwError(napi_env env, const std::string& msg) {
   return false;
 }
 
-bool getF32(napi_env env, napi_value v, float** data, size_t* length, const char* what) {
+/** The data of a typed array of the given type (Float32Array, Int32Array), or a JS error. */
+template <typename T>
+bool getTyped(napi_env env, napi_value v, napi_typedarray_type want, T** data, size_t* length, const std::string& what) {
   bool is = false;
   napi_is_typedarray(env, v, &is);
-  if (!is) return throwError(env, std::string(what) + " must be a Float32Array");
-  napi_typedarray_type type;
-  void* ptr = nullptr;
-  napi_value buf;
-  size_t offset = 0;
-  napi_get_typedarray_info(env, v, &type, length, &ptr, &buf, &offset);
-  if (type != napi_float32_array) return throwError(env, std::string(what) + " must be a Float32Array");
-  *data = static_cast<float*>(ptr);
-  return true;
-}
-
-bool getI32(napi_env env, napi_value v, int32_t** data, size_t* length, const char* what) {
-  bool is = false;
-  napi_is_typedarray(env, v, &is);
-  napi_typedarray_type type;
+  napi_typedarray_type type = napi_int8_array;
   void* ptr = nullptr;
   napi_value buf;
   size_t offset = 0;
   if (is) napi_get_typedarray_info(env, v, &type, length, &ptr, &buf, &offset);
-  if (!is || type != napi_int32_array) return throwError(env, std::string(what) + " must be an Int32Array");
-  *data = static_cast<int32_t*>(ptr);
+  if (!is || type != want) return throwError(env, what);
+  *data = static_cast<T*>(ptr);
   return true;
+}
+
+bool getF32(napi_env env, napi_value v, float** data, size_t* length, const char* name) {
+  return getTyped(env, v, napi_float32_array, data, length, std::string(name) + " must be a Float32Array");
+}
+
+bool getI32(napi_env env, napi_value v, int32_t** data, size_t* length, const char* name) {
+  return getTyped(env, v, napi_int32_array, data, length, std::string(name) + " must be an Int32Array");
 }
 
 napi_value Conv2d(napi_env env, napi_callback_info info) {
