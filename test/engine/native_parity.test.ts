@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, probeBackends, tf } from '../../lib/engine/index.js';
 import { requireInCi } from '../ci_requirements.js';
-import { ErrorLog, expectWithin, parity, randn, type ArrayInput, type ScalarFn } from './parity_helpers.js';
+import { ErrorLog, expectWithin, parity, randn, useBackend, type ArrayInput, type ScalarFn } from './parity_helpers.js';
 
 const status = (await probeBackends()).find((b) => b.name === 'native')!;
 const available = status.available;
@@ -108,6 +108,26 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
       ([a, b, c, d]) => tf.add(tf.sum(tf.square(tf.matMul(a!, b!, false, true))), tf.sum(tf.square(tf.matMul(c!, d!)))) as tf.Scalar,
       inputs,
     );
+  });
+
+  it.skipIf(!available)('rank 2 × batch-1 operand keeps the broadcast batch axis, as on cpu (forward)', async () => {
+    const r = new Rng(15);
+    const run = async (backend: 'cpu' | 'native') => {
+      await useBackend(backend);
+      const c = r.normalTensor([12, 6]);
+      const d = r.normalTensor([1, 6, 2]);
+      const y = tf.matMul(c, d);
+      const out = { shape: y.shape, values: await y.data() };
+      tf.dispose([c, d, y]);
+      return out;
+    };
+    const seed = r.getState();
+    const ref = await run('cpu');
+    r.setState(seed);
+    const got = await run('native');
+    expect(got.shape).toEqual([1, 12, 2]);
+    expect(got.shape).toEqual(ref.shape);
+    for (let i = 0; i < ref.values.length; i++) expect(got.values[i]).toBeCloseTo(ref.values[i]!, 5);
   });
 
   it.skipIf(!available)('a small VGG-like net: two convs, pool, dense', async () => {

@@ -139,11 +139,13 @@ function nativeKernels(nat: NativeAddon): KernelConfig[] {
       const nA = batchA.reduce((p, q) => p * q, 1);
       const nB = batchB.reduce((p, q) => p * q, 1);
       const sameBatch = batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i]);
-      if (!sameBatch && nB !== 1) return null; // other broadcasts: the cpu kernel
+      if (!sameBatch && nB !== 1) return null; // other broadcasts: the wasm kernel
       const m = ta ? a!.shape[ra - 1]! : a!.shape[ra - 2]!;
       const k = ta ? a!.shape[ra - 2]! : a!.shape[ra - 1]!;
       const n = tb ? bt!.shape[rb - 2]! : bt!.shape[rb - 1]!;
-      const out = b.makeOutput([...batchA, m, n], 'float32');
+      // batch shape as tfjs broadcasts it (e.g. [m,k] x [1,k,n] gives [1,m,n])
+      const batch = tf.backend_util.assertAndGetBroadcastShape(batchA, batchB);
+      const out = b.makeOutput([...batch, m, n], 'float32');
       nat.matmul(heap(b, a!), heap(b, bt!), heap(b, out), new Int32Array([nA, m, k, n, ta ? 1 : 0, tb ? 1 : 0, sameBatch ? 0 : 1]));
       return out;
     }),
