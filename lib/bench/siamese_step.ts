@@ -7,7 +7,7 @@
 import { tf } from '../engine/tf.js';
 import { Rng } from '../engine/rng.js';
 import { SiameseVgg, siameseVggForwardMacs, siameseVggParamCount } from '../models/siamese_vgg.js';
-import { vgg16Cfg, vgg16ConvMacs } from '../models/vgg16.js';
+import { vgg16ConvMacs, vgg16Layers } from '../models/vgg16.js';
 import { chunkedEmbeddingGrads } from '../train/chunked_grads.js';
 import { softTripletThesis } from '../losses/triplet.js';
 
@@ -80,9 +80,9 @@ export function wasmMicroBatch(s: StepShape): number {
   const elems = (hw: [number, number]) => {
     let [h, w] = hw;
     let n = 0;
-    for (const c of vgg16Cfg(s.widthDivisor)) {
-      if (c === 'M') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
-      else n += h * w * c;
+    for (const l of vgg16Layers('pool5', s.widthDivisor)) {
+      if (l.kind === 'pool') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+      else n += h * w * l.cout;
     }
     return n;
   };

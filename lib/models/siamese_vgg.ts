@@ -8,7 +8,7 @@
 import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { param } from './params.js';
-import { Vgg16, vgg16Cfg, vgg16ConvMacs } from './vgg16.js';
+import { Vgg16, vgg16ConvMacs, vgg16Layers } from './vgg16.js';
 
 export interface SiameseVggOptions {
   rng?: Rng;
@@ -30,8 +30,7 @@ function linear(r: Rng, name: string, fin: number, fout: number): { w: tf.Variab
 /** Parameters of Siamese-VGG: two VGG16 `features` blocks and the shared two-layer head. */
 export function siameseVggParamCount(widthDivisor = 1, dim = 128): number {
   let vgg = 0;
-  let cin = 3;
-  for (const c of vgg16Cfg(widthDivisor)) if (c !== 'M') [vgg, cin] = [vgg + 9 * cin * c + c, c];
+  for (const l of vgg16Layers('pool5', widthDivisor)) if (l.kind === 'conv') vgg += 9 * l.cin * l.cout + l.cout;
   const f = 512 / widthDivisor;
   return 2 * vgg + (f * f + f) + (f * dim + dim);
 }

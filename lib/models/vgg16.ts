@@ -48,6 +48,42 @@ interface ConvLayer {
   b: tf.Variable;
 }
 
+/** One layer of VGG16's `features`, as torchvision numbers it (ReLUs take the odd indices). */
+export type Vgg16LayerSpec =
+  | { kind: 'conv'; index: number; label: string; cin: number; cout: number }
+  | { kind: 'pool'; index: number; label: string };
+
+/**
+ * VGG16's `features` up to and including `cut`: 3x3 `same` convolutions (conv1_1 …) and 2x2/2
+ * max-pools (pool1 …), widths divided by `widthDivisor`. The model, its FLOP and parameter
+ * counts and the benchmark's memory estimate all walk this one list.
+ */
+export function vgg16Layers(cut: Vgg16Cut = 'pool5', widthDivisor = 1): Vgg16LayerSpec[] {
+  const out: Vgg16LayerSpec[] = [];
+  let cin = 3;
+  let block = 1;
+  let inBlock = 0;
+  let index = 0;
+  for (const c of vgg16Cfg(widthDivisor)) {
+    if (c === 'M') {
+      const label = `pool${block}`;
+      out.push({ kind: 'pool', index, label });
+      index += 1;
+      if (label === cut) break;
+      block += 1;
+      inBlock = 0;
+      continue;
+    }
+    inBlock += 1;
+    const label = `conv${block}_${inBlock}`;
+    out.push({ kind: 'conv', index, label, cin, cout: c });
+    index += 2; // Conv2d + ReLU
+    cin = c;
+    if (label === cut) break;
+  }
+  return out;
+}
+
 /**
  * Multiply-accumulates of VGG16's forward convolutions up to `cut`, per conv layer, for one
  * h x w image (3x3 `same` convolutions; pools floor). Needs no model, so benchmarks can count
@@ -55,22 +91,9 @@ interface ConvLayer {
  */
 export function vgg16ConvMacs(h: number, w: number, cut: Vgg16Cut = 'pool5', widthDivisor = 1): { label: string; macs: number }[] {
   const out: { label: string; macs: number }[] = [];
-  let cin = 3;
-  let block = 1;
-  let inBlock = 0;
-  for (const c of vgg16Cfg(widthDivisor)) {
-    if (c === 'M') {
-      [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
-      if (`pool${block}` === cut) break;
-      block += 1;
-      inBlock = 0;
-      continue;
-    }
-    inBlock += 1;
-    const label = `conv${block}_${inBlock}`;
-    out.push({ label, macs: h * w * 9 * cin * c });
-    cin = c;
-    if (label === cut) break;
+  for (const l of vgg16Layers(cut, widthDivisor)) {
+    if (l.kind === 'pool') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+    else out.push({ label: l.label, macs: h * w * 9 * l.cin * l.cout });
   }
   return out;
 }
@@ -89,38 +112,24 @@ export class Vgg16 {
     this.name = opts.name ?? 'vgg16';
     this.widthDivisor = opts.widthDivisor ?? 1;
     const r = opts.rng ?? globalRng;
-    let cin = 3;
-    let block = 1;
-    let inBlock = 0;
-    let index = 0;
-    for (const c of vgg16Cfg(this.widthDivisor)) {
-      if (c === 'M') {
-        const label = `pool${block}`;
-        this.steps.push({ kind: 'pool', label });
-        index += 1;
-        if (label === this.cut) break;
-        block += 1;
-        inBlock = 0;
+    for (const l of vgg16Layers(this.cut, this.widthDivisor)) {
+      if (l.kind === 'pool') {
+        this.steps.push({ kind: 'pool', label: l.label });
         continue;
       }
-      inBlock += 1;
-      const label = `conv${block}_${inBlock}`;
       // torchvision's init: Kaiming normal, fan_out, ReLU gain; zero bias.
-      const std = Math.sqrt(2 / (3 * 3 * c));
-      const prefix = `${this.name}/features.${index}`;
+      const std = Math.sqrt(2 / (3 * 3 * l.cout));
+      const prefix = `${this.name}/features.${l.index}`;
       const layer: ConvLayer = {
-        index,
-        label,
-        cin,
-        cout: c,
-        w: param(() => r.normalTensor([3, 3, cin, c], 0, std), `${prefix}.weight`, opts.trainable ?? true),
-        b: param(() => tf.zeros([c]), `${prefix}.bias`, opts.trainable ?? true),
+        index: l.index,
+        label: l.label,
+        cin: l.cin,
+        cout: l.cout,
+        w: param(() => r.normalTensor([3, 3, l.cin, l.cout], 0, std), `${prefix}.weight`, opts.trainable ?? true),
+        b: param(() => tf.zeros([l.cout]), `${prefix}.bias`, opts.trainable ?? true),
       };
       this.convs.push(layer);
       this.steps.push({ kind: 'conv', layer });
-      index += 2; // Conv2d + ReLU
-      cin = c;
-      if (label === this.cut) break;
     }
   }
 
