@@ -72,6 +72,23 @@ bool getI32(napi_env env, napi_value v, int32_t** data, size_t* length, const ch
   return getTyped(env, v, napi_int32_array, data, length, std::string(name) + " must be an Int32Array");
 }
 
+/** The arguments both kernels take: three Float32Arrays (a, b, out) and an Int32Array of dims. */
+struct ArrayArgs {
+  float *a, *b, *out;
+  size_t na, nb, nout;
+  int32_t* d;
+};
+
+/** Reads args[first..first+3] into `r`; checks that dims has `ndims` entries. */
+bool getArrayArgs(napi_env env, napi_value* args, int first, size_t ndims, const char* fn, ArrayArgs& r) {
+  size_t nd = 0;
+  if (!getF32(env, args[first], &r.a, &r.na, "a") || !getF32(env, args[first + 1], &r.b, &r.nb, "b") ||
+      !getF32(env, args[first + 2], &r.out, &r.nout, "out") || !getI32(env, args[first + 3], &r.d, &nd, "dims"))
+    return false;
+  if (nd != ndims) return throwError(env, std::string(fn) + ": dims must have " + std::to_string(ndims) + " entries");
+  return true;
+}
+
 napi_value Conv2d(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
@@ -82,16 +99,11 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   }
   int32_t mode = -1;
   napi_get_value_int32(env, args[0], &mode);
-  float *a, *b, *out;
-  size_t na, nb, nout, nd;
-  int32_t* d;
-  if (!getF32(env, args[1], &a, &na, "a") || !getF32(env, args[2], &b, &nb, "b") ||
-      !getF32(env, args[3], &out, &nout, "out") || !getI32(env, args[4], &d, &nd, "dims"))
-    return nullptr;
-  if (nd != 17) {
-    throwError(env, "conv2d: dims must have 17 entries");
-    return nullptr;
-  }
+  ArrayArgs x;
+  if (!getArrayArgs(env, args, 1, 17, "conv2d", x)) return nullptr;
+  float *a = x.a, *b = x.b, *out = x.out;
+  const size_t na = x.na, nb = x.nb, nout = x.nout;
+  const int32_t* d = x.d;
   const memory::dim N = d[0], H = d[1], W = d[2], C = d[3], KH = d[4], KW = d[5], O = d[6], OH = d[7], OW = d[8];
   const memory::dims strides = {d[9], d[10]};
   const memory::dims dilates = {d[11] - 1, d[12] - 1};
@@ -197,16 +209,12 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
     throwError(env, "matmul(a, b, out, dims) takes 4 arguments");
     return nullptr;
   }
-  float *a, *b, *out;
-  size_t na, nb, nout, nd;
-  int32_t* d;
-  if (!getF32(env, args[0], &a, &na, "a") || !getF32(env, args[1], &b, &nb, "b") ||
-      !getF32(env, args[2], &out, &nout, "out") || !getI32(env, args[3], &d, &nd, "dims"))
-    return nullptr;
-  if (nd != 7) {
-    throwError(env, "matmul: dims must have 7 entries");
-    return nullptr;
-  }
+  ArrayArgs x;
+  if (!getArrayArgs(env, args, 0, 7, "matmul", x)) return nullptr;
+  const float *a = x.a, *b = x.b;
+  float* out = x.out;
+  const size_t na = x.na, nb = x.nb, nout = x.nout;
+  const int32_t* d = x.d;
   const int64_t batch = d[0], M = d[1], K = d[2], N = d[3];
   const bool ta = d[4] != 0, tb = d[5] != 0, bcastB = d[6] != 0;
   if (na != size_t(batch * M * K) || nb != size_t((bcastB ? 1 : batch) * K * N) || nout != size_t(batch * M * N)) {
