@@ -3,6 +3,9 @@
 # installed are skipped, and nothing is fetched when everything is there.
 #
 #   python3-torch python3-sklearn   reference implementations for parity tests and `cvgl bench`
+#   python3-scipy python3-h5py      MATLAB v5 / v7.3 (HDF5) files written by scipy and h5py for the
+#                                   CVACT reader tests
+#   python3-torchvision python3-pil the reference for the augmentation tests
 #   g++ libdnnl-dev                 oneDNN and a compiler for the `native` backend's addon
 #   libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libvulkan1
 #                                   Mesa: the software WebGPU adapter (llvmpipe via OpenGL ES);
@@ -19,7 +22,7 @@ if [ "${CVGL_SKIP_SYSTEM:-}" = "1" ]; then
 fi
 
 PACKAGES=(
-  python3 python3-torch python3-sklearn
+  python3 python3-torch python3-sklearn python3-scipy python3-h5py python3-torchvision python3-pil
   g++ libdnnl-dev
   libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libvulkan1
   chromium fonts-dejavu-core

@@ -1,6 +1,7 @@
 export { tf } from './tf.js';
 export { CvglError, isCvglError } from './errors.js';
 export { Rng, rng, seed, type RngState } from './rng.js';
+export { SeededRandom } from './random.js';
 export { machineInfo, type MachineInfo } from './device.js';
 export {
   initEngine,
