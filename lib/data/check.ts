@@ -1,0 +1,126 @@
+/**
+ * Checks that every image a dataset names is there and decodes: each distinct file once
+ * (VIGOR's satellites are shared by many panoramas and both splits), with bounded concurrency.
+ * By default each image is fully decoded with sharp, failing on truncation, so a half-downloaded
+ * JPEG is caught (a header probe alone would pass it).
+ */
+import { availableParallelism } from 'node:os';
+import { stat } from 'node:fs/promises';
+import { relative, isAbsolute } from 'node:path';
+import sharp from 'sharp';
+import type { CrossViewDataset, DatasetFormat } from './dataset.js';
+
+export interface CheckProblem {
+  path: string;
+  problem: 'missing' | 'unreadable';
+  detail?: string;
+}
+
+export interface CheckReport {
+  format: DatasetFormat;
+  root: string;
+  splits: { name: string; pairs: number; gallery: number }[];
+  filesChecked: number;
+  problems: CheckProblem[];
+  ok: boolean;
+}
+
+export interface CheckOptions {
+  /** Fully decode each image (default true); false only reads the header. */
+  decode?: boolean;
+  /** Files checked at once (default max(4, 2 x available CPUs)). */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Every distinct file the dataset names, in first-seen order. */
+export function datasetFiles(ds: CrossViewDataset): string[] {
+  const seen = new Set<string>();
+  for (const split of Object.values(ds.splits)) {
+    for (const p of split.pairs) {
+      seen.add(p.ground);
+      seen.add(p.aerial);
+      if (p.polar) seen.add(p.polar);
+    }
+    for (const g of split.gallery) seen.add(g);
+  }
+  return [...seen];
+}
+
+async function checkFile(path: string, decode: boolean): Promise<CheckProblem | null> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) return { path, problem: 'unreadable', detail: 'not a regular file' };
+    if (s.size === 0) return { path, problem: 'unreadable', detail: 'empty file (0 bytes)' };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { path, problem: 'missing' };
+    return { path, problem: 'unreadable', detail: (e as Error).message };
+  }
+  try {
+    const img = sharp(path, { failOn: 'truncated' });
+    if (decode) await img.raw().toBuffer();
+    else {
+      const m = await img.metadata();
+      if (!m.width || !m.height) return { path, problem: 'unreadable', detail: 'no image size in the header' };
+    }
+    return null;
+  } catch (e) {
+    return { path, problem: 'unreadable', detail: (e as Error).message.trim().split('\n')[0] };
+  }
+}
+
+export async function checkDataset(ds: CrossViewDataset, opts: CheckOptions = {}): Promise<CheckReport> {
+  const decode = opts.decode ?? true;
+  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? Math.max(4, availableParallelism() * 2)));
+  const files = datasetFiles(ds);
+  const problems: CheckProblem[] = [];
+  let next = 0;
+  let done = 0;
+  opts.onProgress?.(0, files.length);
+  const worker = async () => {
+    while (next < files.length) {
+      const path = files[next++]!;
+      const p = await checkFile(path, decode);
+      if (p) problems.push(p);
+      done++;
+      opts.onProgress?.(done, files.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    format: ds.format,
+    root: ds.root,
+    splits: Object.values(ds.splits).map((s) => ({ name: s.name, pairs: s.pairs.length, gallery: s.gallery.length })),
+    filesChecked: files.length,
+    problems,
+    ok: problems.length === 0,
+  };
+}
+
+const FORMAT_NAMES: Record<DatasetFormat, string> = { cvusa: 'CVUSA', cvact: 'CVACT', vigor: 'VIGOR' };
+
+/** A human-readable report: pairs per split, the first `maxListed` problems, a verdict. */
+export function formatCheckReport(r: CheckReport, maxListed = 20): string {
+  const out: string[] = [`${FORMAT_NAMES[r.format] ?? r.format} dataset at ${r.root}`];
+  for (const s of r.splits) out.push(`  ${s.name}: ${s.pairs} pairs, gallery of ${s.gallery} aerials`);
+  out.push(`  ${r.filesChecked} distinct image files checked`);
+  if (r.problems.length) {
+    const missing = r.problems.filter((p) => p.problem === 'missing').length;
+    const unreadable = r.problems.length - missing;
+    out.push(`problems (${r.problems.length}: ${missing} missing, ${unreadable} unreadable):`);
+    for (const p of r.problems.slice(0, maxListed)) {
+      const rel = relative(r.root, p.path);
+      const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p.path;
+      out.push(`  ${p.problem.padEnd(10)} ${shown}${p.detail ? `  (${p.detail})` : ''}`);
+    }
+    if (r.problems.length > maxListed) out.push(`  ... and ${r.problems.length - maxListed} more`);
+  }
+  out.push(
+    r.ok
+      ? `OK: all ${r.filesChecked} files present and readable`
+      : `NOT OK: ${r.problems.length} of ${r.filesChecked} files have problems; re-download or re-extract them (paths relative to ${r.root})`,
+  );
+  return out.join('\n');
+}

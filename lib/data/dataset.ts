@@ -1,0 +1,49 @@
+/**
+ * What every dataset reader returns: splits of ground queries with their aerial references, as
+ * absolute file paths (the pipeline decodes them later). CVUSA and CVACT are one-to-one
+ * (the aerial is centred on the camera); VIGOR is one-to-many (a positive and three
+ * semi-positives, the camera offset from each aerial's centre in pixels).
+ */
+
+export type DatasetFormat = 'cvusa' | 'cvact' | 'vigor';
+
+/** One ground query and its aerial reference(s). */
+export interface PairRecord {
+  /** Stable id inside the dataset (file stem, CVACT panoId, VIGOR panorama name). */
+  id: string;
+  /** Absolute path of the ground panorama. */
+  ground: string;
+  /** Absolute path of the positive aerial image. */
+  aerial: string;
+  /** Indices into the split's `gallery`: the positive first, then VIGOR's semi-positives. */
+  galleryIndex: number[];
+  /** A pre-made polar-transformed aerial (CVUSA `polarmap/`), when the dataset ships one. */
+  polar?: string;
+  /** Camera position, metres [easting, northing] (CVACT UTM; the synthetic world's frame). */
+  utm?: [number, number];
+  /** VIGOR: the camera's offset from the centre of each gallery aerial in `galleryIndex`, in
+   *  pixels of the aerial as the split file gives them: [row, column] (VIGOR's delta, which its
+   *  code reads as `[row_offset, col_offset]`; rows grow southwards, columns eastwards), the
+   *  positive first. */
+  offsets?: [number, number][];
+}
+
+export interface DatasetSplit {
+  name: string;
+  pairs: PairRecord[];
+  /** The aerial reference database of this split (absolute paths). For CVUSA and CVACT it is
+   *  the pairs' aerials in order; for VIGOR every satellite image of the split's cities. */
+  gallery: string[];
+  /** VIGOR: positions (metres, local frame) of the gallery aerials when known. */
+  galleryUtm?: [number, number][];
+}
+
+export interface CrossViewDataset {
+  format: DatasetFormat;
+  root: string;
+  /** e.g. cvusa: train, val; cvact: train, val (+ test for the full CVACT_test set);
+   *  vigor: train, test under the chosen protocol. */
+  splits: Record<string, DatasetSplit>;
+  /** Human-readable notes gathered while reading (e.g. "annotations/ not present, ignored"). */
+  notes: string[];
+}
