@@ -4,7 +4,15 @@
  *   cvgl info  [--json] [--backend B]        backends available here, the one chosen, devices, versions
  *   cvgl bench [--json] [--quick] [--backends a,b] [--steps N] [--warmup N] [--threads N]
  *              [--no-torch] [--profile] [--micro-batch N] [--out FILE]
- *   cvgl report [--full] [--out DIR]         the main job (for now: the engine quick start report)
+ *   cvgl bench --data [--pairs N] [--batch N] [--workers N]   the data pipeline benchmark
+ *   cvgl data synth --out DIR [--pairs N] [--seed S] [--orientation-noise DEG] [--fov DEG]
+                  [--offset M] [--domains day,dusk,night,snow,fog] ...
+      Renders the synthetic cross-view world in the CVUSA (or, with --offset, VIGOR) layout.
+  cvgl data check DIR [--format cvusa|cvact|vigor] [--protocol same|cross] [--no-decode]
+      Reads a dataset through the training readers; lists missing or unreadable files (exit 1).
+      \`cvgl data --help\` for all options.
+  cvgl report [--full] [--out DIR]         the main job (for now: the engine quick start report)
+ *   cvgl data synth|check ...                 datasets: render the synthetic world, check a dataset (cli_data.ts)
  *
  * Errors meant for a user print their message alone and exit with status 2.
  */
@@ -15,6 +23,8 @@ import { machineInfo } from './engine/device.js';
 import { CvglError, isCvglError } from './engine/errors.js';
 import { benchTable, runBench } from './bench/run.js';
 import { writeQuickstartReport } from './report/quickstart.js';
+import { dataCommand } from './cli_data.js';
+import { dataBenchTable, runDataBench } from './bench/data.js';
 
 const HELP = `cvgl — the cross-view geo-localization workbench
 
@@ -27,6 +37,16 @@ Usage:
       aerial 256x256, batch 8; --quick: 32x128, 32x32, batch 2) on each backend, and the same
       step in PyTorch (/usr/bin/python3 with python3-torch) with the same thread count.
       --micro-batch N computes the same gradient N pairs at a time (wasm picks what fits its heap).
+  cvgl bench --data [--pairs N] [--batch N] [--workers N] [--no-torch] [--json] [--out FILE]
+      The data side: synthetic world generation (pairs/s), the input pipeline cold (JPEG decode),
+      cached and with polar transform + augmentation (images/s), and PyTorch's DataLoader
+      (PIL + torchvision) on the same files.
+  cvgl data synth --out DIR [--pairs N] [--seed S] [--orientation-noise DEG] [--fov DEG]
+                  [--offset M] [--domains day,dusk,night,snow,fog] ...
+      Renders the synthetic cross-view world in the CVUSA (or, with --offset, VIGOR) layout.
+  cvgl data check DIR [--format cvusa|cvact|vigor] [--protocol same|cross] [--no-decode]
+      Reads a dataset through the training readers; lists missing or unreadable files (exit 1).
+      \`cvgl data --help\` for all options.
   cvgl report [--full] [--out DIR]
       The main job: writes the reproducibility report to reports/ (for now the engine quick start:
       backends, devices and the training-step benchmark).
@@ -94,8 +114,24 @@ async function bench(args: string[]): Promise<void> {
     profile: { type: 'boolean' },
     'micro-batch': { type: 'string' },
     out: { type: 'string' },
+    data: { type: 'boolean' },
+    pairs: { type: 'string' },
+    batch: { type: 'string' },
+    workers: { type: 'string' },
   });
   if (v.help) return console.log(HELP);
+  if (v.data) {
+    const r = await runDataBench({
+      pairs: intOption(v, 'pairs'),
+      batch: intOption(v, 'batch'),
+      workers: intOption(v, 'workers'),
+      torch: !v['no-torch'],
+      log: (l) => console.error(l),
+    });
+    if (typeof v.out === 'string') writeFileSync(v.out, JSON.stringify(r, null, 2) + '\n');
+    console.log(v.json ? JSON.stringify(r, null, 2) : '\n' + dataBenchTable(r));
+    return;
+  }
   const report = await runBench({
     quick: Boolean(v.quick),
     backends: backendList(v.backends),
@@ -118,7 +154,7 @@ async function report(args: string[]): Promise<void> {
   for (const f of files) console.log(`wrote ${f}`);
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<number | void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'info':
@@ -127,19 +163,21 @@ async function main(argv: string[]): Promise<void> {
       return bench(rest);
     case 'report':
       return report(rest);
+    case 'data':
+      return dataCommand(rest);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       return console.log(HELP);
     default:
-      throw new CvglError('a command: info, bench, report', `'${cmd}'`, 'run `cvgl --help`');
+      throw new CvglError('a command: info, bench, data, report', `'${cmd}'`, 'run `cvgl --help`');
   }
 }
 
 main(process.argv.slice(2)).then(
   // wasm's worker threads and Dawn keep the event loop alive: leave explicitly
-  () => process.exit(0),
+  (code) => process.exit(typeof code === 'number' ? code : 0),
   (e: unknown) => {
     if (isCvglError(e)) console.error(`cvgl: expected ${e.message}`);
     else console.error(`cvgl: ${(e as Error)?.message ?? e}\n  (CVGL_DEBUG=1 shows the stack trace)`);

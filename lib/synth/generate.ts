@@ -112,6 +112,7 @@ export function validateSynthOptions(o: SynthOptions): void {
     if (!Number.isInteger(v) || v < 1 || v > max) fail(`--${name}: an integer from 1 to ${max}`, v, `pass e.g. --${name} ${Math.min(max, 256)}`);
   };
   posInt('pairs', o.pairs, 2_000_000);
+  if (o.pairs < 2) fail('--pairs: at least 2 (one for each of the train and val splits)', o.pairs, 'pass e.g. --pairs 100');
   posInt('aerial-size', o.aerialSize, 4096);
   posInt('workers', o.workers, 256);
   if (o.panoWidth < 8 || o.panoHeight < 4 || !Number.isInteger(o.panoWidth) || !Number.isInteger(o.panoHeight)) {
@@ -171,7 +172,10 @@ function planCvusa(o: SynthOptions, tmp: string): Plan {
   const jobs: RenderJob[] = [];
   const samples: SynthSampleRecord[] = [];
   const w = { seed: o.seed, style: o.style };
-  const splitOf = splitAssigner(o);
+  const splits = cams.map(splitAssigner(o));
+  // both split files must have rows (the CVUSA reader refuses an empty split, as for a real download)
+  if (cams.length >= 2 && !splits.includes('val')) splits[splits.length - 1] = 'val';
+  if (cams.length >= 2 && !splits.includes('train')) splits[0] = 'train';
   const rows: Record<string, string[]> = { train: [], val: [] };
   for (const c of cams) {
     const id = pad(c.index);
@@ -181,7 +185,7 @@ function planCvusa(o: SynthOptions, tmp: string): Plan {
       aerial: o.domains.map((d) => ({ domain: d, path: join(domainRoot(tmp, d, o.domains[0]!), aerial) })),
       pano: o.domains.map((d) => ({ domain: d, path: join(domainRoot(tmp, d, o.domains[0]!), ground) })),
     });
-    const split = splitOf(c);
+    const split = splits[c.index]!;
     rows[split]!.push(`${aerial},${ground},annotations/${id}.png`);
     samples.push({ id, split, x: round(c.x), y: round(c.y), utm: [round(UTM_ORIGIN[0] + c.x), round(UTM_ORIGIN[1] + c.y)], yawDeg: round(c.yawDeg), ground, aerial });
   }
