@@ -65,7 +65,7 @@ describe('cvgl info', () => {
   });
 
   it('rejects unknown commands and options', () => {
-    expectUserError(cvgl('frobnicate'), /a command: info, bench, report/);
+    expectUserError(cvgl('frobnicate'), /a command: info, bench, data, report/);
     expectUserError(cvgl('info', '--jsn'), /known options/);
   });
 });

@@ -1,0 +1,83 @@
+/**
+ * `cvgl data synth` and `cvgl data check` as a user runs them: a small set rendered and checked,
+ * then broken (a missing image, a truncated JPEG, a bad CSV row) and bad options, which must give
+ * the clear messages and exit codes (1 for a broken dataset, 2 for a usage error), no stack trace.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/cvgl.mjs', import.meta.url));
+function cvgl(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const noStack = (s: string) => expect(s).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'cvgl-cli-data-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('cvgl data synth + check', () => {
+  it('renders a set, and check finds it complete (exit 0)', () => {
+    const out = join(tmp, 'set');
+    const r = cvgl('data', 'synth', '--out', out, '--pairs', '6', '--aerial-size', '32', '--pano-size', '64x16', '--workers', '2', '--seed', '4');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/cvusa layout, 6 pairs/);
+    expect(r.stderr).toMatch(/rendering .*6\/6/); // progress on stderr (not a TTY: one line per 10%)
+    const c = cvgl('data', 'check', out);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/CVUSA/);
+    expect(c.stdout).toMatch(/OK: all 12 files/);
+  });
+
+  it('check lists a missing image and a truncated JPEG by name, exit 1', () => {
+    const out = join(tmp, 'set');
+    const csv = readFileSync(join(out, 'splits/train-19zl.csv'), 'utf8').trim().split('\n');
+    const [aerial, ground] = csv[0]!.split(',');
+    unlinkSync(join(out, aerial!));
+    const g = readFileSync(join(out, ground!));
+    writeFileSync(join(out, ground!), g.subarray(0, Math.floor(g.length / 2)));
+    const c = cvgl('data', 'check', out, '--quiet');
+    expect(c.code).toBe(1);
+    expect(c.stdout).toContain(aerial!);
+    expect(c.stdout).toContain(ground!);
+    expect(c.stdout).toMatch(/missing/);
+    expect(c.stdout).toMatch(/unreadable/);
+    noStack(c.stdout + c.stderr);
+  });
+
+  it('a malformed CSV row is a clear error naming file and line (exit 2)', () => {
+    const out = join(tmp, 'set');
+    appendFileSync(join(out, 'splits/val-19zl.csv'), 'only-one-field.jpg\n');
+    const c = cvgl('data', 'check', out);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/val-19zl\.csv:\d+/);
+    expect(c.stderr).toMatch(/what to do:/);
+    noStack(c.stderr);
+  });
+
+  it('usage errors: bad options, no directory, not a dataset', () => {
+    for (const args of [
+      ['data', 'synth', '--out', join(tmp, 'x'), '--pairs', 'many'],
+      ['data', 'synth', '--out', join(tmp, 'x'), '--domains', 'day,rain'],
+      ['data', 'synth', '--out', join(tmp, 'x'), '--pano-size', '616'],
+      ['data', 'synth', '--pairs', '5'],
+      ['data', 'check'],
+      ['data', 'check', tmp],
+      ['data', 'check', join(tmp, 'nowhere')],
+      ['data', 'check', tmp, '--format', 'kitti'],
+      ['data', 'frobnicate'],
+    ]) {
+      const r = cvgl(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/what to do:/);
+      noStack(r.stderr);
+    }
+  });
+});
