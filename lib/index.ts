@@ -5,3 +5,25 @@ export { SiameseVgg, siameseVggParamCount, siameseVggForwardMacs, type SiameseVg
 export { pairwiseDistances, softTripletThesis } from './losses/triplet.js';
 export { benchSiameseStep, stepFlops, FULL_SHAPE, QUICK_SHAPE, type StepShape, type StepBenchResult } from './bench/siamese_step.js';
 export { runBench, benchTable, type BenchReport, type BenchOptions } from './bench/run.js';
+// data: readers, checker, transforms, augmentation, pipeline
+export type { CrossViewDataset, DatasetSplit, PairRecord, DatasetFormat } from './data/dataset.js';
+export type { RgbImage, FloatImage } from './data/image.js';
+export { toFloat, toRgb } from './data/image.js';
+export { openDataset, detectFormat, DATASET_FORMATS, type OpenDatasetOptions } from './data/readers.js';
+export { checkDataset, formatCheckReport, type CheckReport, type CheckProblem } from './data/check.js';
+export { readMat, matStrings, matNumbers, matField, type MatValue } from './data/matfile.js';
+export { decodeImage, encodeImage } from './data/image_io.js';
+export { polarGrid, polarTransform, polarTransformImage, type PolarGrid } from './data/polar.js';
+export { augment, augmentPair, MOCO_V2, type AugmentOptions, type PairOptions, type AugmentedPair } from './data/augment.js';
+export { PairPipeline, type PipelineOptions, type PairBatch } from './data/pipeline.js';
+export { epochBatches, exclusiveBatches, SAMPLERS, type SamplerName } from './data/samplers.js';
+// synth: the procedural cross-view world
+export { World, CITY_STYLES, type CityStyle } from './synth/world.js';
+export { LocalScene } from './synth/scene.js';
+export { DOMAINS, DOMAIN_NAMES, type Domain, type DomainName } from './synth/domains.js';
+export { renderAerial, type AerialOptions } from './synth/aerial.js';
+export { renderPanorama, type PanoramaOptions } from './synth/panorama.js';
+export { generateSynthetic, ensureSynthetic, readSynthManifest, SYNTH_DEFAULTS, type SynthOptions, type SynthManifest } from './synth/generate.js';
+export { writePairSheet } from './synth/preview.js';
+export { DEFAULT_SYNTHETIC_DIR } from './report/quickstart.js';
+export { progressBar } from './engine/progress.js';

@@ -60,7 +60,11 @@ export function renderPanorama(scene: LocalScene, d: Domain, o: PanoramaOptions)
     cosRow[r] = Math.cos(phi);
     tanRow[r] = Math.tan(phi);
   }
+  /** First and last row whose elevation lies in [lo, hi] (radians), clipped to the image. */
+  const rowFirst = (hi: number) => Math.max(0, Math.ceil(((top - hi) / (top - bottom)) * H - 0.5));
+  const rowLast = (lo: number) => Math.min(H - 1, Math.floor(((top - lo) / (top - bottom)) * H - 0.5));
   const filled = new Uint8Array(H);
+  let left = H;
   const col = new Float32Array(H * 3);
   const c: Rgb = [0, 0, 0], L: Rgb = [0, 0, 0];
   const hits: Hit[] = [];
@@ -69,22 +73,26 @@ export function renderPanorama(scene: LocalScene, d: Domain, o: PanoramaOptions)
     mixInto(c, d.fogColour, 1 - Math.exp(-dist / d.fogDistance));
     col[r * 3] = c[0]; col[r * 3 + 1] = c[1]; col[r * 3 + 2] = c[2];
     filled[r] = 1;
+    left--;
   };
 
   for (let j = 0; j < W; j++) {
     const az = yaw - fov / 2 + ((j + 0.5) / W) * fov;
     const dx = Math.sin(az), dy = Math.cos(az);
     filled.fill(0);
+    left = H;
     collectHits(scene, o.x, o.y, dx, dy, maxDist, hits);
 
     for (const h of hits) {
+      if (left === 0) break;
       const ob = h.o;
       if (ob.kind === 'tree') {
         shadeTree(ob, h, dx, dy);
         continue;
       }
       // front face: rows whose ray meets the face plane between the ground and the top
-      for (let r = 0; r < H; r++) {
+      const r1 = rowLast(Math.atan(-hc / h.t) - 1e-9);
+      for (let r = rowFirst(Math.atan((ob.height - hc) / h.t) + 1e-9); r <= r1; r++) {
         if (filled[r]) continue;
         const z = hc + h.t * tanRow[r]!;
         if (z < 0 || z > ob.height) continue;
@@ -96,7 +104,8 @@ export function renderPanorama(scene: LocalScene, d: Domain, o: PanoramaOptions)
       }
       // the top of objects lower than the camera (cars)
       if (ob.height < hc) {
-        for (let r = 0; r < H; r++) {
+        const q1 = rowLast(Math.atan((ob.height - hc) / h.t) - 1e-9);
+        for (let r = rowFirst(Math.atan((ob.height - hc) / h.t1) + 1e-9); r <= q1; r++) {
           if (filled[r] || tanRow[r]! >= 0) continue;
           const t = (ob.height - hc) / tanRow[r]!;
           if (t < h.t || t > h.t1) continue;
@@ -159,7 +168,14 @@ export function renderPanorama(scene: LocalScene, d: Domain, o: PanoramaOptions)
   function shadeTree(t: TreeObject, h: Hit, dx: number, dy: number): void {
     const R = t.crownR;
     const ox = o.x - t.x, oy = o.y - t.y;
-    for (let r = 0; r < H; r++) {
+    // rows that can see the crown (its angular extent from the camera) or the trunk
+    const along = (t.x - o.x) * dx + (t.y - o.y) * dy;
+    const dist = Math.hypot(t.x - o.x, t.y - o.y, t.crownZ - hc);
+    const centre = Math.atan2(t.crownZ - hc, along);
+    const half = dist > R ? Math.asin(R / dist) : Math.PI / 2;
+    const lo = Math.min(centre - half, h.s >= 0 ? Math.atan(-hc / h.s) : Infinity);
+    const r1 = rowLast(lo - 1e-6);
+    for (let r = rowFirst(centre + half + 1e-6); r <= r1; r++) {
       if (filled[r]) continue;
       // ray (cos φ dx, cos φ dy, sin φ) against the crown sphere
       const Dx = cosRow[r]! * dx, Dy = cosRow[r]! * dy, Dz = sinRow[r]!;
