@@ -4,7 +4,9 @@
  * matches the files; options are validated; an up-to-date set is not rendered twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CvglError } from '../../lib/engine/errors.js';
@@ -68,6 +70,37 @@ describe('CVUSA layout', () => {
     const g = await decodeImage(ds.splits.train!.pairs[0]?.ground ?? ds.splits.val!.pairs[0]!.ground);
     expect([g.width, g.height]).toEqual([32, 24]);
     expect(readSynthManifest(out)!.options.fov).toBe(90);
+  });
+});
+
+describe('CVACT layout from synthetic renders', () => {
+  const python = process.env.CVGL_PYTHON ?? '/usr/bin/python3';
+  const hasScipy = existsSync(python) && spawnSync(python, ['-c', 'import scipy.io'], { encoding: 'utf8' }).status === 0;
+
+  it.skipIf(!hasScipy && !process.env.CI)('rendered pairs + an ACT_data.mat written by scipy read back through the CVACT reader', async () => {
+    const src = join(tmp, 'cvusa');
+    const m = readSynthManifest(src)!;
+    const root = join(tmp, 'cvact');
+    mkdirSync(join(root, 'streetview'), { recursive: true });
+    mkdirSync(join(root, 'satview_polish'), { recursive: true });
+    const ids = m.samples.map((s) => `synth_${s.id}`);
+    m.samples.forEach((s, i) => {
+      copyFileSync(join(src, s.ground), join(root, 'streetview', `${ids[i]}_grdView.jpg`));
+      copyFileSync(join(src, s.aerial), join(root, 'satview_polish', `${ids[i]}_satView_polish.jpg`));
+    });
+    const idx = m.samples.map((_, i) => i + 1);
+    const spec = { panoIds: ids, utm: m.samples.map((s) => s.utm), trainInd: idx.filter((i) => i % 3), valInd: idx.filter((i) => !(i % 3)) };
+    writeFileSync(join(tmp, 'act.json'), JSON.stringify(spec));
+    const script = fileURLToPath(new URL('../reference/write_cvact_mat.py', import.meta.url));
+    const r = spawnSync(python, [script, join(root, 'ACT_data.mat'), join(tmp, 'act.json')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const ds = await openDataset(root);
+    expect(ds.format).toBe('cvact');
+    expect(ds.splits.train!.pairs.length + ds.splits.val!.pairs.length).toBe(m.samples.length);
+    const p = ds.splits.val!.pairs[0]!;
+    const k = ids.indexOf(p.id);
+    expect(p.utm).toEqual(m.samples[k]!.utm);
+    expect((await decodeImage(p.ground)).width).toBe(96);
   });
 });
 
