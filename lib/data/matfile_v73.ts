@@ -20,6 +20,12 @@ const H5T_INTEGER = 0, H5T_FLOAT = 1, H5T_COMPOUND = 6, H5T_REFERENCE = 7, H5T_E
 const NUMERIC = new Set<string>(['double', 'single', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 const DAMAGED_FIX = 'the file is truncated or damaged: copy or download it again (compare its size with the original)';
 const MAX_DEPTH = 64;
+const USED_ATTRS = new Set(['MATLAB_class', 'MATLAB_empty', 'MATLAB_fields']);
+
+/** (h5wasm gives a reference's bytes as a Uint8Array when read, a plain array when created) */
+function hex(bytes: ArrayLike<number>): string {
+  return Buffer.from(Uint8Array.from(bytes)).toString('hex');
+}
 
 /** Reads the variables of a v7.3 file (`path` for messages, `abs` to open). */
 export async function readMatV73(path: string, abs: string, keep: (name: string) => boolean): Promise<Record<string, MatValue>> {
@@ -88,10 +94,33 @@ class V73Reader {
     );
   }
 
+  /** The attributes this reader uses (each h5wasm call costs ~0.1-0.2 ms: only these are read). */
   attrs(obj: Dataset | Group): Map<string, OutputData | null> {
     const out = new Map<string, OutputData | null>();
-    for (const name of Object.keys(obj.attrs)) out.set(name, obj.get_attribute(name, false));
+    for (const name of Object.keys(obj.attrs)) {
+      out.set(name, USED_ATTRS.has(name) ? obj.get_attribute(name, false) : null);
+    }
     return out;
+  }
+
+  /** Object reference (its bytes, hex) -> path, for everything in '#refs#'. HDF5 can only name
+   *  a dereferenced object by searching the whole file (H5Iget_name), which made reading a cell
+   *  array quadratic in its size; creating each member's reference by path is cheap. */
+  private refPaths: Map<string, string> | null = null;
+
+  private pathOf(r: Reference): string | null {
+    if (this.refPaths == null) {
+      this.refPaths = new Map();
+      const refs = this.f.get('#refs#');
+      if (refs instanceof Group) {
+        for (const k of refs.keys()) {
+          const path = `/#refs#/${k}`;
+          const obj = this.f.get(path);
+          if (obj instanceof Dataset || obj instanceof Group) this.refPaths.set(hex(obj.create_reference().ref_data), path);
+        }
+      }
+    }
+    return this.refPaths.get(hex(r.ref_data)) ?? null;
   }
 
   value(obj: Entity | null, loc: string, depth: number): MatValue {
@@ -113,8 +142,7 @@ class V73Reader {
     if (cls === 'char') {
       const codes = toFloat64(obj.value);
       if (codes.length !== n) this.corrupt(loc, `${codes.length} characters for a ${dims.join('x')} char array`);
-      const decode = Number(attrs.get('MATLAB_int_decode') ?? 2);
-      const s = decode === 4 ? String.fromCodePoint(...codes) : fromCharCodes(codes);
+      const s = fromCharCodes(codes); // MATLAB_int_decode 2: UTF-16 code units, as MATLAB writes char
       const chars = splitChars(s, n) ?? this.corrupt(loc, `undecodable text for a ${dims.join('x')} char array`);
       return { kind: 'char', dims, rows: charRows(dims, chars) };
     }
@@ -134,8 +162,10 @@ class V73Reader {
 
   private deref(r: Reference, loc: string, depth: number): MatValue {
     if (!(r instanceof Reference) || r instanceof RegionReference) this.corrupt(loc, 'a cell that is not an object reference');
+    const path = this.pathOf(r);
     // (the overloads of dereference() cannot tell the two reference classes apart by type)
-    return this.value(this.f.dereference(r) as unknown as Entity | null, loc, depth + 1);
+    const target = path != null ? this.f.get(path) : (this.f.dereference(r) as unknown as Entity | null);
+    return this.value(target, loc, depth + 1);
   }
 
   private numeric(obj: Dataset, cls: string | undefined, dims: number[], loc: string): MatValue {

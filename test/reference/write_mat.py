@@ -193,7 +193,8 @@ class V73Writer:
                 a = c
             elif a.dtype == np.bool_:
                 a = a.astype(np.uint8)
-            d = parent.create_dataset(name, data=a.T)
+            # MATLAB compresses larger arrays (chunked, deflate): so do some of these
+            d = parent.create_dataset(name, data=a.T, compression="gzip" if a.size >= 6 else None)
             ascii_attr(d, "MATLAB_class", cls)
 
 
