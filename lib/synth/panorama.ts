@@ -211,6 +211,17 @@ export function renderPanorama(scene: LocalScene, d: Domain, o: PanoramaOptions)
 /** Objects met by the horizontal ray from (x, y) along (dx, dy), nearest first. */
 let stampCounter = 0;
 
+/** Hit records are reused from column to column (a panorama meets tens of thousands). */
+const pool: Hit[] = [];
+function hitAt(k: number): Hit {
+  let h = pool[k];
+  if (!h) {
+    h = { t: 0, t1: 0, o: null as unknown as WorldObject, nx: 0, ny: 0, s: 0 };
+    pool[k] = h;
+  }
+  return h;
+}
+
 function collectHits(scene: LocalScene, x: number, y: number, dx: number, dy: number, maxDist: number, hits: Hit[]): void {
   const stamp = ++stampCounter;
   hits.length = 0;
@@ -228,10 +239,11 @@ function collectHits(scene: LocalScene, x: number, y: number, dx: number, dy: nu
         if (along <= 0 || perp >= ob.crownR) continue;
         const half = Math.sqrt(ob.crownR * ob.crownR - perp * perp);
         const trunk = perp < ob.trunkR ? along - Math.sqrt(ob.trunkR * ob.trunkR - perp * perp) : -1;
-        hits.push({ t: Math.max(0.1, along - half), t1: along + half, o: ob, nx: 0, ny: 0, s: trunk });
+        const h = hitAt(hits.length);
+        h.t = Math.max(0.1, along - half); h.t1 = along + half; h.o = ob; h.nx = 0; h.ny = 0; h.s = trunk;
+        hits.push(h);
       } else {
-        const h = boxHit(ob, x, y, dx, dy);
-        if (h) hits.push(h);
+        if (boxHit(ob, x, y, dx, dy, hitAt(hits.length))) hits.push(pool[hits.length]!);
       }
     }
   }
@@ -239,27 +251,27 @@ function collectHits(scene: LocalScene, x: number, y: number, dx: number, dy: nu
 }
 
 /** 2D slab test of the horizontal ray against an oriented box; the entered face and the
- *  coordinate along it (for windows). Null when missed or when the camera is inside. */
-function boxHit(b: BoxObject, x: number, y: number, dx: number, dy: number): Hit | null {
+ *  coordinate along it (for windows), written into `out`. False when missed or when the camera is inside. */
+function boxHit(b: BoxObject, x: number, y: number, dx: number, dy: number, out: Hit): boolean {
   const px = x - b.cx, py = y - b.cy;
   const u = px * b.cos + py * b.sin, v = -px * b.sin + py * b.cos;
   const du = dx * b.cos + dy * b.sin, dv = -dx * b.sin + dy * b.cos;
   let t0 = -Infinity, t1 = Infinity, axis = 0;
   if (Math.abs(du) < 1e-12) {
-    if (Math.abs(u) > b.hu) return null;
+    if (Math.abs(u) > b.hu) return false;
   } else {
     const a = (-b.hu - u) / du, c = (b.hu - u) / du;
     t0 = Math.min(a, c); t1 = Math.max(a, c);
   }
   if (Math.abs(dv) < 1e-12) {
-    if (Math.abs(v) > b.hv) return null;
+    if (Math.abs(v) > b.hv) return false;
   } else {
     const a = (-b.hv - v) / dv, c = (b.hv - v) / dv;
     const lo = Math.min(a, c), hi = Math.max(a, c);
     if (lo > t0) { t0 = lo; axis = 1; }
     t1 = Math.min(t1, hi);
   }
-  if (t0 > t1 || t0 < 0.2) return null;
+  if (t0 > t1 || t0 < 0.2) return false;
   let nu = 0, nv = 0, s: number;
   if (axis === 0) {
     nu = du > 0 ? -1 : 1;
@@ -268,7 +280,8 @@ function boxHit(b: BoxObject, x: number, y: number, dx: number, dy: number): Hit
     nv = dv > 0 ? -1 : 1;
     s = u + du * t0 + b.hu;
   }
-  return { t: t0, t1, o: b, nx: nu * b.cos - nv * b.sin, ny: nu * b.sin + nv * b.cos, s };
+  out.t = t0; out.t1 = t1; out.o = b; out.nx = nu * b.cos - nv * b.sin; out.ny = nu * b.sin + nv * b.cos; out.s = s;
+  return true;
 }
 
 function facadeColour(b: BoxObject, s: number, z: number, out: Rgb): void {
