@@ -24,8 +24,10 @@ export function rgbImage(width: number, height: number): RgbImage {
 }
 
 export function toFloat(img: RgbImage): FloatImage {
-  const out = new Float32Array(img.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = img.data[i]! / 255;
+  const src = img.data, n = src.length;
+  const out = new Float32Array(n);
+  const k = 1 / 255;
+  for (let i = 0; i < n; i++) out[i] = src[i]! * k;
   return { width: img.width, height: img.height, channels: 3, data: out };
 }
 

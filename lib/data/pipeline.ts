@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { CvglError } from '../engine/errors.js';
 import { tf } from '../engine/tf.js';
+import { engineInfo, initEngine } from '../engine/init.js';
 import { WorkerPool } from '../engine/worker_pool.js';
 import type { PairOptions } from './augment.js';
 import type { DatasetSplit } from './dataset.js';
@@ -143,6 +144,8 @@ export class PairPipeline {
 
   /** The batches of one epoch as tensors (the caller disposes them). */
   async *batches(epoch = 0): AsyncGenerator<PairBatch> {
+    // tensors need a backend: start the default one (CVGL_BACKEND or auto) if nobody has yet
+    if (!engineInfo()) await initEngine();
     const plan = this.plan(epoch);
     const inflight: ReturnType<PairPipeline['loadBatch']>[] = [];
     let next = 0;

@@ -63,13 +63,17 @@ async function load(path: string, width: number, height: number, cacheDir: strin
 export async function loadItems(items: LoadItem[], st: LoadSettings, out: LoadTargets): Promise<LoadResult> {
   const stats = { decoded: 0, cached: 0 };
   const headingDeg: number[] = [];
-  const place = (target: Float32Array | null, img: FloatImage, k: number, what: string) => {
+  // writes image k into its slot of the batch buffer; uint8 images are scaled to [0, 1] on the way
+  // (no intermediate float image when nothing else needs one)
+  const place = (target: Float32Array | null, img: FloatImage | RgbImage, k: number, what: string) => {
     if (!target) return;
     const n = target.length / items.length;
     if (img.data.length !== n) throw new Error(`${what} image ${k} has ${img.data.length} values, expected ${n}`);
-    // an explicit loop: TypedArray.set into shared memory takes a slow element-wise path in V8
     const src = img.data, off = k * n;
-    for (let i = 0; i < n; i++) target[off + i] = src[i]!;
+    if (src instanceof Uint8Array) {
+      const s = 1 / 255;
+      for (let i = 0; i < n; i++) target[off + i] = src[i]! * s;
+    } else target.set(src, off);
   };
   await Promise.all(
     items.map(async (it, k) => {
@@ -77,17 +81,18 @@ export async function loadItems(items: LoadItem[], st: LoadSettings, out: LoadTa
         st.ground && it.ground ? load(it.ground, st.ground.width, st.ground.height, st.cacheDir, stats) : null,
         st.aerial && it.aerial ? load(it.aerial, st.aerial.size, st.aerial.size, st.cacheDir, stats) : null,
       ]);
-      let gf = gi ? toFloat(gi) : null, af = ai ? toFloat(ai) : null;
+      let g: FloatImage | RgbImage | null = gi, a: FloatImage | RgbImage | null = ai;
       let heading = 0;
-      if (st.augment && gf && af) {
-        const r = augmentPair(gf, af, new SeededRandom(it.seed), st.augment);
-        gf = r.ground;
-        af = r.aerial;
+      if (st.augment && gi && ai) {
+        const r = augmentPair(toFloat(gi), toFloat(ai), new SeededRandom(it.seed), st.augment);
+        g = r.ground;
+        a = r.aerial;
         heading = r.params.headingDeg;
       }
-      if (af && st.aerial?.polar) af = polarTransformImage(af, st.aerial.polar.height, st.aerial.polar.width);
-      if (gf) place(out.ground, gf, k, 'ground');
-      if (af) place(out.aerial, af, k, 'aerial');
+      // the polar transform samples float pixels (no rounding to uint8 in between)
+      if (a && st.aerial?.polar) a = polarTransformImage('channels' in a ? a : toFloat(a), st.aerial.polar.height, st.aerial.polar.width);
+      if (g) place(out.ground, g, k, 'ground');
+      if (a) place(out.aerial, a, k, 'aerial');
       headingDeg[k] = heading;
     }),
   );

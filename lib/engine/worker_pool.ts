@@ -7,7 +7,7 @@
  * (see `serveTasks`).
  */
 import { parentPort, type Worker, type TransferListItem } from 'node:worker_threads';
-import { tsWorker } from './workers.js';
+import { WORKER_START_TIMEOUT_MS, tsWorker } from './workers.js';
 
 interface Pending {
   id: number;
@@ -29,9 +29,14 @@ export class WorkerPool {
       const w = tsWorker(moduleUrl);
       const slot = { w, busy: null as Pending | null, ready: false };
       w.unref();
+      const startTimer = setTimeout(() => {
+        if (!slot.ready) this.fail(new Error(`a worker thread did not start within ${WORKER_START_TIMEOUT_MS / 1000} s (${moduleUrl.pathname})`));
+      }, WORKER_START_TIMEOUT_MS);
+      startTimer.unref();
       w.on('message', (m: { type?: string; id?: number; result?: unknown; error?: string; message?: string }) => {
         if (m.type === 'ready') {
           slot.ready = true;
+          clearTimeout(startTimer);
           this.pump();
           return;
         }

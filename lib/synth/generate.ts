@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { CvglError } from '../engine/errors.js';
-import { tsWorker } from '../engine/workers.js';
+import { WORKER_START_TIMEOUT_MS, tsWorker } from '../engine/workers.js';
 import { DOMAIN_NAMES, type DomainName } from './domains.js';
 import type { RenderJob, RenderSettings } from './render_jobs.js';
 import { coveringTiles, regionSide, sampleStreetCameras, type CameraSample } from './sampling.js';
@@ -321,6 +321,8 @@ async function runJobs(jobs: RenderJob[], settings: RenderSettings, workers: num
         new Promise<void>((resolveWorker, reject) => {
           const w = tsWorker(new URL('./render_worker_impl.ts', import.meta.url));
           pool.push(w);
+          const startTimer = setTimeout(() => reject(new Error(`a synthetic renderer worker did not start within ${WORKER_START_TIMEOUT_MS / 1000} s`)), WORKER_START_TIMEOUT_MS);
+          startTimer.unref();
           const feed = () => {
             if (next >= total) {
               resolveWorker();
@@ -331,6 +333,7 @@ async function runJobs(jobs: RenderJob[], settings: RenderSettings, workers: num
             w.postMessage({ type: 'chunk', jobs: jobsNow, settings });
           };
           w.on('message', (m: { type: string; n?: number; message?: string }) => {
+            if (m.type === 'ready') clearTimeout(startTimer);
             if (m.type === 'ready' || m.type === 'chunk-done') feed();
             else if (m.type === 'progress') {
               done += m.n ?? 1;
