@@ -9,6 +9,7 @@ import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { param } from './params.js';
 import { Vgg16, vgg16ConvMacs, vgg16Layers } from './vgg16.js';
+import type { CrossViewModel } from './model.js';
 
 export interface SiameseVggOptions {
   rng?: Rng;
@@ -42,7 +43,8 @@ export function siameseVggForwardMacs(groundHW: [number, number], aerialHW: [num
   return conv(groundHW) + conv(aerialHW) + 2 * (f * f + f * dim);
 }
 
-export class SiameseVgg {
+export class SiameseVgg implements CrossViewModel {
+  readonly name = 'siamese-vgg';
   readonly ground: Vgg16;
   readonly aerial: Vgg16;
   readonly fc1: { w: tf.Variable; b: tf.Variable };
@@ -77,13 +79,41 @@ export class SiameseVgg {
     return [...this.ground.variables(), ...this.aerial.variables(), this.fc1.w, this.fc1.b, this.fc2.w, this.fc2.b];
   }
 
+  /**
+   * Variables by name, in the order of `variables()`: `ground.features.N.{weight,bias}` and
+   * `aerial.features.N.{weight,bias}` (torchvision's VGG16 `features` names under the branch;
+   * filters HWIO), then the shared head `head.classifier.{0,2}.{weight,bias}` (the thesis'
+   * appendix 6.1 `classifier`; weights [in, out], the transpose of torch's Linear.weight).
+   */
+  namedVariables(): Map<string, tf.Variable> {
+    const m = new Map<string, tf.Variable>();
+    for (const [branch, vgg] of [['ground', this.ground], ['aerial', this.aerial]] as const) {
+      for (const [k, v] of vgg.namedVariables()) m.set(`${branch}.${k}`, v);
+    }
+    m.set('head.classifier.0.weight', this.fc1.w);
+    m.set('head.classifier.0.bias', this.fc1.b);
+    m.set('head.classifier.2.weight', this.fc2.w);
+    m.set('head.classifier.2.bias', this.fc2.b);
+    return m;
+  }
+
   paramCount(): number {
     return this.variables().reduce((n, v) => n + v.size, 0);
+  }
+
+  /** Length of each descriptor (`dim`, 128 in the thesis). */
+  descriptorLength(): number {
+    return this.dim;
   }
 
   /** Forward multiply-accumulates per pair of images (convolutions + head). */
   forwardMacs(groundHW: [number, number], aerialHW: [number, number]): number {
     return siameseVggForwardMacs(groundHW, aerialHW, this.widthDivisor, this.dim);
+  }
+
+  /** Forward FLOPs of one (ground, aerial) pair: 2 x `forwardMacs`. */
+  flops(groundHW: [number, number], aerialHW: [number, number]): number {
+    return 2 * this.forwardMacs(groundHW, aerialHW);
   }
 
   dispose(): void {

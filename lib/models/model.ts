@@ -1,0 +1,30 @@
+/**
+ * What every cross-view architecture offers, so the trainer, the evaluator and the notebooks treat
+ * them alike: descriptors of a batch of ground and aerial images, its variables by name (for
+ * checkpoints and weight import), and its size (parameters, descriptor length, analytic FLOPs).
+ */
+import type { tf } from '../engine/tf.js';
+
+export interface Embeddings {
+  /** [B, D] ground descriptors, L2-normalised. */
+  g: tf.Tensor2D;
+  /** [B, D] aerial (satellite) descriptors, L2-normalised. */
+  s: tf.Tensor2D;
+}
+
+export interface CrossViewModel {
+  /** Short name, e.g. 'siamese-vgg', 'safa', 'cvft'. */
+  readonly name: string;
+  /** Descriptors of the pairs; `ground` and `aerial` are NHWC float32 batches of equal size. */
+  embed(ground: tf.Tensor4D, aerial: tf.Tensor4D): Embeddings;
+  /** Trainable variables, in a stable order. */
+  variables(): tf.Variable[];
+  /** Variables by their checkpoint/import name (torchvision-style where a torch twin exists). */
+  namedVariables(): Map<string, tf.Variable>;
+  paramCount(): number;
+  /** Length D of each descriptor. */
+  descriptorLength(): number;
+  /** Forward FLOPs (2 x multiply-accumulates) of one (ground, aerial) pair at these sizes. */
+  flops(groundHW: [number, number], aerialHW: [number, number]): number;
+  dispose(): void;
+}
