@@ -1,0 +1,754 @@
+/**
+ * CVFT, cross-view feature transport (Shi et al., AAAI 2020; paper 002):
+ *
+ *   ground [B,Hg,Wg,3] → VGG16 conv5_3 → reduce conv (→ 64 ch) + ReLU → resize to h x w ─┐
+ *        cost generation (1x1 conv → 1 ch + ReLU → FC h·w → (h·w)²) → C [B,N,N]        │
+ *        Sinkhorn P = S^m(exp(−λC))  (Eq. 1–3, lib/models/sinkhorn.ts)                  │
+ *        f(a) = n_a P* f(g)  (Eq. 5)  → flatten → L2-normalise → [B, h·w·64]  ◄─────────┘
+ *   aerial [B,Ha,Wa,3] → VGG16 conv5_3 → reduce conv (→ 64 ch) + ReLU → resize to h x w
+ *        → flatten → L2-normalise → [B, h·w·64]
+ *
+ * Two unshared VGG16s cut at conv5_3 (Sec. 5, "Implementation Details"); a convolution that
+ * reduces the channels, not the spatial size, to 64, "8x8x64 = 4096" (Sec. 4.1); ground and
+ * aerial maps resized to one size before the transport module (footnote 1); a regression block
+ * on the ground features alone generates the cost matrix (Sec. 4.2, "Cost Matrix Generation",
+ * Fig. 3); the transported ground map and the aerial map are compared directly, keeping their
+ * spatial layout (Sec. 3, Fig. 2b).
+ *
+ * What the paper's text leaves open, and where each choice here comes from:
+ *  - Input sizes. The paper states none; "VGG … outputs 8x8x512" (Sec. 4.1) means 128-pixel
+ *    sides at conv5_3's stride 16. The authors' released code (footnote 1) feeds 112x616 ground
+ *    panoramas and 256x256 aerial images (`CVFT_RELEASED_INPUT_HW`). Any size works here: both
+ *    maps are resized (footnote 1) to `featureHW` (8x8 for the 4096-d descriptor).
+ *  - The reducing convolution. Sec. 4.1 says only that it reduces "along the channel dimension
+ *    rather than the spatial dimension": `reduction: 'paper'` (default) is a 1x1 convolution,
+ *    stride 1, + ReLU. The released code uses a 3x3 stride-2 convolution + ReLU, which turns the
+ *    256x256 aerial image's 16x16 conv5_3 map into 8x8: `reduction: 'released-code'`.
+ *  - The regression block's layers (Fig. 3 is an image). As in the released code: a 1x1
+ *    convolution to one channel + ReLU, then a fully connected layer N → N² (N = h·w) whose output
+ *    is C [N, N]; FC weights ~ truncated N(0, 0.005²), FC bias = the flattened identity;
+ *    convolutions Glorot-uniform with zero bias. λ = 100 and m = 20 (the released code's
+ *    `sinkhorn(fc * -100)` with 20 iterations).
+ *  - Resizing: bilinear with TensorFlow 1's `resize_bilinear` semantics (align_corners = false,
+ *    no half-pixel centres: source = i · in/out), the authors' framework, applied as one
+ *    interpolation matrix (`resizeMatrix`) so that it differentiates on every backend.
+ *  - Eq. 5: P* is the plan of Eq. 1 between uniform distributions, P* = S^m/n_a (rows and columns
+ *    summing to 1/n_a), so f(a) = n_a P* f(g) = S^m f(g): every transported position is a convex
+ *    combination of ground positions. (The released code applies the transpose, Σ_i P_io f_i;
+ *    since C is a free output of the FC layer the two are the same model up to relabelling.)
+ *  - Table 4 dimensions: "we resize the output feature map to different spatial sizes"
+ *    (appendix C), 64 channels kept. The paper gives only the products; the shapes here are
+ *    8x8 (4096), 4x8 (2048), 4x6 (1536), 2x4 (512) (`CVFT_FEATURE_HW`).
+ *  - Not modelled: the released code's dropout (keep 0.8) after conv4_x/conv5_x and its unused
+ *    L2 regulariser on the FC weights (never added to the training loss there).
+ *
+ * Ablations (Sec. 5.1, Table 1; appendix B, Table 3), `variant`:
+ *  - 'full'                the model above;
+ *  - 'wo-cvft'             the same without the transport ("simply remove it … keeping all the
+ *                          other parts unchanged"): flattened ground and aerial maps;
+ *  - 'vgg-global-pooling'  global max pooling of conv5_3 (512-d), no reducing conv;
+ *  - 'stn-affine'          the CVFT module replaced by a spatial transformer (Jaderberg et al.
+ *                          2015) on the ground map: localisation = the same regression block with
+ *                          6 outputs (θ of a 2-D affine map; zero weights, identity bias), then
+ *                          bilinear sampling (zero padding, align_corners = true);
+ *  - 'stn-tps'             the same with a thin-plate-spline map: the localisation outputs the
+ *                          displacements of a g x g grid of control points (default 4x4; zero
+ *                          init = identity); the TPS solve for fixed source points is linear in
+ *                          the targets, precomputed once (`tpsMatrix`).
+ *   The paper does not describe its STNs' localisation networks; these are our choices.
+ *
+ * Parameters at full width, 'paper' reduction, 8x8 (4096-d): 2 x 14,714,688 (VGG16 conv1_1 …
+ * conv5_3) + 2 x 32,832 (1x1 reduce, 512·64 + 64) + 65 (cost conv, 64 + 1) + 266,240 (cost FC,
+ * 64·4096 + 4096) = 29,761,345. With 'released-code' (3x3/2) reduction: 2 x 294,976 instead of
+ * 2 x 32,832, 30,285,633 in all. The paper states no parameter count.
+ */
+import { tf } from '../engine/tf.js';
+import { CvglError } from '../engine/errors.js';
+import { rng as globalRng, type Rng } from '../engine/rng.js';
+import type { CrossViewModel, Embeddings } from './model.js';
+import { param } from './params.js';
+import { sinkhorn, sinkhornFlops, SINKHORN_DEFAULTS } from './sinkhorn.js';
+import { Vgg16, vgg16Cfg, vgg16ConvMacs, vgg16Layers, type Vgg16Cut } from './vgg16.js';
+
+/** CVFT's backbone cut (Sec. 5: "the convolutional feature maps of the conv5_3 layer"). */
+export const CVFT_VGG_CUT: Vgg16Cut = 'conv5_3';
+/** Channels of the reduced feature maps (Sec. 4.1: 8 x 8 x 64 = 4096). */
+export const CVFT_CHANNELS = 64;
+/** Input sizes of the authors' released code (the paper states none). */
+export const CVFT_RELEASED_INPUT_HW = { ground: [112, 616] as [number, number], aerial: [256, 256] as [number, number] };
+
+export const CVFT_VARIANTS = ['full', 'wo-cvft', 'vgg-global-pooling', 'stn-affine', 'stn-tps'] as const;
+export type CvftVariant = (typeof CVFT_VARIANTS)[number];
+
+/** The feature-embedding dimensions of Table 4. */
+export type CvftDim = 4096 | 2048 | 1536 | 512;
+/** Spatial size of the feature maps for each Table 4 dimension (x 64 channels; our shapes, see above). */
+export const CVFT_FEATURE_HW: Record<CvftDim, [number, number]> = {
+  4096: [8, 8],
+  2048: [4, 8],
+  1536: [4, 6],
+  512: [2, 4],
+};
+
+/** 'paper': 1x1 conv, stride 1 (Sec. 4.1); 'released-code': 3x3 conv, stride 2, 'same'. */
+export type CvftReduction = 'paper' | 'released-code';
+const REDUCTION: Record<CvftReduction, { k: number; stride: number }> = {
+  paper: { k: 1, stride: 1 },
+  'released-code': { k: 3, stride: 2 },
+};
+
+export interface CvftOptions {
+  rng?: Rng;
+  /** Which model of the paper's tables (default 'full'). */
+  variant?: CvftVariant;
+  /** Descriptor length of Table 4 (default 4096); sets `featureHW` unless that is given. */
+  dim?: CvftDim;
+  /** Spatial size [h, w] of the maps fed to the transport module (overrides `dim`). */
+  featureHW?: [number, number];
+  /** λ of C' = exp(−λC) (default 100). */
+  lambda?: number;
+  /** Sinkhorn iterations m (default 20). */
+  iterations?: number;
+  /** The channel-reducing convolution (default 'paper': 1x1). */
+  reduction?: CvftReduction;
+  /** Control points per side of the TPS grid for 'stn-tps' (default 4: 16 points). */
+  tpsGrid?: number;
+  /** Divides every VGG16 width and the 64 reduced channels (default 1: the paper's model). */
+  widthDivisor?: number;
+  /**
+   * Prefix of the tfjs variable names (default 'cvft'). tfjs refuses two live variables of one
+   * name: give a second live instance another prefix.
+   */
+  name?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// building blocks (exported for tests, notebooks and the PyTorch parity test)
+// ---------------------------------------------------------------------------------------------
+
+/** A convolution: filter HWIO (PyTorch: OIHW), bias [out]. */
+export interface Conv {
+  w: tf.Variable;
+  b: tf.Variable;
+}
+/** A fully connected layer: weight [in, out] (PyTorch's `nn.Linear.weight` transposed), bias [out]. */
+export interface Dense {
+  w: tf.Variable;
+  b: tf.Variable;
+}
+
+function glorotConv(r: Rng, name: string, k: number, cin: number, cout: number): Conv {
+  // TF1's xavier_initializer (uniform), as the released code; zero bias
+  const lim = Math.sqrt(6 / (k * k * cin + k * k * cout));
+  return {
+    w: param(() => r.uniformTensor([k, k, cin, cout], -lim, lim), `${name}.weight`),
+    b: param(() => tf.zeros([cout]), `${name}.bias`),
+  };
+}
+
+function truncatedNormal(r: Rng, shape: number[], std: number): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let z = r.normal();
+    while (Math.abs(z) > 2) z = r.normal(); // TF's truncated normal: redraw beyond 2 std
+    v[i] = std * z;
+  }
+  return tf.tensor(v, shape, 'float32');
+}
+
+/**
+ * The 1-D interpolation weights [out][in] of TF 1's `resize_bilinear` (align_corners = false,
+ * half_pixel_centers = false): output i reads source x = i·in/out, from floor(x) and
+ * min(floor(x) + 1, in − 1).
+ */
+export function bilinearWeights(inSize: number, outSize: number): number[][] {
+  const scale = inSize / outSize;
+  const m: number[][] = [];
+  for (let i = 0; i < outSize; i++) {
+    const row = new Array<number>(inSize).fill(0);
+    const x = i * scale;
+    const x0 = Math.floor(x);
+    const x1 = Math.min(x0 + 1, inSize - 1);
+    const f = x - x0;
+    row[x0]! += 1 - f;
+    row[x1]! += f;
+    m.push(row);
+  }
+  return m;
+}
+
+/** The 2-D resize [outH·outW, inH·inW] (row-major positions) as the Kronecker product of the 1-D ones. */
+export function resizeMatrix(inHW: [number, number], outHW: [number, number]): tf.Tensor2D {
+  const ry = bilinearWeights(inHW[0], outHW[0]);
+  const rx = bilinearWeights(inHW[1], outHW[1]);
+  const ni = inHW[0] * inHW[1];
+  const no = outHW[0] * outHW[1];
+  const v = new Float32Array(no * ni);
+  for (let i = 0; i < outHW[0]; i++)
+    for (let j = 0; j < outHW[1]; j++)
+      for (let y = 0; y < inHW[0]; y++) {
+        const wy = ry[i]![y]!;
+        if (wy === 0) continue;
+        for (let x = 0; x < inHW[1]; x++) v[(i * outHW[1] + j) * ni + y * inHW[1] + x] = wy * rx[j]![x]!;
+      }
+  return tf.tensor2d(v, [no, ni]);
+}
+
+/** out[b,o,c] = Σ_i M[o,i] x[b,i,c] for M [No, Ni] and x [B,Ni,C], as one 2-D matMul (no batch broadcast). */
+function applySpatial(m: tf.Tensor2D, x: tf.Tensor3D): tf.Tensor3D {
+  const [b, ni, c] = x.shape;
+  const xt = tf.reshape(tf.transpose(x, [1, 0, 2]), [ni, b * c]) as tf.Tensor2D;
+  const y = tf.matMul(m, xt); // [No, B·C]
+  return tf.transpose(tf.reshape(y, [m.shape[0], b, c]), [1, 0, 2]) as tf.Tensor3D;
+}
+
+/** Bilinear resize of x [B,H,W,C] to outHW (TF 1 semantics, see `bilinearWeights`); identity when sizes agree. */
+export function resizeFeatureMap(x: tf.Tensor4D, outHW: [number, number]): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  if (h === outHW[0] && w === outHW[1]) return x;
+  return tf.tidy(() => {
+    const y = applySpatial(resizeMatrix([h, w], outHW), tf.reshape(x, [b, h * w, c]) as tf.Tensor3D);
+    return tf.reshape(y, [b, outHW[0], outHW[1], c]) as tf.Tensor4D;
+  });
+}
+
+/** Weights of the regression block (cost generation, or an STN's localisation network). */
+export interface RegressionParams {
+  /** 1x1 convolution C → 1, [1, 1, C, 1]. */
+  convW: tf.Tensor;
+  /** its bias [1] */
+  convB: tf.Tensor;
+  /** FC weight [N, out] */
+  fcW: tf.Tensor;
+  /** FC bias [out] */
+  fcB: tf.Tensor;
+}
+
+/** r = FC(ReLU(conv1x1(f))) of f [B,h,w,C]: [B, out]. */
+export function regressionBlock(f: tf.Tensor4D, p: RegressionParams): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [b, h, w] = f.shape;
+    const a = tf.relu(tf.add(tf.conv2d(f, p.convW as tf.Tensor4D, 1, 'same'), p.convB));
+    return tf.add(tf.matMul(tf.reshape(a, [b, h * w]) as tf.Tensor2D, p.fcW as tf.Tensor2D), p.fcB) as tf.Tensor2D;
+  });
+}
+
+/**
+ * The cost matrix C [B, N, N] of the ground features f [B,h,w,C] (Sec. 4.2, "Cost Matrix
+ * Generation"): the regression block with N² outputs, C[s,t] = out[s·N + t] (N = h·w, positions
+ * row-major).
+ */
+export function costGeneration(f: tf.Tensor4D, p: RegressionParams): tf.Tensor3D {
+  return tf.tidy(() => {
+    const n = f.shape[1] * f.shape[2];
+    return tf.reshape(regressionBlock(f, p), [f.shape[0], n, n]) as tf.Tensor3D;
+  });
+}
+
+/**
+ * Eq. 5, f^i(a) = n_a P* f^i(g) for every channel i, with the Sinkhorn output S [B,N,N] (= n_a P*,
+ * see the file comment): out[b,s,c] = Σ_t S[b,s,t] f[b,t,c]. f [B,h,w,C] → [B,h,w,C].
+ */
+export function transportFeatures(f: tf.Tensor4D, plan: tf.Tensor3D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = f.shape;
+    return tf.reshape(tf.matMul(plan, tf.reshape(f, [b, h * w, c]) as tf.Tensor3D), [b, h, w, c]) as tf.Tensor4D;
+  });
+}
+
+export interface CvftHeadResult {
+  /** C [B,N,N] */
+  cost: tf.Tensor3D;
+  /** S^m(exp(−λC)) [B,N,N] (rows and columns sum to 1) */
+  plan: tf.Tensor3D;
+  /** the transported ground map [B,h,w,C] (Eq. 5) */
+  transported: tf.Tensor4D;
+}
+
+/** The feature transport module (Sec. 4.2): cost generation, Sinkhorn, Eq. 5, on ground maps f [B,h,w,C]. */
+export function cvftHead(f: tf.Tensor4D, p: RegressionParams, opts: { lambda?: number; iterations?: number } = {}): CvftHeadResult {
+  return tf.tidy(() => {
+    const cost = costGeneration(f, p);
+    const plan = sinkhorn(cost, opts) as tf.Tensor3D;
+    return { cost, plan, transported: transportFeatures(f, plan) };
+  });
+}
+
+// ------------------------------------ spatial transformers -----------------------------------
+
+/** Normalised coordinate (−1 … 1, align_corners = true) of pixel index i of n. */
+function normCoord(i: number, n: number): number {
+  return n === 1 ? 0 : -1 + (2 * i) / (n - 1);
+}
+
+/**
+ * The bilinear-sampling matrix W [B, No, h·w] of source pixel coordinates px, py [B, No]
+ * (column, row; 0 … w−1, 0 … h−1): W[b,o,(y,x)] = wy·wx with the four neighbours of
+ * (px, py), zero outside the map (PyTorch `grid_sample`'s zero padding). Differentiable in
+ * px, py through the fractional parts (the floors carry no gradient), so the gradient at an
+ * integer coordinate is the one-sided difference, as grid_sample's.
+ */
+export function bilinearSamplingMatrix(px: tf.Tensor2D, py: tf.Tensor2D, h: number, w: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [b, no] = px.shape;
+    const axisWeights = (p: tf.Tensor2D, n: number): tf.Tensor3D => {
+      const p0 = tf.floor(p);
+      const f = tf.expandDims(tf.sub(p, p0), 2); // [B,No,1]
+      const d = tf.sub(tf.range(0, n, 1, 'float32'), tf.expandDims(p0, 2)); // [B,No,n] = idx − floor(p)
+      const hit0 = tf.relu(tf.sub(1, tf.abs(d))); // 1 where idx = floor(p)
+      const hit1 = tf.relu(tf.sub(1, tf.abs(tf.sub(d, 1)))); // 1 where idx = floor(p) + 1
+      return tf.add(tf.mul(hit0, tf.sub(1, f)), tf.mul(hit1, f)) as tf.Tensor3D;
+    };
+    const wx = axisWeights(px, w);
+    const wy = axisWeights(py, h);
+    return tf.reshape(tf.mul(tf.expandDims(wy, 3), tf.expandDims(wx, 2)), [b, no, h * w]) as tf.Tensor3D;
+  });
+}
+
+/** Samples f [B,h,w,C] at normalised source coordinates xs, ys [B, h·w] (one per output position). */
+export function sampleFeatureMap(f: tf.Tensor4D, xs: tf.Tensor2D, ys: tf.Tensor2D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = f.shape;
+    const px = tf.mul(tf.add(xs, 1), (w - 1) / 2) as tf.Tensor2D;
+    const py = tf.mul(tf.add(ys, 1), (h - 1) / 2) as tf.Tensor2D;
+    const m = bilinearSamplingMatrix(px, py, h, w);
+    return tf.reshape(tf.matMul(m, tf.reshape(f, [b, h * w, c]) as tf.Tensor3D), [b, h, w, c]) as tf.Tensor4D;
+  });
+}
+
+/** The output grid [h·w, 3] of (x, y, 1) in normalised coordinates, row-major. */
+function affineBaseGrid(h: number, w: number): tf.Tensor2D {
+  const v = new Float32Array(h * w * 3);
+  for (let i = 0; i < h; i++)
+    for (let j = 0; j < w; j++) v.set([normCoord(j, w), normCoord(i, h), 1], (i * w + j) * 3);
+  return tf.tensor2d(v, [h * w, 3]);
+}
+
+/**
+ * An affine spatial transformer (Jaderberg et al. 2015; appendix B, STN_affine) of f [B,h,w,C]
+ * with θ [B, 6] (row-major 2x3, normalised coordinates, align_corners = true):
+ * (x_s, y_s) = θ · (x, y, 1) for every output position; as PyTorch's
+ * `grid_sample(f, affine_grid(θ, align_corners=True), align_corners=True)`.
+ */
+export function affineTransform(f: tf.Tensor4D, theta: tf.Tensor2D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w] = f.shape;
+    const g = affineBaseGrid(h, w);
+    const src = tf.matMul(g, tf.reshape(theta, [b * 2, 3]) as tf.Tensor2D, false, true); // [No, B·2]
+    const st = tf.reshape(tf.transpose(src), [b, 2, h * w]);
+    const [xs, ys] = tf.unstack(st, 1) as [tf.Tensor2D, tf.Tensor2D];
+    return sampleFeatureMap(f, xs, ys);
+  });
+}
+
+/** U(r) = r² log r² (U(0) = 0), the thin-plate radial basis. */
+function tpsU(dx: number, dy: number): number {
+  const r2 = dx * dx + dy * dy;
+  return r2 === 0 ? 0 : r2 * Math.log(r2);
+}
+
+/** g x g control points on [−1, 1]², row-major, as [x, y] pairs. */
+export function tpsControlPoints(g: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < g; i++) for (let j = 0; j < g; j++) out.push([normCoord(j, g), normCoord(i, g)]);
+  return out;
+}
+
+/** Solves A X = B in float64 (Gauss–Jordan, partial pivoting); A [n,n], B [n,k], both row-major arrays. */
+function solve(a: number[][], bm: number[][]): number[][] {
+  const n = a.length;
+  const m = a.map((row, i) => [...row, ...bm[i]!]);
+  const k = bm[0]!.length;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
+    if (Math.abs(m[p]![c]!) < 1e-12) throw new Error('tpsMatrix: singular TPS system (control points collinear?)');
+    [m[c], m[p]] = [m[p]!, m[c]!];
+    const piv = m[c]![c]!;
+    for (let j = 0; j < n + k; j++) m[c]![j]! /= piv;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const fct = m[r]![c]!;
+      if (fct === 0) continue;
+      for (let j = 0; j < n + k; j++) m[r]![j]! -= fct * m[c]![j]!;
+    }
+  }
+  return m.map((row) => row.slice(n));
+}
+
+/**
+ * The thin-plate-spline interpolation matrix A [h·w, K] for K fixed source control points c_k:
+ * the TPS f with f(c_k) = t_k, evaluated at the output grid, is A·t for every target set t [K,2].
+ * (f(p) = a₀ + a₁x + a₂y + Σ_k w_k U(‖p − c_k‖), with [w; a] = L⁻¹ [t; 0] and
+ * L = [[U(‖c_i − c_j‖)], [1 x y]; [1 x y]ᵀ, 0].) Computed in float64.
+ */
+export function tpsMatrix(h: number, w: number, ctrl: [number, number][]): tf.Tensor2D {
+  const k = ctrl.length;
+  const L: number[][] = [];
+  for (let i = 0; i < k + 3; i++) L.push(new Array<number>(k + 3).fill(0));
+  for (let i = 0; i < k; i++) {
+    const [xi, yi] = ctrl[i]!;
+    for (let j = 0; j < k; j++) L[i]![j] = tpsU(xi - ctrl[j]![0], yi - ctrl[j]![1]);
+    for (const [c, v] of [1, xi, yi].entries()) {
+      L[i]![k + c] = v;
+      L[k + c]![i] = v;
+    }
+  }
+  const rhs = L.map((_, i) => Array.from({ length: k }, (_, j) => (i === j ? 1 : 0)));
+  const linv = solve(L, rhs); // [k+3, k] = L⁻¹[:, :k]
+  const v = new Float32Array(h * w * k);
+  for (let i = 0; i < h; i++)
+    for (let j = 0; j < w; j++) {
+      const x = normCoord(j, w);
+      const y = normCoord(i, h);
+      const phi = [...ctrl.map(([cx, cy]) => tpsU(x - cx, y - cy)), 1, x, y];
+      for (let q = 0; q < k; q++) {
+        let s = 0;
+        for (let r = 0; r < k + 3; r++) s += phi[r]! * linv[r]![q]!;
+        v[(i * w + j) * k + q] = s;
+      }
+    }
+  return tf.tensor2d(v, [h * w, k]);
+}
+
+/**
+ * A thin-plate-spline spatial transformer (appendix B, STN_tps) of f [B,h,w,C]: the source
+ * coordinates of the output grid follow the TPS that maps the control points `ctrl` to
+ * `targets` [B, K, 2] (normalised (x, y)); targets = ctrl is the identity.
+ */
+export function tpsTransform(f: tf.Tensor4D, targets: tf.Tensor3D, ctrl: [number, number][]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w] = f.shape;
+    const k = ctrl.length;
+    const a = tpsMatrix(h, w, ctrl);
+    const t = tf.reshape(tf.transpose(targets, [1, 0, 2]), [k, b * 2]) as tf.Tensor2D;
+    const src = tf.transpose(tf.reshape(tf.matMul(a, t), [h * w, b, 2]), [1, 2, 0]); // [B, 2, No]
+    const [xs, ys] = tf.unstack(src, 1) as [tf.Tensor2D, tf.Tensor2D];
+    return sampleFeatureMap(f, xs, ys);
+  });
+}
+
+// ------------------------------------------ counts -------------------------------------------
+
+interface Resolved {
+  variant: CvftVariant;
+  featureHW: [number, number];
+  channels: number;
+  vggChannels: number;
+  reduction: CvftReduction;
+  tpsGrid: number;
+  widthDivisor: number;
+  lambda: number;
+  iterations: number;
+}
+
+function resolve(opts: CvftOptions): Resolved {
+  const variant = opts.variant ?? 'full';
+  if (!(CVFT_VARIANTS as readonly string[]).includes(variant)) {
+    throw new CvglError(`a CVFT variant: ${CVFT_VARIANTS.join(', ')}`, `'${variant}'`, 'pick one of those (Table 1 / Table 3 of the paper)');
+  }
+  const dim = opts.dim ?? 4096;
+  if (opts.featureHW == null && !(dim in CVFT_FEATURE_HW)) {
+    throw new CvglError('a Table 4 descriptor dimension: 4096, 2048, 1536 or 512', String(dim), 'pick one of those, or give featureHW [h, w] directly');
+  }
+  const featureHW = opts.featureHW ?? CVFT_FEATURE_HW[dim as CvftDim];
+  if (!Array.isArray(featureHW) || featureHW.length !== 2 || !featureHW.every((v) => Number.isInteger(v) && v > 0)) {
+    throw new CvglError('featureHW as [h, w], positive integers', JSON.stringify(featureHW), 'pass e.g. [8, 8]');
+  }
+  const widthDivisor = opts.widthDivisor ?? 1;
+  const cfg = vgg16Cfg(widthDivisor); // validates the divisor
+  const vggChannels = cfg[cfg.length - 2] as number; // conv5_3
+  const reduction = opts.reduction ?? 'paper';
+  if (!(reduction in REDUCTION)) {
+    throw new CvglError("reduction 'paper' (1x1 conv) or 'released-code' (3x3/2 conv)", `'${reduction}'`, 'pick one of those');
+  }
+  const tpsGrid = opts.tpsGrid ?? 4;
+  if (!Number.isInteger(tpsGrid) || tpsGrid < 2) {
+    throw new CvglError('tpsGrid an integer >= 2 (control points per side)', String(tpsGrid), 'pass e.g. 4');
+  }
+  const lambda = opts.lambda ?? SINKHORN_DEFAULTS.lambda;
+  const iterations = opts.iterations ?? SINKHORN_DEFAULTS.iterations;
+  if (!(Number.isFinite(lambda) && lambda > 0)) throw new CvglError('lambda (λ) a finite number > 0', String(lambda), 'pass e.g. 100');
+  if (!(Number.isInteger(iterations) && iterations >= 1)) throw new CvglError('iterations (m) an integer >= 1', String(iterations), 'pass e.g. 20');
+  return { variant, featureHW: [featureHW[0], featureHW[1]], channels: CVFT_CHANNELS / widthDivisor, vggChannels, reduction, tpsGrid, widthDivisor, lambda, iterations };
+}
+
+/** Outputs of the regression block of each variant (0: none). */
+function regressionOutputs(r: Resolved): number {
+  const n = r.featureHW[0] * r.featureHW[1];
+  switch (r.variant) {
+    case 'full':
+      return n * n;
+    case 'stn-affine':
+      return 6;
+    case 'stn-tps':
+      return 2 * r.tpsGrid * r.tpsGrid;
+    default:
+      return 0;
+  }
+}
+
+/** Parameters per part (no model built); `total` is their sum. */
+export function cvftParamBreakdown(opts: CvftOptions = {}): { vgg: number; reduce: number; regression: number; total: number } {
+  const r = resolve(opts);
+  let vgg = 0;
+  for (const l of vgg16Layers(CVFT_VGG_CUT, r.widthDivisor)) if (l.kind === 'conv') vgg += 9 * l.cin * l.cout + l.cout;
+  vgg *= 2;
+  const { k } = REDUCTION[r.reduction];
+  const reduce = r.variant === 'vgg-global-pooling' ? 0 : 2 * (k * k * r.vggChannels * r.channels + r.channels);
+  const out = regressionOutputs(r);
+  const n = r.featureHW[0] * r.featureHW[1];
+  const regression = out === 0 ? 0 : r.channels + 1 + n * out + out;
+  return { vgg, reduce, regression, total: vgg + reduce + regression };
+}
+
+export function cvftParamCount(opts: CvftOptions = {}): number {
+  return cvftParamBreakdown(opts).total;
+}
+
+/** Descriptor length D: h·w·64 (Table 4), or 512 for VGG global pooling (divided by widthDivisor). */
+export function cvftDescriptorLength(opts: CvftOptions = {}): number {
+  const r = resolve(opts);
+  return r.variant === 'vgg-global-pooling' ? r.vggChannels : r.featureHW[0] * r.featureHW[1] * r.channels;
+}
+
+/** Spatial size of conv5_3 for an h x w input (the four 2x2 pools floor). */
+function conv5HW(hw: [number, number]): [number, number] {
+  let [h, w] = hw;
+  for (const l of vgg16Layers(CVFT_VGG_CUT)) if (l.kind === 'pool') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+  return [h, w];
+}
+
+/** Size of the reduced map ('same' padding: ceil(size / stride)). */
+function reducedHW(hw: [number, number], reduction: CvftReduction): [number, number] {
+  const s = REDUCTION[reduction].stride;
+  const [h, w] = conv5HW(hw);
+  return [Math.ceil(h / s), Math.ceil(w / s)];
+}
+
+/**
+ * Forward FLOPs of one (ground, aerial) pair, analytic: 2 x MACs of the convolutions, FC layers,
+ * bilinear resizes (4 taps per output value) and matrix products (transport N·N·C, STN sampling
+ * 4 taps per output value, TPS grid), plus the Sinkhorn iterations counted as Eq. 2–3 do
+ * (`sinkhornFlops`). Pooling, ReLU and the L2 normalisation are not counted.
+ */
+export function cvftForwardFlops(groundHW: [number, number], aerialHW: [number, number], opts: CvftOptions = {}): number {
+  const r = resolve(opts);
+  const conv = (hw: [number, number]) => vgg16ConvMacs(hw[0], hw[1], CVFT_VGG_CUT, r.widthDivisor).reduce((n, l) => n + l.macs, 0);
+  let macs = conv(groundHW) + conv(aerialHW);
+  if (r.variant === 'vgg-global-pooling') return 2 * macs;
+  const { k } = REDUCTION[r.reduction];
+  const [fh, fw] = r.featureHW;
+  const n = fh * fw;
+  const c = r.channels;
+  for (const hw of [groundHW, aerialHW]) {
+    const [h, w] = reducedHW(hw, r.reduction);
+    macs += h * w * k * k * r.vggChannels * c;
+    if (h !== fh || w !== fw) macs += 4 * n * c;
+  }
+  let extra = 0;
+  const out = regressionOutputs(r);
+  if (out > 0) macs += n * c + n * out; // regression block
+  if (r.variant === 'full') {
+    macs += n * n * c; // Eq. 5
+    extra = sinkhornFlops(n, n, r.iterations);
+  } else if (r.variant === 'stn-affine') {
+    macs += n * 3 * 2 + 4 * n * c;
+  } else if (r.variant === 'stn-tps') {
+    macs += n * r.tpsGrid * r.tpsGrid * 2 + 4 * n * c;
+  }
+  return 2 * macs + extra;
+}
+
+// ------------------------------------------- model -------------------------------------------
+
+function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
+  return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+}
+
+/** Intermediate maps of one batch (for Fig. 7 / Fig. 11-style visualisations). */
+export interface CvftMaps {
+  /** ground map after reduction and resizing [B,h,w,C] (conv5_3 [B,h5,w5,512] for global pooling) */
+  ground: tf.Tensor4D;
+  /** aerial map, likewise */
+  aerial: tf.Tensor4D;
+  /** the ground map after the transport (full) or the STN; absent for the others */
+  transported?: tf.Tensor4D;
+  /** C [B,N,N] (full only) */
+  cost?: tf.Tensor3D;
+  /** S^m(exp(−λC)) [B,N,N] (full only) */
+  plan?: tf.Tensor3D;
+}
+
+export class Cvft implements CrossViewModel {
+  readonly name = 'cvft';
+  readonly variant: CvftVariant;
+  readonly featureHW: [number, number];
+  /** Channels of the reduced maps (64 at full width). */
+  readonly channels: number;
+  readonly lambda: number;
+  readonly iterations: number;
+  readonly reduction: CvftReduction;
+  readonly widthDivisor: number;
+  readonly ground: Vgg16;
+  readonly aerial: Vgg16;
+  readonly groundReduce: Conv | null = null;
+  readonly aerialReduce: Conv | null = null;
+  /** Cost generation (full) or STN localisation (stn-*): 1x1 conv → 1 + ReLU, FC. */
+  readonly regConv: Conv | null = null;
+  readonly regFc: Dense | null = null;
+  /** TPS source control points (stn-tps). */
+  readonly tpsControl: [number, number][] = [];
+  private readonly opts: Resolved;
+
+  constructor(opts: CvftOptions = {}) {
+    const res = resolve(opts);
+    this.opts = res;
+    const r = opts.rng ?? globalRng;
+    const prefix = opts.name ?? 'cvft';
+    this.variant = res.variant;
+    this.featureHW = res.featureHW;
+    this.channels = res.channels;
+    this.lambda = res.lambda;
+    this.iterations = res.iterations;
+    this.reduction = res.reduction;
+    this.widthDivisor = res.widthDivisor;
+    this.ground = new Vgg16({ cut: CVFT_VGG_CUT, name: `${prefix}/ground`, rng: r, widthDivisor: res.widthDivisor });
+    this.aerial = new Vgg16({ cut: CVFT_VGG_CUT, name: `${prefix}/aerial`, rng: r, widthDivisor: res.widthDivisor });
+    if (res.variant === 'vgg-global-pooling') return;
+    const { k } = REDUCTION[res.reduction];
+    this.groundReduce = glorotConv(r, `${prefix}/ground/reduce`, k, res.vggChannels, res.channels);
+    this.aerialReduce = glorotConv(r, `${prefix}/aerial/reduce`, k, res.vggChannels, res.channels);
+    const out = regressionOutputs(res);
+    if (out === 0) return;
+    const n = res.featureHW[0] * res.featureHW[1];
+    const block = res.variant === 'full' ? 'cost' : 'stn';
+    this.regConv = glorotConv(r, `${prefix}/${block}/conv`, 1, res.channels, 1);
+    if (res.variant === 'full') {
+      // released code: weights ~ truncated N(0, 0.005²), bias = the identity matrix, flattened
+      const eye = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+      this.regFc = {
+        w: param(() => truncatedNormal(r, [n, n * n], 0.005), `${prefix}/cost/fc.weight`),
+        b: param(() => tf.tensor1d(eye), `${prefix}/cost/fc.bias`),
+      };
+    } else {
+      // STN: zero weights, identity transform as the bias (Jaderberg et al. 2015)
+      let bias: number[];
+      if (res.variant === 'stn-affine') bias = [1, 0, 0, 0, 1, 0];
+      else {
+        this.tpsControl = tpsControlPoints(res.tpsGrid);
+        bias = new Array<number>(out).fill(0); // displacements of the control points
+      }
+      this.regFc = {
+        w: param(() => tf.zeros([n, out]), `${prefix}/stn/fc.weight`),
+        b: param(() => tf.tensor1d(bias), `${prefix}/stn/fc.bias`),
+      };
+    }
+  }
+
+  private regParams(): RegressionParams {
+    return { convW: this.regConv!.w, convB: this.regConv!.b, fcW: this.regFc!.w, fcB: this.regFc!.b };
+  }
+
+  private reduce(x: tf.Tensor4D, conv: Conv): tf.Tensor4D {
+    const { stride } = REDUCTION[this.reduction];
+    const y = tf.relu(tf.add(tf.conv2d(x, conv.w as tf.Tensor4D, stride, 'same'), conv.b)) as tf.Tensor4D;
+    return resizeFeatureMap(y, this.featureHW);
+  }
+
+  /** The intermediate maps of a batch (see `CvftMaps`). */
+  maps(ground: tf.Tensor4D, aerial: tf.Tensor4D): CvftMaps {
+    if (ground.shape[0] !== aerial.shape[0]) {
+      throw new CvglError('ground and aerial batches of equal size', `${ground.shape[0]} ground, ${aerial.shape[0]} aerial images`, 'pair every ground image with one aerial image');
+    }
+    return tf.tidy(() => {
+      const g5 = this.ground.apply(ground);
+      const a5 = this.aerial.apply(aerial);
+      if (this.variant === 'vgg-global-pooling') return { ground: g5, aerial: a5 };
+      const g = this.reduce(g5, this.groundReduce!);
+      const a = this.reduce(a5, this.aerialReduce!);
+      switch (this.variant) {
+        case 'full': {
+          const h = cvftHead(g, this.regParams(), { lambda: this.lambda, iterations: this.iterations });
+          return { ground: g, aerial: a, transported: h.transported, cost: h.cost, plan: h.plan };
+        }
+        case 'stn-affine':
+          return { ground: g, aerial: a, transported: affineTransform(g, regressionBlock(g, this.regParams())) };
+        case 'stn-tps': {
+          const k = this.tpsControl.length;
+          const delta = tf.reshape(regressionBlock(g, this.regParams()), [g.shape[0], k, 2]);
+          const targets = tf.add(delta, tf.tensor2d(this.tpsControl.flat(), [k, 2])) as tf.Tensor3D;
+          return { ground: g, aerial: a, transported: tpsTransform(g, targets, this.tpsControl) };
+        }
+        default:
+          return { ground: g, aerial: a };
+      }
+    });
+  }
+
+  /** L2-normalised descriptors [B, D] of ground [B,Hg,Wg,3] and aerial [B,Ha,Wa,3] images. */
+  embed(ground: tf.Tensor4D, aerial: tf.Tensor4D): Embeddings {
+    return tf.tidy(() => {
+      const m = this.maps(ground, aerial);
+      const b = ground.shape[0];
+      if (this.variant === 'vgg-global-pooling') {
+        // Sec. 5.1: "global max pooling to the feature maps extracted by the layer of conv5_3"
+        return { g: l2normalize(tf.max(m.ground, [1, 2]) as tf.Tensor2D), s: l2normalize(tf.max(m.aerial, [1, 2]) as tf.Tensor2D) };
+      }
+      const gmap = m.transported ?? m.ground;
+      return { g: l2normalize(tf.reshape(gmap, [b, -1]) as tf.Tensor2D), s: l2normalize(tf.reshape(m.aerial, [b, -1]) as tf.Tensor2D) };
+    });
+  }
+
+  /**
+   * By PyTorch-style name, as test/reference/cvft_torch.py's module names them:
+   * `ground.features.{i}.{weight,bias}` (torchvision VGG16 indices), `ground.reduce.*`, the same
+   * under `aerial.`, then `cost.conv.*`, `cost.fc.*` (full) or `stn.conv.*`, `stn.fc.*` (STNs).
+   * Layouts are tfjs': conv filters HWIO (torch OIHW), FC weights [in, out] (torch [out, in]).
+   */
+  namedVariables(): Map<string, tf.Variable> {
+    const m = new Map<string, tf.Variable>();
+    for (const [branch, vgg, red] of [
+      ['ground', this.ground, this.groundReduce],
+      ['aerial', this.aerial, this.aerialReduce],
+    ] as const) {
+      for (const [k, v] of vgg.namedVariables()) m.set(`${branch}.${k}`, v);
+      if (red) {
+        m.set(`${branch}.reduce.weight`, red.w);
+        m.set(`${branch}.reduce.bias`, red.b);
+      }
+    }
+    if (this.regConv && this.regFc) {
+      const block = this.variant === 'full' ? 'cost' : 'stn';
+      m.set(`${block}.conv.weight`, this.regConv.w);
+      m.set(`${block}.conv.bias`, this.regConv.b);
+      m.set(`${block}.fc.weight`, this.regFc.w);
+      m.set(`${block}.fc.bias`, this.regFc.b);
+    }
+    return m;
+  }
+
+  variables(): tf.Variable[] {
+    return [...this.namedVariables().values()];
+  }
+
+  paramCount(): number {
+    return this.variables().reduce((n, v) => n + v.size, 0);
+  }
+
+  /** h·w·64 (4096 at 8x8, Table 4), or 512 for 'vgg-global-pooling'; divided by widthDivisor. */
+  descriptorLength(): number {
+    return cvftDescriptorLength(this.opts);
+  }
+
+  /** Forward FLOPs of one pair at these input sizes (see `cvftForwardFlops`). */
+  flops(groundHW: [number, number], aerialHW: [number, number]): number {
+    return cvftForwardFlops(groundHW, aerialHW, this.opts);
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+  }
+}
