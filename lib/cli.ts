@@ -13,6 +13,7 @@
       \`cvgl data --help\` for all options.
   cvgl report [--full] [--out DIR]         the main job (for now: the engine quick start report)
  *   cvgl data synth|check ...                 datasets: render the synthetic world, check a dataset (cli_data.ts)
+ *   cvgl params MODEL / cvgl quicktrain --model MODEL   model sizes; a short training run (cli_models.ts)
  *
  * Errors meant for a user print their message alone and exit with status 2.
  */
@@ -24,6 +25,7 @@ import { CvglError, isCvglError } from './engine/errors.js';
 import { benchTable, runBench } from './bench/run.js';
 import { writeQuickstartReport } from './report/quickstart.js';
 import { dataCommand } from './cli_data.js';
+import { MODELS_HELP, paramsCommand, quicktrainCommand } from './cli_models.js';
 import { dataBenchTable, runDataBench } from './bench/data.js';
 
 const HELP = `cvgl — the cross-view geo-localization workbench
@@ -47,6 +49,7 @@ Usage:
   cvgl data check DIR [--format cvusa|cvact|vigor] [--protocol same|cross] [--no-decode]
       Reads a dataset through the training readers; lists missing or unreadable files (exit 1).
       \`cvgl data --help\` for all options.
+${MODELS_HELP}
   cvgl report [--full] [--out DIR]
       The main job: writes the reproducibility report to reports/ (for now the engine quick start:
       backends, devices and the training-step benchmark).
@@ -165,13 +168,17 @@ async function main(argv: string[]): Promise<number | void> {
       return report(rest);
     case 'data':
       return dataCommand(rest);
+    case 'params':
+      return paramsCommand(rest);
+    case 'quicktrain':
+      return quicktrainCommand(rest);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       return console.log(HELP);
     default:
-      throw new CvglError('a command: info, bench, data, report', `'${cmd}'`, 'run `cvgl --help`');
+      throw new CvglError('a command: info, bench, data, params, quicktrain, report', `'${cmd}'`, 'run `cvgl --help`');
   }
 }
 

@@ -27,3 +27,12 @@ export { generateSynthetic, ensureSynthetic, readSynthManifest, SYNTH_DEFAULTS, 
 export { writePairSheet } from './synth/preview.js';
 export { DEFAULT_SYNTHETIC_DIR } from './report/quickstart.js';
 export { progressBar } from './engine/progress.js';
+// models and losses
+export type { CrossViewModel, Embeddings } from './models/model.js';
+export { Safa, type SafaOptions } from './models/safa.js';
+export { Cvft, CVFT_VARIANTS, type CvftOptions, type CvftVariant } from './models/cvft.js';
+export { sinkhorn, sinkhornLog } from './models/sinkhorn.js';
+export { MODEL_NAMES, modelFacts, quickModel, type ModelName, type ModelFacts } from './models/registry.js';
+export { softMarginTripletExhaustive, softTriHard, softplus, l2NormalizeRows } from './losses/triplet.js';
+export { recallAtK, type RecallResult } from './eval/recall.js';
+export { quickRun, type QuickRunOptions, type QuickRunResult } from './train/quick_run.js';
