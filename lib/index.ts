@@ -36,3 +36,5 @@ export { MODEL_NAMES, modelFacts, quickModel, type ModelName, type ModelFacts } 
 export { softMarginTripletExhaustive, softTriHard, softplus, l2NormalizeRows } from './losses/triplet.js';
 export { recallAtK, type RecallResult } from './eval/recall.js';
 export { quickRun, type QuickRunOptions, type QuickRunResult } from './train/quick_run.js';
+export { loadVgg16Weights, exportVgg16Safetensors, type Vgg16ImportOptions, type Vgg16ImportReport } from './models/weight_import.js';
+export { readSafetensors, writeSafetensors, openSafetensors } from './models/safetensors.js';
