@@ -1,0 +1,471 @@
+/**
+ * MGTL, mutual generative transformer learning (Zhao, Zhai, Huang, Cheng; paper 000), written
+ * from the paper's Sec. 2 and 2.3:
+ *
+ *   MIFE (Eq. 1, Sec. 2.3): two unshared VGG16 `features` (conv1_1 … pool5), ground and
+ *     polar-transformed aerial → mean over height → an FC layer C → c (c = 384) applied at each
+ *     of the W' positions: F* ∈ R^{c×1×W'}. The paper's 384×1×20 needs W' = 20, i.e. inputs
+ *     640 pixels wide at pool5's stride 32 (default here: 128x640 ground and polar aerial).
+ *   Eq. 2: F̂⁰ = F* + PE (learnable positional encodings PE_G, PE_S, [W', c]).
+ *   Eq. 6, for l = 1 … L (independent weights per step and per branch):
+ *     F̌^{l−1} = LN(F̂^{l−1});
+ *     CMI (Eq. 3): L_S = G2S(F̌_G), L_G = S2G(F̌_S) — each generator an encoder and a decoder of
+ *       two FC layers with a GELU inside (Sec. 2.3), c → 4c → c each, per position;
+ *     GKST (Eq. 4–5): F' = MH(Q = F̌_G W_Q, K = L_S W_K, V = L_S W_V) + F̌_G, F̂^l = F' + LN(F').
+ *   Descriptor: the paper pools nothing ("the final representations F_G, F_S are produced by the
+ *     last layer"); F̂^L is flattened (c·W' = 7680) and L2-normalised, as SAFA [6] does.
+ *
+ * Variants: 'full'; 'wo-cmi' (Table 2 "w/o": no generators, each branch attends to itself);
+ * 'naive' (Table 4 "Naïve": the generators' FC layers become local-receptive 1-D convolutions,
+ * kernel 3 along the positions). Option `ffn` adds a position-wise feed-forward c → 4c → c
+ * (GELU, pre-LN residual) after Eq. 5 in each GKST block: not in the paper's equations, but the
+ * published parameter counts (Tables 2, 3) are only reached with it (see `MGTL_PUBLISHED`).
+ *
+ * Choices the paper leaves open: MH has an output projection W_O (the standard block; Eq. 4
+ * writes only Concat); the generation loss's target F^l_G is F̌^l_G, the normalised intra-modal
+ * feature at the same step as L^l_G, not detached; attention scale 1/√(c/heads).
+ */
+import { tf } from '../engine/tf.js';
+import { CvglError } from '../engine/errors.js';
+import { rng as globalRng, type Rng } from '../engine/rng.js';
+import { softMarginTripletExhaustive } from '../losses/triplet.js';
+import type { CrossViewModel, Embeddings } from './model.js';
+import { param } from './params.js';
+import { Vgg16, vgg16ConvMacs, vgg16Layers } from './vgg16.js';
+
+export type MgtlVariant = 'full' | 'naive' | 'wo-cmi';
+
+/** Default inputs: 128x640 ground panorama and polar aerial, so pool5 is 4x20 and W' = 20 (Sec. 2.3). */
+export const MGTL_DEFAULT_HW: [number, number] = [128, 640];
+
+export interface MgtlOptions {
+  variant?: MgtlVariant;
+  /** Recurrent steps L (Eq. 6; paper: 6, ablation 1, 3, 6, 9 in Table 4). */
+  steps?: number;
+  /** Divides the VGG16 widths and c = 384 (default 1). */
+  widthDivisor?: number;
+  /** Attention heads (paper: 6). */
+  heads?: number;
+  /** Position-wise feed-forward after Eq. 5 (default false: the paper's equations). */
+  ffn?: boolean;
+  groundHW?: [number, number];
+  aerialHW?: [number, number];
+  rng?: Rng;
+  /** Prefix of tfjs variable names (default 'mgtl'). */
+  name?: string;
+}
+
+interface Lin {
+  w: tf.Variable; // [in, out] (or [1, k, in, out] for the naive convolutions)
+  b: tf.Variable;
+}
+interface Ln {
+  g: tf.Variable;
+  b: tf.Variable;
+}
+/** Weights of one multi-head attention (Eq. 4) with its output projection. */
+export interface AttnWeights {
+  wq: tf.Tensor; bq: tf.Tensor; wk: tf.Tensor; bk: tf.Tensor; wv: tf.Tensor; bv: tf.Tensor; wo: tf.Tensor; bo: tf.Tensor;
+}
+interface Block {
+  ln: Ln; // F̌ = LN(F̂) of Eq. 6
+  q: Lin; k: Lin; v: Lin; o: Lin;
+  lnOut: Ln; // LN of Eq. 5
+  ffn?: { ln: Ln; fc1: Lin; fc2: Lin };
+}
+interface Generator {
+  layers: Lin[]; // enc.0, enc.1, dec.0, dec.1
+}
+interface Step {
+  ground: Block;
+  aerial: Block;
+  g2s?: Generator;
+  s2g?: Generator;
+}
+
+/** One step's generated cross-modal knowledge and its targets (Eq. 8), each [B, W', c]. */
+export interface MgtlGenerated {
+  LG: tf.Tensor3D;
+  FG: tf.Tensor3D;
+  LS: tf.Tensor3D;
+  FS: tf.Tensor3D;
+}
+export interface MgtlOutput extends Embeddings {
+  generated: MgtlGenerated[];
+}
+
+/** LayerNorm over the last axis (biased variance, eps 1e-5, as torch's nn.LayerNorm). */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta);
+  });
+}
+
+/** Exact GELU, 0.5·x·(1 + erf(x/√2)) (torch's default). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+}
+
+function dense3(x: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor): tf.Tensor3D {
+  const [B, N, c] = x.shape;
+  const y = tf.add(tf.matMul(tf.reshape(x, [B * N, c]) as tf.Tensor2D, w as tf.Tensor2D), b);
+  return tf.reshape(y, [B, N, w.shape[1]!]) as tf.Tensor3D;
+}
+
+/**
+ * Eq. 4: MH(Q, K, V) = Concat(Head_1 … Head_n)·W_O, Head_i = softmax(Q_i K_iᵀ/√d)·V_i with
+ * Q = x W_Q, K = kv W_K, V = kv W_V. x [B,N,c] (queries), kv [B,M,c] (keys/values).
+ */
+export function multiHeadCrossAttention(x: tf.Tensor3D, kv: tf.Tensor3D, p: AttnWeights, heads: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, N, c] = x.shape;
+    const M = kv.shape[1];
+    if (c % heads !== 0) throw new CvglError(`a width c divisible by the ${heads} heads`, `c = ${c}`, 'choose heads dividing c');
+    const d = c / heads;
+    const split = (t: tf.Tensor3D, n: number) =>
+      tf.reshape(tf.transpose(tf.reshape(t, [B, n, heads, d]), [0, 2, 1, 3]), [B * heads, n, d]) as tf.Tensor3D;
+    const q = split(dense3(x, p.wq, p.bq), N);
+    const k = split(dense3(kv, p.wk, p.bk), M);
+    const v = split(dense3(kv, p.wv, p.bv), M);
+    const att = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)));
+    const h = tf.matMul(att, v); // [B·heads, N, d]
+    const cat = tf.reshape(tf.transpose(tf.reshape(h, [B, heads, N, d]), [0, 2, 1, 3]), [B, N, c]) as tf.Tensor3D;
+    return dense3(cat, p.wo, p.bo);
+  });
+}
+
+/** Eq. 5: F' = MH(x, kv) + x; F = F' + LN(F'). */
+export function gkstAttention(x: tf.Tensor3D, kv: tf.Tensor3D, p: AttnWeights, lnGamma: tf.Tensor, lnBeta: tf.Tensor, heads: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const f1 = tf.add(multiHeadCrossAttention(x, kv, p, heads), x);
+    return tf.add(f1, layerNorm(f1, lnGamma, lnBeta)) as tf.Tensor3D;
+  });
+}
+
+function vggParams(div: number): number {
+  return vgg16Layers('pool5', div).reduce((n, l) => n + (l.kind === 'conv' ? 9 * l.cin * l.cout + l.cout : 0), 0);
+}
+
+function pool5HW(hw: [number, number]): [number, number] {
+  return [Math.floor(hw[0] / 32), Math.floor(hw[1] / 32)];
+}
+
+/**
+ * Parameters of MGTL without building it: 2 VGG16 + 2 FC (C → c) + 2 PE ([W', c]) + per step
+ * and branch LN + MH (4 FC c → c) + LN [+ FFN], + per step the G2S and S2G generators (full:
+ * 4 FC layers c→4c→c, c→4c→c each; naive: the same as kernel-3 convolutions).
+ */
+export function mgtlParamCount(variant: MgtlVariant = 'full', L = 6, opts: { widthDivisor?: number; positions?: number; ffn?: boolean } = {}): number {
+  const div = opts.widthDivisor ?? 1;
+  const P = opts.positions ?? 20;
+  const C = 512 / div;
+  const c = 384 / div;
+  const lin = (i: number, o: number, k = 1) => k * i * o + o;
+  const block = 2 * c + 4 * lin(c, c) + 2 * c + (opts.ffn ? 2 * c + lin(c, 4 * c) + lin(4 * c, c) : 0);
+  const k = variant === 'naive' ? 3 : 1;
+  const gen = variant === 'wo-cmi' ? 0 : 2 * (lin(c, 4 * c, k) + lin(4 * c, c, k));
+  return 2 * vggParams(div) + 2 * lin(C, c) + 2 * P * c + L * (2 * block + 2 * gen);
+}
+
+/** Forward multiply-accumulates of one pair (convolutions, FC, attention, generators, FFN). */
+export function mgtlForwardMacs(
+  groundHW: [number, number],
+  aerialHW: [number, number],
+  variant: MgtlVariant = 'full',
+  L = 6,
+  opts: { widthDivisor?: number; ffn?: boolean } = {},
+): number {
+  const div = opts.widthDivisor ?? 1;
+  const C = 512 / div;
+  const c = 384 / div;
+  const conv = (hw: [number, number]) => vgg16ConvMacs(hw[0], hw[1], 'pool5', div).reduce((n, l) => n + l.macs, 0);
+  const P = pool5HW(groundHW)[1];
+  const block = 4 * P * c * c + 2 * P * P * c + (opts.ffn ? 8 * P * c * c : 0);
+  const k = variant === 'naive' ? 3 : 1;
+  const gen = variant === 'wo-cmi' ? 0 : 4 * k * P * c * 4 * c;
+  return conv(groundHW) + conv(aerialHW) + 2 * P * C * c + L * (2 * block + 2 * gen);
+}
+
+/**
+ * The paper's complexity numbers (Tables 2, 3) beside ours. Ours: full width, L = 6, 6 heads,
+ * 128x640 inputs (W' = 20); FLOPs here are 2 x MACs (this codebase's convention).
+ */
+export const MGTL_PUBLISHED = {
+  params: {
+    vgg16Only: { value: 29.42e6, ref: 'Table 2, row 1' },
+    woCmi: { value: 50.92e6, ref: 'Table 2, row 2 (w/o CMI)' },
+    full: { value: 79.27e6, ref: 'Table 2, row 3 (w/ CMI)' },
+    fullTable3: { value: 72.29e6, ref: 'Table 3 (MGTL, VGG16), the same model as Table 2 row 3' },
+  },
+  flops: {
+    vgg16Only: { value: 4.01e9, ref: 'Table 2, row 1' },
+    woCmi: { value: 4.16e9, ref: 'Table 2, row 2' },
+    full: { value: 4.43e9, ref: 'Table 2, row 3' },
+  },
+  explanation: [
+    'Table 2 row 1 (29.42M) = two VGG16 `features` blocks, 2 x 14,714,688 = 29,429,376 (29.43M; the paper truncates).',
+    'Table 2 full − w/o = 28.35M; ours: 12 generators (L = 6 steps x G2S, S2G), each four FC layers c→4c→c, c→4c→c (2,363,136), 28,357,632: CMI matches to 0.01M.',
+    "Table 2 w/o − VGG16 = 21.50M; ours with the paper's Eq. 2, 4–5 only (2 FC 512→384, 2 PE 20x384, 12 blocks of MH + 2 LN) is 7,524,096 (w/o CMI 36.95M, full 65.31M); with a 4c feed-forward in each GKST block (option ffn, not in the equations) 21,712,128 (w/o CMI 51.14M vs 50.92M, full 79.50M vs 79.27M).",
+    'Table 3 (72.29M) differs from Table 2 (79.27M) by 6.98M for the same model; no part of ours gives it exactly (12 MH blocks are 7.10M, 6 generators 14.18M): unexplained.',
+    'FLOPs (Table 2: 4.01G / 4.16G / 4.43G): VGG16 alone is 20.04 GMACs per 128x512 image and 25.06 GMACs per 128x640 image (2 branches at 128x640: 100.2 GFLOPs at 2 x MACs); 4.01G fits no CVGL input size (as MACs: about 13,100 pixels over both branches, 305,856 MACs per pixel). The increments look like MACs: ours w/o CMI adds 0.153 GMACs (FC + 12 attention blocks on 20 tokens; paper +0.15G); the 12 generators add 0.566 GMACs (paper +0.27G, unexplained; 1.00 GMACs with ffn).',
+  ],
+} as const;
+
+function linear(r: Rng, name: string, fin: number, fout: number, k = 1): Lin {
+  const bound = 1 / Math.sqrt(fin * k);
+  return {
+    w: param(() => r.uniformTensor(k === 1 ? [fin, fout] : [1, k, fin, fout], -bound, bound), `${name}.weight`),
+    b: param(() => r.uniformTensor([fout], -bound, bound), `${name}.bias`),
+  };
+}
+function ln(name: string, c: number): Ln {
+  return { g: param(() => tf.ones([c]), `${name}.weight`), b: param(() => tf.zeros([c]), `${name}.bias`) };
+}
+
+function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
+  return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+}
+
+export class Mgtl implements CrossViewModel {
+  readonly name = 'mgtl';
+  readonly variant: MgtlVariant;
+  readonly L: number;
+  readonly widthDivisor: number;
+  readonly heads: number;
+  readonly ffn: boolean;
+  readonly groundHW: [number, number];
+  readonly aerialHW: [number, number];
+  /** W' (20 in the paper) and c (384 at full width). */
+  readonly positions: number;
+  readonly c: number;
+  readonly ground: Vgg16;
+  readonly aerial: Vgg16;
+  readonly fcG: Lin;
+  readonly fcS: Lin;
+  readonly peG: tf.Variable;
+  readonly peS: tf.Variable;
+  readonly steps: Step[] = [];
+
+  constructor(opts: MgtlOptions = {}) {
+    const r = opts.rng ?? globalRng;
+    const prefix = opts.name ?? 'mgtl';
+    this.variant = opts.variant ?? 'full';
+    this.L = opts.steps ?? 6;
+    this.widthDivisor = opts.widthDivisor ?? 1;
+    this.heads = opts.heads ?? 6;
+    this.ffn = opts.ffn ?? false;
+    this.groundHW = opts.groundHW ?? MGTL_DEFAULT_HW;
+    this.aerialHW = opts.aerialHW ?? MGTL_DEFAULT_HW;
+    if (!['full', 'naive', 'wo-cmi'].includes(this.variant)) {
+      throw new CvglError("variant 'full', 'naive' or 'wo-cmi'", String(this.variant), 'pick one of the three (Tables 2 and 4)');
+    }
+    if (!Number.isInteger(this.L) || this.L < 1) throw new CvglError('steps L, an integer >= 1 (Eq. 6)', String(this.L), 'use 1, 3, 6 or 9 (Table 4)');
+    if (!Number.isInteger(this.widthDivisor) || this.widthDivisor < 1 || 64 % this.widthDivisor !== 0) {
+      throw new CvglError('widthDivisor dividing 64 (1, 2, 4, …, 64)', String(this.widthDivisor), 'pass e.g. 16 for tests');
+    }
+    this.c = 384 / this.widthDivisor;
+    if (this.c % this.heads !== 0) throw new CvglError(`heads dividing c = ${this.c}`, String(this.heads), 'use 6 heads (the paper) or a divisor of c');
+    const [hg, wg] = pool5HW(this.groundHW);
+    const [ha, wa] = pool5HW(this.aerialHW);
+    if (hg < 1 || wg < 1 || ha < 1 || wa < 1 || wg !== wa) {
+      throw new CvglError(
+        'ground and aerial inputs at least 32 pixels high whose pool5 maps are equally wide (W\' positions, 20 in the paper)',
+        `ground ${this.groundHW.join('x')}, aerial ${this.aerialHW.join('x')}`,
+        'use widths with equal floor(W/32), e.g. 128x640 for both',
+      );
+    }
+    this.positions = wg;
+    const c = this.c;
+    const C = 512 / this.widthDivisor;
+    const P = this.positions;
+    this.ground = new Vgg16({ cut: 'pool5', name: `${prefix}/ground`, rng: r, widthDivisor: this.widthDivisor });
+    this.aerial = new Vgg16({ cut: 'pool5', name: `${prefix}/aerial`, rng: r, widthDivisor: this.widthDivisor });
+    this.fcG = linear(r, `${prefix}/ground.fc`, C, c);
+    this.fcS = linear(r, `${prefix}/aerial.fc`, C, c);
+    this.peG = param(() => r.normalTensor([P, c], 0, 0.02), `${prefix}/ground.pe`);
+    this.peS = param(() => r.normalTensor([P, c], 0, 0.02), `${prefix}/aerial.pe`);
+    const block = (n: string): Block => ({
+      ln: ln(`${n}.ln`, c),
+      q: linear(r, `${n}.attn.q`, c, c),
+      k: linear(r, `${n}.attn.k`, c, c),
+      v: linear(r, `${n}.attn.v`, c, c),
+      o: linear(r, `${n}.attn.o`, c, c),
+      lnOut: ln(`${n}.ln_out`, c),
+      ...(this.ffn ? { ffn: { ln: ln(`${n}.ffn.ln`, c), fc1: linear(r, `${n}.ffn.0`, c, 4 * c), fc2: linear(r, `${n}.ffn.1`, 4 * c, c) } } : {}),
+    });
+    const k = this.variant === 'naive' ? 3 : 1;
+    const gen = (n: string): Generator => ({
+      layers: [
+        linear(r, `${n}.enc.0`, c, 4 * c, k),
+        linear(r, `${n}.enc.1`, 4 * c, c, k),
+        linear(r, `${n}.dec.0`, c, 4 * c, k),
+        linear(r, `${n}.dec.1`, 4 * c, c, k),
+      ],
+    });
+    for (let l = 0; l < this.L; l++) {
+      const n = `${prefix}/steps.${l}`;
+      this.steps.push({
+        ground: block(`${n}.ground`),
+        aerial: block(`${n}.aerial`),
+        ...(this.variant === 'wo-cmi' ? {} : { g2s: gen(`${n}.g2s`), s2g: gen(`${n}.s2g`) }),
+      });
+    }
+  }
+
+  /** G2S / S2G (Eq. 3): encoder FC–GELU–FC, decoder FC–GELU–FC (naive: kernel-3 convolutions). */
+  private generate(g: Generator, x: tf.Tensor3D): tf.Tensor3D {
+    const apply = (h: tf.Tensor3D, p: Lin): tf.Tensor3D => {
+      if (p.w.rank === 2) return dense3(h, p.w, p.b);
+      const [B, N] = h.shape;
+      const y = tf.add(tf.conv2d(tf.expandDims(h, 1) as tf.Tensor4D, p.w as tf.Tensor4D, 1, 'same'), p.b);
+      return tf.reshape(y, [B, N, p.w.shape[3]!]) as tf.Tensor3D;
+    };
+    const [e0, e1, d0, d1] = g.layers as [Lin, Lin, Lin, Lin];
+    const z = apply(gelu(apply(x, e0)) as tf.Tensor3D, e1);
+    return apply(gelu(apply(z, d0)) as tf.Tensor3D, d1);
+  }
+
+  private gkst(b: Block, x: tf.Tensor3D, kv: tf.Tensor3D): tf.Tensor3D {
+    const w: AttnWeights = { wq: b.q.w, bq: b.q.b, wk: b.k.w, bk: b.k.b, wv: b.v.w, bv: b.v.b, wo: b.o.w, bo: b.o.b };
+    let f = gkstAttention(x, kv, w, b.lnOut.g, b.lnOut.b, this.heads);
+    if (b.ffn) {
+      const h = gelu(dense3(layerNorm(f, b.ffn.ln.g, b.ffn.ln.b) as tf.Tensor3D, b.ffn.fc1.w, b.ffn.fc1.b)) as tf.Tensor3D;
+      f = tf.add(f, dense3(h, b.ffn.fc2.w, b.ffn.fc2.b));
+    }
+    return f;
+  }
+
+  /** MIFE (Eq. 1, Sec. 2.3) + Eq. 2: [B,H,W,3] → VGG16 → mean over height → FC → + PE, [B, W', c]. */
+  private mife(vgg: Vgg16, fc: Lin, pe: tf.Tensor, x: tf.Tensor4D): tf.Tensor3D {
+    const f = vgg.apply(x);
+    const [, , W] = f.shape;
+    if (W !== this.positions) {
+      f.dispose();
+      throw new CvglError(
+        `inputs whose pool5 map is ${this.positions} positions wide (the width this model's PE was built for)`,
+        `an input ${x.shape[1]}x${x.shape[2]} giving ${W}`,
+        `pass ${this.groundHW.join('x')} images or build the model for this size`,
+      );
+    }
+    return tf.add(dense3(tf.mean(f, 1) as tf.Tensor3D, fc.w, fc.b), pe) as tf.Tensor3D;
+  }
+
+  /** Descriptors and, per step, the generated knowledge with its targets (for `mgtlLoss`). */
+  forwardWithAux(ground: tf.Tensor4D, aerial: tf.Tensor4D): MgtlOutput {
+    if (ground.shape[0] !== aerial.shape[0]) {
+      throw new CvglError('ground and aerial batches of equal size', `${ground.shape[0]} ground, ${aerial.shape[0]} aerial images`, 'pair every ground image with one aerial image');
+    }
+    const run = (): tf.TensorContainer => {
+      let fg = this.mife(this.ground, this.fcG, this.peG, ground);
+      let fs = this.mife(this.aerial, this.fcS, this.peS, aerial);
+      const generated: MgtlGenerated[] = [];
+      for (const st of this.steps) {
+        const cg = layerNorm(fg, st.ground.ln.g, st.ground.ln.b) as tf.Tensor3D;
+        const cs = layerNorm(fs, st.aerial.ln.g, st.aerial.ln.b) as tf.Tensor3D;
+        let kvG = cg;
+        let kvS = cs;
+        if (st.g2s && st.s2g) {
+          const LS = this.generate(st.g2s, cg);
+          const LG = this.generate(st.s2g, cs);
+          generated.push({ LG, FG: cg, LS, FS: cs });
+          kvG = LS;
+          kvS = LG;
+        }
+        fg = this.gkst(st.ground, cg, kvG);
+        fs = this.gkst(st.aerial, cs, kvS);
+      }
+      const B = ground.shape[0];
+      return {
+        g: l2normalize(tf.reshape(fg, [B, -1]) as tf.Tensor2D),
+        s: l2normalize(tf.reshape(fs, [B, -1]) as tf.Tensor2D),
+        generated,
+      } as unknown as tf.TensorContainer;
+    };
+    return tf.tidy(run) as unknown as MgtlOutput;
+  }
+
+  embed(ground: tf.Tensor4D, aerial: tf.Tensor4D): Embeddings {
+    const out = this.forwardWithAux(ground, aerial);
+    for (const x of out.generated) tf.dispose([x.LG, x.LS, x.FG, x.FS]);
+    return { g: out.g, s: out.s };
+  }
+
+  namedVariables(): Map<string, tf.Variable> {
+    const m = new Map<string, tf.Variable>();
+    const putLin = (n: string, p: Lin) => (m.set(`${n}.weight`, p.w), m.set(`${n}.bias`, p.b));
+    const putLn = (n: string, p: Ln) => (m.set(`${n}.weight`, p.g), m.set(`${n}.bias`, p.b));
+    for (const [k, v] of this.ground.namedVariables()) m.set(`ground.${k}`, v);
+    for (const [k, v] of this.aerial.namedVariables()) m.set(`aerial.${k}`, v);
+    putLin('ground.fc', this.fcG);
+    putLin('aerial.fc', this.fcS);
+    m.set('ground.pe', this.peG);
+    m.set('aerial.pe', this.peS);
+    this.steps.forEach((st, l) => {
+      for (const [side, b] of [['ground', st.ground], ['aerial', st.aerial]] as const) {
+        const n = `steps.${l}.${side}`;
+        putLn(`${n}.ln`, b.ln);
+        putLin(`${n}.attn.q`, b.q);
+        putLin(`${n}.attn.k`, b.k);
+        putLin(`${n}.attn.v`, b.v);
+        putLin(`${n}.attn.o`, b.o);
+        putLn(`${n}.ln_out`, b.lnOut);
+        if (b.ffn) {
+          putLn(`${n}.ffn.ln`, b.ffn.ln);
+          putLin(`${n}.ffn.0`, b.ffn.fc1);
+          putLin(`${n}.ffn.1`, b.ffn.fc2);
+        }
+      }
+      for (const [gn, g] of [['g2s', st.g2s], ['s2g', st.s2g]] as const) {
+        if (!g) continue;
+        ['enc.0', 'enc.1', 'dec.0', 'dec.1'].forEach((ln, i) => putLin(`steps.${l}.${gn}.${ln}`, g.layers[i]!));
+      }
+    });
+    return m;
+  }
+
+  variables(): tf.Variable[] {
+    return [...this.namedVariables().values()];
+  }
+
+  paramCount(): number {
+    return this.variables().reduce((n, v) => n + v.size, 0);
+  }
+
+  /** c·W' (384·20 = 7680 in the paper's setting). */
+  descriptorLength(): number {
+    return this.c * this.positions;
+  }
+
+  /** 2 x `mgtlForwardMacs` for these sizes (they must give this model's W'). */
+  flops(groundHW: [number, number], aerialHW: [number, number]): number {
+    if (pool5HW(groundHW)[1] !== this.positions || pool5HW(aerialHW)[1] !== this.positions) {
+      throw new CvglError(
+        `input sizes whose pool5 maps are ${this.positions} wide`,
+        `ground ${groundHW.join('x')}, aerial ${aerialHW.join('x')}`,
+        'count other sizes with mgtlForwardMacs(...) (x2 for FLOPs)',
+      );
+    }
+    return 2 * mgtlForwardMacs(groundHW, aerialHW, this.variant, this.L, { widthDivisor: this.widthDivisor, ffn: this.ffn });
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+  }
+}
+
+/**
+ * Eq. 9: Loss = Loss_Triplet + λ·Loss_Gen. Loss_Triplet (Eq. 7, γ = 10) over the exhaustive
+ * mini-batch as SAFA [6] (`softMarginTripletExhaustive`); Loss_Gen (Eq. 8) =
+ * Σ_l MSE(L_G^l, F_G^l) + MSE(L_S^l, F_S^l) (means over elements); λ = 0.05 (Sec. 3.1).
+ */
+export function mgtlLoss(out: MgtlOutput, gamma = 10, lambda = 0.05): tf.Scalar {
+  return tf.tidy(() => {
+    let loss: tf.Tensor = softMarginTripletExhaustive(out.g, out.s, gamma);
+    for (const x of out.generated) {
+      const gen = tf.add(tf.mean(tf.squaredDifference(x.LG, x.FG)), tf.mean(tf.squaredDifference(x.LS, x.FS)));
+      loss = tf.add(loss, tf.mul(lambda, gen));
+    }
+    return loss as tf.Scalar;
+  });
+}
