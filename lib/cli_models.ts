@@ -14,7 +14,7 @@ import { quickRun } from './train/quick_run.js';
 export const MODELS_HELP = `  cvgl params <${MODEL_NAMES.join('|')}> [--json]
       Parameter count (with its breakdown), descriptor length and forward GFLOPs at the paper's
       input sizes, beside the published figures they are compared with.
-  cvgl quicktrain --model <${MODEL_NAMES.join('|')}> [--seconds N] [--data DIR] [--json]
+  cvgl quicktrain --model <${MODEL_NAMES.join('|')}> [--seconds N] [--lr X] [--data DIR] [--json]
       A short run on the synthetic set at quick size (narrow network, small images): recall on the
       validation split before and after, the loss going down, chance levels beside them.`;
 
@@ -46,7 +46,7 @@ export async function paramsCommand(args: string[]): Promise<number> {
 }
 
 export async function quicktrainCommand(args: string[]): Promise<number> {
-  const { values: v } = parse(args, { model: { type: 'string' }, seconds: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' } });
+  const { values: v } = parse(args, { model: { type: 'string' }, seconds: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' }, lr: { type: 'string' } });
   if (v.help) {
     console.log(MODELS_HELP);
     return 0;
@@ -65,7 +65,9 @@ export async function quicktrainCommand(args: string[]): Promise<number> {
   const ds = await openDataset(dir);
   const val = ds.splits.val ?? ds.splits.test;
   if (!ds.splits.train || !val) throw new CvglError('a dataset with train and val (or test) splits', Object.keys(ds.splits).join(', '), 'use a CVUSA/CVACT-layout set');
-  const r = await quickRun({ ...q, train: ds.splits.train, val, seconds, log: (l) => console.error(l) });
+  const lr = v.lr === undefined ? q.learningRate : Number(v.lr);
+  if (!(lr > 0)) throw new CvglError('--lr: a positive learning rate', `'${String(v.lr)}'`, 'e.g. --lr 1e-4');
+  const r = await quickRun({ ...q, learningRate: lr, train: ds.splits.train, val, seconds, log: (l) => console.error(l) });
   if (v.json) console.log(JSON.stringify({ ...r, losses: undefined }, null, 2));
   else {
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

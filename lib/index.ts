@@ -38,3 +38,6 @@ export { recallAtK, type RecallResult } from './eval/recall.js';
 export { quickRun, type QuickRunOptions, type QuickRunResult } from './train/quick_run.js';
 export { loadVgg16Weights, exportVgg16Safetensors, type Vgg16ImportOptions, type Vgg16ImportReport } from './models/weight_import.js';
 export { readSafetensors, writeSafetensors, openSafetensors } from './models/safetensors.js';
+export { Mgtl, mgtlLoss, mgtlParamCount, MGTL_PUBLISHED, type MgtlOptions } from './models/mgtl.js';
+export { GeoCapsNet, geoCapsNetParamCount, GEOCAPSNET_PUBLISHED, squash, dynamicRouting, type GeoCapsNetOptions, type GeoCapsNetVariant } from './models/geocapsnet.js';
+export { ResNetX } from './models/resnetx.js';

@@ -43,7 +43,7 @@ describe('cvgl params', () => {
   it('rejects an unknown model', () => {
     const r = cvgl('params', 'resnet');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/a model name: siamese-vgg, safa, cvft/);
+    expect(r.stderr).toMatch(/a model name: siamese-vgg, safa, cvft, mgtl, geocapsnet-i, geocapsnet-ii/);
   });
 });
 

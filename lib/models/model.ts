@@ -15,6 +15,9 @@ export interface Embeddings {
 export interface CrossViewModel {
   /** Short name, e.g. 'siamese-vgg', 'safa', 'cvft'. */
   readonly name: string;
+  /** Models with batch statistics (GeoCapsNet's BatchNorm) train with batch statistics when true
+   *  and use their moving averages when false; evaluators set it to false. Absent: no such layers. */
+  training?: boolean;
   /** Descriptors of the pairs; `ground` and `aerial` are NHWC float32 batches of equal size. */
   embed(ground: tf.Tensor4D, aerial: tf.Tensor4D): Embeddings;
   /** Trainable variables, in a stable order. */

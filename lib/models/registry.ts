@@ -5,15 +5,18 @@
  */
 import { CvglError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
-import { softMarginTripletExhaustive, softTripletThesis } from '../losses/triplet.js';
+import { softMarginTripletExhaustive, softTriHard, softTripletThesis } from '../losses/triplet.js';
 import type { tf } from '../engine/tf.js';
 import { CVFT_RELEASED_INPUT_HW, Cvft, cvftDescriptorLength, cvftForwardFlops, cvftParamBreakdown } from './cvft.js';
 import type { CrossViewModel } from './model.js';
 import { SAFA_DEFAULT_HW, Safa, safaForwardMacs, safaParamCount } from './safa.js';
 import { SiameseVgg, siameseVggForwardMacs, siameseVggParamCount } from './siamese_vgg.js';
+import { MGTL_PUBLISHED, Mgtl, mgtlForwardMacs, mgtlLoss, mgtlParamCount } from './mgtl.js';
+import { GEOCAPSNET_INPUT_HW, GEOCAPSNET_PUBLISHED, GeoCapsNet, geoCapsNetForwardMacs, geoCapsNetParamCount, type GeoCapsNetVariant } from './geocapsnet.js';
+import { resnetxParamCount } from './resnetx.js';
 import { vgg16Layers } from './vgg16.js';
 
-export const MODEL_NAMES = ['siamese-vgg', 'safa', 'cvft'] as const;
+export const MODEL_NAMES = ['siamese-vgg', 'safa', 'cvft', 'mgtl', 'geocapsnet-i', 'geocapsnet-ii'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export interface ModelFacts {
@@ -78,27 +81,88 @@ export function modelFacts(name: string): ModelFacts {
         ],
       };
     }
+    case 'mgtl': {
+      // 128x640 inputs give the paper's 20 positions (pool5 width 640/32); L = 6 steps, 6 heads
+      const hw: [number, number] = [128, 640];
+      const full = mgtlParamCount('full', 6), wo = mgtlParamCount('wo-cmi', 6), vgg = 2 * vggFeatures('pool5');
+      const explain = MGTL_PUBLISHED.explanation.join(' ');
+      return {
+        model: name, params: full, descriptorLength: 384 * 20, input: { ground: hw, aerial: hw },
+        forwardGflops: (2 * mgtlForwardMacs(hw, hw, 'full', 6)) / 1e9,
+        breakdown: { vgg16x2: vgg, mife_pe_gkst: wo - vgg, cmi_generators: full - wo },
+        published: [
+          { what: 'VGG16 only', value: MGTL_PUBLISHED.params.vgg16Only.value, source: `MGTL (000) ${MGTL_PUBLISHED.params.vgg16Only.ref}`, note: `ours ${vgg.toLocaleString('en-US')}` },
+          { what: 'w/o CMI', value: MGTL_PUBLISHED.params.woCmi.value, source: `MGTL (000) ${MGTL_PUBLISHED.params.woCmi.ref}`, note: `ours ${wo.toLocaleString('en-US')} (equations only; ${mgtlParamCount('wo-cmi', 6, { ffn: true }).toLocaleString('en-US')} with a feed-forward per GKST block). ${explain}` },
+          { what: 'full', value: MGTL_PUBLISHED.params.full.value, source: `MGTL (000) ${MGTL_PUBLISHED.params.full.ref}`, note: `ours ${full.toLocaleString('en-US')} (equations only; ${mgtlParamCount('full', 6, { ffn: true }).toLocaleString('en-US')} with the feed-forward)` },
+          { what: 'full (Table 3)', value: MGTL_PUBLISHED.params.fullTable3.value, source: `MGTL (000) ${MGTL_PUBLISHED.params.fullTable3.ref}`, note: 'the same model as Table 2 row 3, 6.98M fewer: unexplained' },
+        ],
+      };
+    }
+    case 'geocapsnet-i':
+    case 'geocapsnet-ii': {
+      const variant: GeoCapsNetVariant = name === 'geocapsnet-i' ? 'I' : 'II';
+      const hw = GEOCAPSNET_INPUT_HW;
+      // counted as Keras does (BatchNorm moving statistics included), like the paper's TensorFlow code
+      const p = geoCapsNetParamCount(variant, { keras: true });
+      const backbone = 2 * resnetxParamCount(1, true);
+      const E = GEOCAPSNET_PUBLISHED.explanation;
+      return {
+        model: name, params: p, descriptorLength: GEOCAPSNET_PUBLISHED.codeLength, input: { ground: hw, aerial: hw },
+        forwardGflops: (2 * geoCapsNetForwardMacs(variant, hw, hw)) / 1e9,
+        breakdown: { resnetx_x2_keras: backbone, capsule_layers: p - backbone },
+        published: [
+          { what: `GeoCapsNet-${variant} parameters`, value: GEOCAPSNET_PUBLISHED.params[variant], source: GEOCAPSNET_PUBLISHED.source, note: `ours ${p.toLocaleString('en-US')}: ${E.total}` },
+          { what: 'I − II (one set of capsule layers)', value: GEOCAPSNET_PUBLISHED.capsuleLayerParams, source: GEOCAPSNET_PUBLISHED.source, note: `ours ${(geoCapsNetParamCount('I', { keras: true }) - geoCapsNetParamCount('II', { keras: true })).toLocaleString('en-US')}: ${E.difference}` },
+          { what: 'code length', value: GEOCAPSNET_PUBLISHED.codeLength, source: GEOCAPSNET_PUBLISHED.source, note: 'the same (32 capsules x 64)' },
+        ],
+      };
+    }
     default:
       throw new CvglError(`a model name: ${MODEL_NAMES.join(', ')}`, `'${name}'`, 'e.g. cvgl params cvft');
   }
 }
 
+const embedded = (m: CrossViewModel, loss: (g: tf.Tensor2D, s: tf.Tensor2D) => tf.Scalar) => (ground: tf.Tensor4D, aerial: tf.Tensor4D) => {
+  const e = m.embed(ground, aerial);
+  return loss(e.g, e.s);
+};
+
 /** A narrow model for quick runs on a CPU, its input sizes and the loss its paper trains it with. */
 export function quickModel(name: string, seed = 1): {
   model: CrossViewModel;
-  loss: (g: tf.Tensor2D, s: tf.Tensor2D) => tf.Scalar;
+  objective: (ground: tf.Tensor4D, aerial: tf.Tensor4D) => tf.Scalar;
+  /** Adam's learning rate for the quick run. */
+  learningRate: number;
   ground: { height: number; width: number };
   aerial: { size: number; polar: { height: number; width: number } | null };
 } {
   const rng = new Rng(seed);
   switch (name) {
-    case 'siamese-vgg':
-      return { model: new SiameseVgg({ widthDivisor: 8, rng }), loss: (g, s) => softTripletThesis(g, s, 10), ground: { height: 32, width: 128 }, aerial: { size: 64, polar: null } };
-    case 'safa':
+    case 'siamese-vgg': {
+      const model = new SiameseVgg({ widthDivisor: 8, rng });
+      return { model, learningRate: 1e-3, objective: embedded(model, (g, s) => softTripletThesis(g, s, 10)), ground: { height: 32, width: 128 }, aerial: { size: 64, polar: null } };
+    }
+    case 'safa': {
       // SAFA matches a polar-transformed aerial (32x128) with the panorama (32x128)
-      return { model: new Safa({ widthDivisor: 8, groundHW: [32, 128], aerialHW: [32, 128], rng }), loss: (g, s) => softTripletThesis(g, s, 10), ground: { height: 32, width: 128 }, aerial: { size: 64, polar: { height: 32, width: 128 } } };
-    case 'cvft':
-      return { model: new Cvft({ widthDivisor: 8, rng }), loss: (g, s) => softMarginTripletExhaustive(g, s, 10), ground: { height: 32, width: 128 }, aerial: { size: 64, polar: null } };
+      const model = new Safa({ widthDivisor: 8, groundHW: [32, 128], aerialHW: [32, 128], rng });
+      return { model, learningRate: 1e-3, objective: embedded(model, (g, s) => softTripletThesis(g, s, 10)), ground: { height: 32, width: 128 }, aerial: { size: 64, polar: { height: 32, width: 128 } } };
+    }
+    case 'cvft': {
+      const model = new Cvft({ widthDivisor: 8, rng });
+      return { model, learningRate: 1e-3, objective: embedded(model, (g, s) => softMarginTripletExhaustive(g, s, 10)), ground: { height: 32, width: 128 }, aerial: { size: 64, polar: null } };
+    }
+    case 'geocapsnet-i':
+    case 'geocapsnet-ii': {
+      // ResNetX ends at 1/32 of the input and PrimaryCaps needs a 3x3 map: 96x96 views (the
+      // panorama squeezed), widths / 8
+      const model = new GeoCapsNet({ variant: name === 'geocapsnet-i' ? 'I' : 'II', widthDivisor: 8, groundHW: [96, 96], aerialHW: [96, 96], rng });
+      return { model, learningRate: 1e-3, objective: embedded(model, (g, s) => softTriHard(g, s, 15)), ground: { height: 96, width: 96 }, aerial: { size: 96, polar: null } };
+    }
+    case 'mgtl': {
+      // polar aerial and panorama of the same width, so both branches have the same positions
+      const model = new Mgtl({ widthDivisor: 8, steps: 2, groundHW: [32, 128], aerialHW: [32, 128], rng });
+      return { model, learningRate: 1e-3, objective: (ground, aerial) => mgtlLoss(model.forwardWithAux(ground, aerial), 10, 0.05), ground: { height: 32, width: 128 }, aerial: { size: 64, polar: { height: 32, width: 128 } } };
+    }
     default:
       throw new CvglError(`a model name: ${MODEL_NAMES.join(', ')}`, `'${name}'`, 'e.g. --model cvft');
   }

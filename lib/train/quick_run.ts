@@ -13,7 +13,8 @@ import type { CrossViewModel } from '../models/model.js';
 
 export interface QuickRunOptions {
   model: CrossViewModel;
-  loss: (g: tf.Tensor2D, s: tf.Tensor2D) => tf.Scalar;
+  /** The training objective of a batch (the paper's loss, auxiliary terms included). */
+  objective: (ground: tf.Tensor4D, aerial: tf.Tensor4D) => tf.Scalar;
   train: DatasetSplit;
   val: DatasetSplit;
   ground: { height: number; width: number };
@@ -41,6 +42,16 @@ export interface QuickRunResult {
 }
 
 async function evaluate(model: CrossViewModel, p: PairPipeline): Promise<RecallResult> {
+  const wasTraining = model.training;
+  if (wasTraining !== undefined) model.training = false; // moving BatchNorm statistics
+  try {
+    return await embedAll(model, p);
+  } finally {
+    if (wasTraining !== undefined) model.training = wasTraining;
+  }
+}
+
+async function embedAll(model: CrossViewModel, p: PairPipeline): Promise<RecallResult> {
   const gs: tf.Tensor2D[] = [], ss: tf.Tensor2D[] = [];
   for await (const b of p.batches(0)) {
     const [g, s] = tf.tidy(() => {
@@ -73,10 +84,7 @@ export async function quickRun(o: QuickRunOptions): Promise<QuickRunResult> {
     let epoch = 0;
     while ((performance.now() - t0) / 1000 < o.seconds) {
       for await (const b of trainPipe.batches(epoch)) {
-        const cost = opt.minimize(() => {
-          const e = o.model.embed(b.ground!, b.aerial!);
-          return o.loss(e.g, e.s);
-        }, true, o.model.variables()) as tf.Scalar;
+        const cost = opt.minimize(() => o.objective(b.ground!, b.aerial!), true, o.model.variables()) as tf.Scalar;
         losses.push((await cost.data())[0]!);
         cost.dispose();
         b.ground!.dispose();
