@@ -28,6 +28,7 @@ import { SiameseVgg, siameseVggForwardMacs, siameseVggParamCount } from '../../l
 import { vgg16ConvMacs } from '../../lib/models/vgg16.js';
 import { requireInCi } from '../ci_requirements.js';
 import { relErr } from '../engine/parity_helpers.js';
+import { findPython } from '../reference_python.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/triplet_torch.py', import.meta.url));
 const TOL = 1e-5;
@@ -147,13 +148,7 @@ async function evaluate(fn: LossFn, p: Pairs, param: number): Promise<Result> {
 
 // ---------------------------------------------------------------------- the torch reference
 
-function findTorch(): { python: string } | { python: null; reason: string } {
-  const python = process.env.CVGL_PYTHON || '/usr/bin/python3';
-  const r = spawnSync(python, ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (r.error) return { python: null, reason: `${python} cannot run: ${r.error.message}` };
-  if (r.status !== 0) return { python: null, reason: `${python} lacks numpy/torch: ${r.stderr.trim().split('\n').pop()}` };
-  return { python };
-}
+const findTorch = () => findPython(['numpy', 'torch']);
 
 interface TorchCase {
   label: string;

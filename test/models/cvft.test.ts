@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CvglError, Rng, probeBackends, tf, type BackendName } from '../../lib/engine/index.js';
+import { CvglError, Rng, tf } from '../../lib/engine/index.js';
 import {
   affineTransform,
   CVFT_FEATURE_HW,
@@ -41,20 +41,14 @@ import { sinkhorn, sinkhornFlops } from '../../lib/models/sinkhorn.js';
 import { vgg16ConvMacs } from '../../lib/models/vgg16.js';
 import { requireInCi } from '../ci_requirements.js';
 import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
+import { findPython, testBackends } from '../reference_python.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/cvft_torch.py', import.meta.url));
 
-function findTorch(): { python: string } | { python: null; reason: string } {
-  const python = process.env.CVGL_PYTHON || '/usr/bin/python3';
-  const r = spawnSync(python, ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (r.error) return { python: null, reason: `${python} cannot run: ${r.error.message}` };
-  if (r.status !== 0) return { python: null, reason: `${python} lacks numpy/torch (npm run setup:system installs Debian's python3-torch)` };
-  return { python };
-}
+const findTorch = () => findPython(['numpy', 'torch']);
 
 const torchPy = findTorch();
-const webgpu = (await probeBackends()).find((b) => b.name === 'webgpu')!;
-const BACKENDS: BackendName[] = ['cpu', 'wasm', ...(webgpu.available ? (['webgpu'] as const) : [])];
+const { backends: BACKENDS, webgpu } = await testBackends();
 
 interface Arr {
   shape: number[];

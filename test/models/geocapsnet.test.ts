@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CvglError, Rng, probeBackends, tf, type BackendName } from '../../lib/engine/index.js';
+import { CvglError, Rng, tf } from '../../lib/engine/index.js';
 import { softTriHard } from '../../lib/losses/triplet.js';
 import {
   GEOCAPSNET_PUBLISHED,
@@ -29,20 +29,14 @@ import {
 import { Bottleneck, resnetxConvs, resnetxMacs, resnetxOutput, resnetxParamCount } from '../../lib/models/resnetx.js';
 import { requireInCi } from '../ci_requirements.js';
 import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
+import { findPython, testBackends } from '../reference_python.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/geocapsnet_torch.py', import.meta.url));
 
-function findTorch(): { python: string } | { python: null; reason: string } {
-  const python = process.env.CVGL_PYTHON ?? '/usr/bin/python3';
-  const r = spawnSync(python, ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (r.error) return { python: null, reason: `${python} cannot run: ${r.error.message}` };
-  if (r.status !== 0) return { python: null, reason: `${python} lacks numpy/torch (npm run setup:system installs Debian's python3-torch): ${r.stderr.trim().split('\n').pop()}` };
-  return { python };
-}
+const findTorch = () => findPython(['numpy', 'torch']);
 
 const torchPy = findTorch();
-const webgpu = (await probeBackends()).find((b) => b.name === 'webgpu')!;
-const BACKENDS: BackendName[] = ['cpu', 'wasm', ...(webgpu.available ? (['webgpu'] as const) : [])];
+const { backends: BACKENDS, webgpu } = await testBackends();
 
 const randn = (r: Rng, n: number, std = 1, mean = 0) => Float32Array.from({ length: n }, () => mean + std * r.normal());
 const randu = (r: Rng, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * r.random());

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CvglError, Rng, probeBackends, tf, type BackendName } from '../../lib/engine/index.js';
+import { CvglError, Rng, tf } from '../../lib/engine/index.js';
 import { softTripletThesis } from '../../lib/losses/triplet.js';
 import {
   Safa,
@@ -33,20 +33,14 @@ import {
 import { vgg16ConvMacs, vgg16Layers } from '../../lib/models/vgg16.js';
 import { requireInCi } from '../ci_requirements.js';
 import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
+import { findPython, testBackends } from '../reference_python.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/safa_torch.py', import.meta.url));
 
-function findTorch(): { python: string } | { python: null; reason: string } {
-  const python = process.env.CVGL_PYTHON ?? '/usr/bin/python3';
-  const r = spawnSync(python, ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (r.error) return { python: null, reason: `${python} cannot run: ${r.error.message}` };
-  if (r.status !== 0) return { python: null, reason: `${python} lacks numpy/torch (npm run setup:system installs Debian's python3-torch): ${r.stderr.trim().split('\n').pop()}` };
-  return { python };
-}
+const findTorch = () => findPython(['numpy', 'torch']);
 
 const torchPy = findTorch();
-const webgpu = (await probeBackends()).find((b) => b.name === 'webgpu')!;
-const BACKENDS: BackendName[] = ['cpu', 'wasm', ...(webgpu.available ? (['webgpu'] as const) : [])];
+const { backends: BACKENDS, webgpu } = await testBackends();
 
 const randn = (r: Rng, n: number, std = 1) => Float32Array.from({ length: n }, () => std * r.normal());
 const randu = (r: Rng, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * r.random());

@@ -4,13 +4,13 @@
  * descriptors, no tensor leaks, weights that move.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, probeBackends, tf, type BackendName } from '../../lib/engine/index.js';
+import { Rng, tf } from '../../lib/engine/index.js';
+import { testBackends } from '../reference_python.js';
 import { softTripletThesis } from '../../lib/losses/triplet.js';
 import { SiameseVgg } from '../../lib/models/siamese_vgg.js';
 import { useBackend } from '../engine/parity_helpers.js';
 
-const webgpu = (await probeBackends()).find((b) => b.name === 'webgpu')!;
-const BACKENDS: BackendName[] = ['cpu', 'wasm', ...(webgpu.available ? (['webgpu'] as const) : [])];
+const { backends: BACKENDS } = await testBackends();
 
 describe('Siamese-VGG training step', () => {
   for (const backend of BACKENDS) {

@@ -21,6 +21,7 @@ import { Vgg16, type Vgg16Cut, type Vgg16Options } from '../../lib/models/vgg16.
 import { encodeSafetensors, readSafetensors, writeSafetensors, type TensorToWrite } from '../../lib/models/safetensors.js';
 import { exportVgg16Safetensors, loadVgg16Weights } from '../../lib/models/weight_import.js';
 import { requireInCi } from '../ci_requirements.js';
+import { findPython } from '../reference_python.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/vgg16_torch.py', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cvgl-weights-'));
@@ -56,13 +57,7 @@ async function tensorsOf(file: string): Promise<Map<string, TensorToWrite>> {
   return new Map([...(await readSafetensors(file)).entries()].map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
 }
 
-function findTorch(): { python: string } | { python: null; reason: string } {
-  const python = process.env.CVGL_PYTHON ?? '/usr/bin/python3';
-  const r = spawnSync(python, ['-c', 'import torch, torchvision; print(torchvision.__version__)'], { encoding: 'utf8' });
-  if (r.error) return { python: null, reason: `${python} cannot run: ${r.error.message}` };
-  if (r.status !== 0) return { python: null, reason: `${python} lacks torch/torchvision: ${r.stderr.trim().split('\n').pop()}` };
-  return { python };
-}
+const findTorch = () => findPython(['torch', 'torchvision']);
 
 // ---------------------------------------------------------------------------------------------
 
