@@ -11,8 +11,10 @@ import { CVFT_RELEASED_INPUT_HW, Cvft, cvftDescriptorLength, cvftForwardFlops, c
 import type { CrossViewModel } from './model.js';
 import { SAFA_DEFAULT_HW, Safa, safaForwardMacs, safaParamCount } from './safa.js';
 import { SiameseVgg, siameseVggForwardMacs, siameseVggParamCount } from './siamese_vgg.js';
-import { MGTL_PUBLISHED, Mgtl, mgtlForwardMacs, mgtlLoss, mgtlParamCount } from './mgtl.js';
-import { GEOCAPSNET_INPUT_HW, GEOCAPSNET_PUBLISHED, GeoCapsNet, geoCapsNetForwardMacs, geoCapsNetParamCount, type GeoCapsNetVariant } from './geocapsnet.js';
+import { Mgtl, mgtlForwardMacs, mgtlLoss, mgtlParamCount } from './mgtl.js';
+import { MGTL_PUBLISHED } from '../report/papers/mgtl.js';
+import { GEOCAPSNET_PUBLISHED } from '../report/papers/geocapsnet.js';
+import { GEOCAPSNET_INPUT_HW, GeoCapsNet, geoCapsNetForwardMacs, geoCapsNetParamCount, type GeoCapsNetVariant } from './geocapsnet.js';
 import { resnetxParamCount } from './resnetx.js';
 import { vgg16Layers } from './vgg16.js';
 

@@ -17,7 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CvglError, Rng, tf } from '../../lib/engine/index.js';
 import { softTriHard } from '../../lib/losses/triplet.js';
 import {
-  GEOCAPSNET_PUBLISHED,
   GeoCapsNet,
   capsuleDims,
   dynamicRouting,
@@ -30,6 +29,7 @@ import { Bottleneck, resnetxConvs, resnetxMacs, resnetxOutput, resnetxParamCount
 import { requireInCi } from '../ci_requirements.js';
 import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
 import { findPython, testBackends } from '../reference_python.js';
+import { GEOCAPSNET_PUBLISHED } from '../../lib/report/papers/geocapsnet.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/geocapsnet_torch.py', import.meta.url));
 

@@ -22,7 +22,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CvglError, Rng, tf } from '../../lib/engine/index.js';
 import { softMarginTripletExhaustive } from '../../lib/losses/triplet.js';
 import {
-  MGTL_PUBLISHED,
   Mgtl,
   gkstAttention,
   layerNorm,
@@ -35,6 +34,7 @@ import { vgg16ConvMacs } from '../../lib/models/vgg16.js';
 import { requireInCi } from '../ci_requirements.js';
 import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
 import { findPython, testBackends } from '../reference_python.js';
+import { MGTL_PUBLISHED } from '../../lib/report/papers/mgtl.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/mgtl_torch.py', import.meta.url));
 
