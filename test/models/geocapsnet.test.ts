@@ -8,10 +8,6 @@
  *    Soft-TriHard loss (Eq. 2) on every backend, without tensor leaks, for every variant;
  *  - Table 4: I − II is exactly one set of capsule layers; our Keras-style totals; sizes.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CvglError, Rng, tf } from '../../lib/engine/index.js';
@@ -27,8 +23,8 @@ import {
 } from '../../lib/models/geocapsnet.js';
 import { Bottleneck, resnetxConvs, resnetxMacs, resnetxOutput, resnetxParamCount } from '../../lib/models/resnetx.js';
 import { requireInCi } from '../ci_requirements.js';
-import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
-import { findPython, testBackends } from '../reference_python.js';
+import { relErr, useBackend } from '../engine/parity_helpers.js';
+import { ReferenceDir, expectClose, findPython, normalArray as randn, size, testBackends, uniformArray as randu, type Arr } from '../reference_python.js';
 import { GEOCAPSNET_PUBLISHED } from '../../lib/report/papers/geocapsnet.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/geocapsnet_torch.py', import.meta.url));
@@ -38,14 +34,7 @@ const findTorch = () => findPython(['numpy', 'torch']);
 const torchPy = findTorch();
 const { backends: BACKENDS, webgpu } = await testBackends();
 
-const randn = (r: Rng, n: number, std = 1, mean = 0) => Float32Array.from({ length: n }, () => mean + std * r.normal());
-const randu = (r: Rng, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * r.random());
-const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
-interface Arr {
-  shape: number[];
-  data: Float32Array;
-}
 
 // ---------------------------------------------------------------------------------------------
 // cases
@@ -122,25 +111,18 @@ function buildBottleneck(c: BottleneckCase, prefix: string): Bottleneck {
 
 type Outputs = Map<string, Float32Array>;
 const torchOut = new Map<string, Outputs>();
-let dir = '';
-
-function writeF32(file: string, a: Float32Array): void {
-  writeFileSync(join(dir, file), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-}
-function readF32(file: string): Float32Array {
-  const b = readFileSync(join(dir, file));
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
+let io: ReferenceDir | null = null;
 
 async function runTorch(python: string): Promise<void> {
-  dir = mkdtempSync(join(tmpdir(), 'geocapsnet-torch-'));
+  const ref = new ReferenceDir('geocapsnet-torch-');
+  io = ref;
   const cases: object[] = [];
   const wanted: Record<string, string[]> = {};
   for (const c of ROUTING_CASES) {
-    writeF32(`${c.name}.in.u.f32`, c.u.data);
-    writeF32(`${c.name}.param.w.f32`, c.w.data);
-    writeF32(`${c.name}.r.squash.f32`, c.r.squash.data);
-    writeF32(`${c.name}.r.v.f32`, c.r.v.data);
+    ref.writeF32(`${c.name}.in.u.f32`, c.u.data);
+    ref.writeF32(`${c.name}.param.w.f32`, c.w.data);
+    ref.writeF32(`${c.name}.r.squash.f32`, c.r.squash.data);
+    ref.writeF32(`${c.name}.r.v.f32`, c.r.v.data);
     cases.push({ kind: 'routing', name: c.name, iterations: c.iterations, inputs: { u: c.u.shape }, params: { w: c.w.shape }, r: { squash: c.r.squash.shape, v: c.r.v.shape } });
     wanted[c.name] = ['out.squash', 'out.v', 'grad.u', 'grad.w'];
   }
@@ -151,7 +133,7 @@ async function runTorch(python: string): Promise<void> {
     const trainable: string[] = [];
     try {
       for (const [k, v] of blk.namedVariables()) {
-        writeF32(`${c.name}.param.${k}.f32`, Float32Array.from(await v.data()));
+        ref.writeF32(`${c.name}.param.${k}.f32`, Float32Array.from(await v.data()));
         params[k] = v.shape;
         if (v.trainable) trainable.push(k);
       }
@@ -161,16 +143,14 @@ async function runTorch(python: string): Promise<void> {
     const H = Math.ceil(c.x.shape[1]! / c.stride);
     const W = Math.ceil(c.x.shape[2]! / c.stride);
     const rShape = [c.x.shape[0]!, H, W, c.out];
-    writeF32(`${c.name}.in.x.f32`, c.x.data);
-    writeF32(`${c.name}.r.y.f32`, randn(new Rng(c.seed + 2000), size(rShape)));
+    ref.writeF32(`${c.name}.in.x.f32`, c.x.data);
+    ref.writeF32(`${c.name}.r.y.f32`, randn(new Rng(c.seed + 2000), size(rShape)));
     cases.push({ kind: 'bottleneck', name: c.name, stride: c.stride, training: c.training, inputs: { x: c.x.shape }, params, trainable, r: { y: rShape } });
     const moving = c.training ? Object.keys(params).filter((k) => k.includes('moving')).map((k) => `out.${k}`) : [];
     wanted[c.name] = ['out.y', ...moving, 'grad.x', ...trainable.map((k) => `grad.${k}`)];
   }
-  writeFileSync(join(dir, 'spec.json'), JSON.stringify({ cases }));
-  const r = spawnSync(python, [SCRIPT, join(dir, 'spec.json'), dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`geocapsnet_torch.py failed (exit ${r.status}): ${r.stderr}`);
-  for (const [name, keys] of Object.entries(wanted)) torchOut.set(name, new Map(keys.map((k) => [k, readF32(`${name}.${k}.f32`)])));
+  ref.run(python, SCRIPT, { cases });
+  for (const [name, keys] of Object.entries(wanted)) torchOut.set(name, new Map(keys.map((k) => [k, ref.readF32(`${name}.${k}.f32`)])));
 }
 
 beforeAll(async () => {
@@ -178,16 +158,9 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  io?.remove();
 });
 
-function expectClose(label: string, ours: Map<string, Float32Array>, ref: Outputs): void {
-  expect([...ours.keys()].sort()).toEqual([...ref.keys()].sort());
-  const errs = [...ours].map(([k, a]) => [k, relErr(a, ref.get(k)!)] as const);
-  const bad = errs.filter(([, e]) => !(e < REL_TOL));
-  expect(bad.map(([k, e]) => `${k}: ${e.toExponential(2)}`), `${label}: relative errors above ${REL_TOL}`).toEqual([]);
-  if (process.env.PARITY_VERBOSE) console.log(`${label}: max rel err ${Math.max(...errs.map(([, e]) => e)).toExponential(2)}`);
-}
 
 describe('GeoCapsNet layers against PyTorch (test/reference/geocapsnet_torch.py)', () => {
   requireInCi("Debian's python3-torch (GeoCapsNet reference)", torchPy.python != null, 'reason' in torchPy ? torchPy.reason : undefined);

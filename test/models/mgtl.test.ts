@@ -13,10 +13,6 @@
  * Error measure: max|ours − torch| / max|torch| per output and gradient, below 1e-4; the scalar
  * differentiated is Σ out·r with fixed random r.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CvglError, Rng, tf } from '../../lib/engine/index.js';
@@ -33,7 +29,7 @@ import {
 import { vgg16ConvMacs } from '../../lib/models/vgg16.js';
 import { requireInCi } from '../ci_requirements.js';
 import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
-import { findPython, testBackends } from '../reference_python.js';
+import { ReferenceDir, expectClose, findPython, normalArray as randn, size, testBackends, uniformArray as randu, type Arr } from '../reference_python.js';
 import { MGTL_PUBLISHED } from '../../lib/report/papers/mgtl.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/mgtl_torch.py', import.meta.url));
@@ -43,13 +39,7 @@ const findTorch = () => findPython(['numpy', 'torch']);
 const torchPy = findTorch();
 const { backends: BACKENDS, webgpu } = await testBackends();
 
-const randn = (r: Rng, n: number, std = 1) => Float32Array.from({ length: n }, () => std * r.normal());
-const randu = (r: Rng, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * r.random());
 
-interface Arr {
-  shape: number[];
-  data: Float32Array;
-}
 
 interface Case {
   kind: 'layernorm' | 'gkst';
@@ -105,15 +95,7 @@ const CASES: Case[] = [
 
 type Outputs = Map<string, Float32Array>;
 const torchOut = new Map<string, Outputs>();
-let dir = '';
-
-function writeF32(file: string, a: Float32Array): void {
-  writeFileSync(join(dir, file), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-}
-function readF32(file: string): Float32Array {
-  const b = readFileSync(join(dir, file));
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
+let io: ReferenceDir | null = null;
 
 /** Whole-model parity cases: widths / 16, 32x96 images (W' = 3), L = 2, batch 2. */
 const MODEL_CASES: { name: string; variant: MgtlVariant; seed: number }[] = [
@@ -129,7 +111,8 @@ function modelInputs(seed: number): { ground: Arr; aerial: Arr; rg: Arr; rs: Arr
 }
 
 async function runTorch(python: string): Promise<void> {
-  dir = mkdtempSync(join(tmpdir(), 'mgtl-torch-'));
+  const ref = new ReferenceDir('mgtl-torch-');
+  io = ref;
   const modelSpecs: object[] = [];
   await useBackend('cpu');
   for (const mc of MODEL_CASES) {
@@ -137,33 +120,31 @@ async function runTorch(python: string): Promise<void> {
     const params: Record<string, number[]> = {};
     try {
       for (const [k, v] of m.namedVariables()) {
-        writeF32(`${mc.name}.param.${k}.f32`, Float32Array.from(await v.data()));
+        ref.writeF32(`${mc.name}.param.${k}.f32`, Float32Array.from(await v.data()));
         params[k] = v.shape;
       }
     } finally {
       m.dispose();
     }
     const inp = modelInputs(mc.seed);
-    writeF32(`${mc.name}.in.ground.f32`, inp.ground.data);
-    writeF32(`${mc.name}.in.aerial.f32`, inp.aerial.data);
-    writeF32(`${mc.name}.r.g.f32`, inp.rg.data);
-    writeF32(`${mc.name}.r.s.f32`, inp.rs.data);
+    ref.writeF32(`${mc.name}.in.ground.f32`, inp.ground.data);
+    ref.writeF32(`${mc.name}.in.aerial.f32`, inp.aerial.data);
+    ref.writeF32(`${mc.name}.r.g.f32`, inp.rg.data);
+    ref.writeF32(`${mc.name}.r.s.f32`, inp.rs.data);
     modelSpecs.push({ kind: 'model', name: mc.name, variant: mc.variant, steps: MODEL_OPTS.steps, heads: 6, inputs: { ground: inp.ground.shape, aerial: inp.aerial.shape }, r: inp.rg.shape, params });
     torchKeys.set(mc.name, ['out.g', 'out.s', ...Object.keys(params).map((k) => `grad.${k}`)]);
   }
   const cases = CASES.map((c) => {
-    for (const [k, a] of Object.entries(c.inputs)) writeF32(`${c.name}.in.${k}.f32`, a.data);
-    writeF32(`${c.name}.r.out.f32`, c.r.data);
+    for (const [k, a] of Object.entries(c.inputs)) ref.writeF32(`${c.name}.in.${k}.f32`, a.data);
+    ref.writeF32(`${c.name}.r.out.f32`, c.r.data);
     return { kind: c.kind, name: c.name, heads: c.heads, inputs: Object.fromEntries(Object.entries(c.inputs).map(([k, a]) => [k, a.shape])), r: c.r.shape };
   });
-  writeFileSync(join(dir, 'spec.json'), JSON.stringify({ cases: [...cases, ...modelSpecs] }));
-  const r = spawnSync(python, [SCRIPT, join(dir, 'spec.json'), dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mgtl_torch.py failed (exit ${r.status}): ${r.stderr}`);
+  ref.run(python, SCRIPT, { cases: [...cases, ...modelSpecs] });
   for (const c of CASES) {
     const keys = ['out.out', ...Object.keys(c.inputs).map((k) => `grad.${k}`)];
-    torchOut.set(c.name, new Map(keys.map((k) => [k, readF32(`${c.name}.${k}.f32`)])));
+    torchOut.set(c.name, new Map(keys.map((k) => [k, ref.readF32(`${c.name}.${k}.f32`)])));
   }
-  for (const [name, keys] of torchKeys) torchOut.set(name, new Map(keys.map((k) => [k, readF32(`${name}.${k}.f32`)])));
+  for (const [name, keys] of torchKeys) torchOut.set(name, new Map(keys.map((k) => [k, ref.readF32(`${name}.${k}.f32`)])));
 }
 const torchKeys = new Map<string, string[]>();
 
@@ -171,16 +152,9 @@ beforeAll(async () => {
   if (torchPy.python) await runTorch(torchPy.python);
 });
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  io?.remove();
 });
 
-function expectClose(label: string, ours: Map<string, Float32Array>, ref: Outputs): void {
-  expect([...ours.keys()].sort()).toEqual([...ref.keys()].sort());
-  const errs = [...ours].map(([k, a]) => [k, relErr(a, ref.get(k)!)] as const);
-  const bad = errs.filter(([, e]) => !(e < REL_TOL));
-  expect(bad.map(([k, e]) => `${k}: ${e.toExponential(2)}`), `${label}: relative errors above ${REL_TOL}`).toEqual([]);
-  if (process.env.PARITY_VERBOSE) console.log(`${label}: max rel err ${Math.max(...errs.map(([, e]) => e)).toExponential(2)}`);
-}
 
 function apply(c: Case, t: Record<string, tf.Tensor>): tf.Tensor {
   if (c.kind === 'layernorm') return layerNorm(t.x!, t.ln_g!, t.ln_b!);

@@ -13,10 +13,6 @@
  * and per gradient, below 1e-4. The scalar differentiated is Σ_k Σ out_k · r_k with fixed random
  * r_k, so the incoming gradient is random rather than all ones.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CvglError, Rng, tf } from '../../lib/engine/index.js';
@@ -32,8 +28,8 @@ import {
 } from '../../lib/models/safa.js';
 import { vgg16ConvMacs, vgg16Layers } from '../../lib/models/vgg16.js';
 import { requireInCi } from '../ci_requirements.js';
-import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
-import { findPython, testBackends } from '../reference_python.js';
+import { relErr, useBackend } from '../engine/parity_helpers.js';
+import { ReferenceDir, expectClose, findPython, normalArray as randn, size, testBackends, uniformArray as randu, type Arr } from '../reference_python.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/safa_torch.py', import.meta.url));
 
@@ -42,13 +38,7 @@ const findTorch = () => findPython(['numpy', 'torch']);
 const torchPy = findTorch();
 const { backends: BACKENDS, webgpu } = await testBackends();
 
-const randn = (r: Rng, n: number, std = 1) => Float32Array.from({ length: n }, () => std * r.normal());
-const randu = (r: Rng, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * r.random());
 
-interface Arr {
-  shape: number[];
-  data: Float32Array;
-}
 
 // ---------------------------------------------------------------------------------------------
 // cases
@@ -109,24 +99,17 @@ function tinyInputs(): { ground: Arr; aerial: Arr; rg: Arr; rs: Arr } {
 
 type Outputs = Map<string, Float32Array>; // 'out.<k>' and 'grad.<k>'
 const torchOut = new Map<string, Outputs>();
-let dir = '';
-
-function writeF32(file: string, a: Float32Array): void {
-  writeFileSync(join(dir, file), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-}
-function readF32(file: string): Float32Array {
-  const b = readFileSync(join(dir, file));
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
+let io: ReferenceDir | null = null;
 
 async function runTorch(python: string): Promise<void> {
-  dir = mkdtempSync(join(tmpdir(), 'safa-torch-'));
+  const ref = new ReferenceDir('safa-torch-');
+  io = ref;
   const cases: object[] = [];
   const wanted: Record<string, string[]> = {};
   for (const c of SPE_CASES) {
-    writeF32(`${c.name}.in.fmp.f32`, c.fmp.data);
-    writeF32(`${c.name}.r.feat.f32`, c.r.data);
-    for (const [k, a] of Object.entries(c.params)) writeF32(`${c.name}.param.${k}.f32`, a.data);
+    ref.writeF32(`${c.name}.in.fmp.f32`, c.fmp.data);
+    ref.writeF32(`${c.name}.r.feat.f32`, c.r.data);
+    for (const [k, a] of Object.entries(c.params)) ref.writeF32(`${c.name}.param.${k}.f32`, a.data);
     cases.push({
       kind: 'spe',
       name: c.name,
@@ -143,17 +126,17 @@ async function runTorch(python: string): Promise<void> {
   const params: Record<string, number[]> = {};
   try {
     for (const [k, v] of m.namedVariables()) {
-      writeF32(`tiny.param.${k}.f32`, Float32Array.from(await v.data()));
+      ref.writeF32(`tiny.param.${k}.f32`, Float32Array.from(await v.data()));
       params[k] = v.shape;
     }
   } finally {
     m.dispose();
   }
   const inp = tinyInputs();
-  writeF32('tiny.in.ground.f32', inp.ground.data);
-  writeF32('tiny.in.aerial.f32', inp.aerial.data);
-  writeF32('tiny.r.g.f32', inp.rg.data);
-  writeF32('tiny.r.s.f32', inp.rs.data);
+  ref.writeF32('tiny.in.ground.f32', inp.ground.data);
+  ref.writeF32('tiny.in.aerial.f32', inp.aerial.data);
+  ref.writeF32('tiny.r.g.f32', inp.rg.data);
+  ref.writeF32('tiny.r.s.f32', inp.rs.data);
   cases.push({
     kind: 'safa',
     name: 'tiny',
@@ -167,10 +150,8 @@ async function runTorch(python: string): Promise<void> {
   });
   wanted.tiny = ['out.g', 'out.s', ...Object.keys(params).map((k) => `grad.${k}`)];
 
-  writeFileSync(join(dir, 'spec.json'), JSON.stringify({ cases }));
-  const r = spawnSync(python, [SCRIPT, join(dir, 'spec.json'), dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`safa_torch.py failed (exit ${r.status}): ${r.stderr}`);
-  for (const [name, keys] of Object.entries(wanted)) torchOut.set(name, new Map(keys.map((k) => [k, readF32(`${name}.${k}.f32`)])));
+  ref.run(python, SCRIPT, { cases });
+  for (const [name, keys] of Object.entries(wanted)) torchOut.set(name, new Map(keys.map((k) => [k, ref.readF32(`${name}.${k}.f32`)])));
 }
 
 beforeAll(async () => {
@@ -178,17 +159,9 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  io?.remove();
 });
 
-/** Relative error of each of ours against torch's; fails naming every entry over the bound. */
-function expectClose(label: string, ours: Map<string, Float32Array>, ref: Outputs): void {
-  expect([...ours.keys()].sort()).toEqual([...ref.keys()].sort());
-  const errs = [...ours].map(([k, a]) => [k, relErr(a, ref.get(k)!)] as const);
-  const bad = errs.filter(([, e]) => !(e < REL_TOL));
-  expect(bad.map(([k, e]) => `${k}: ${e.toExponential(2)}`), `${label}: relative errors above ${REL_TOL}`).toEqual([]);
-  if (process.env.PARITY_VERBOSE) console.log(`${label}: max rel err ${Math.max(...errs.map(([, e]) => e)).toExponential(2)}`);
-}
 
 // ---------------------------------------------------------------------------------------------
 
