@@ -6,7 +6,6 @@
  * (3) the PyTorch DataLoader reference (PIL + torchvision, same sizes, batch and worker count)
  * on the same files.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { machineInfo } from '../engine/device.js';
 import { PairPipeline } from '../data/pipeline.js';
 import { openDataset } from '../data/readers.js';
 import { generateSynthetic } from '../synth/generate.js';
-import { findTorchPython } from './pytorch.js';
+import { findTorchPython, runPythonJson } from './pytorch.js';
 
 export const TORCH_DATA_SCRIPT = fileURLToPath(new URL('../../test/reference/data_pipeline_torch.py', import.meta.url));
 
@@ -59,17 +58,7 @@ async function epochRate(p: PairPipeline, epoch: number): Promise<{ images: numb
 
 function runTorch(python: string, root: string, o: { batch: number; workers: number }): Promise<{ torch: string; epochs: { images_per_s: number }[] }> {
   const args = [TORCH_DATA_SCRIPT, '--root', root, '--ground', '112', '616', '--aerial', '256', '--batch', String(o.batch), '--workers', String(o.workers), '--epochs', '2'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`PyTorch data reference failed (${code}): ${err.slice(-800)}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()!));
-    });
-  });
+  return runPythonJson(python, args, 'PyTorch data reference');
 }
 
 export async function runDataBench(o: DataBenchOptions = {}): Promise<DataBenchReport> {

@@ -46,24 +46,34 @@ export function runTorchStep(
     '--threads', String(opts.threads),
     '--seed', String(opts.seed ?? 0),
   ];
+  return runPythonJson<TorchStepResult>(python, args, 'PyTorch step', opts.onLine);
+}
+
+/**
+ * Runs a reference script that prints progress on stderr and one JSON object as its last stdout
+ * line; resolves with that object. Stderr lines go to `onLine`; a failure carries the end of stderr.
+ */
+export function runPythonJson<T>(python: string, args: string[], what: string, onLine?: (line: string) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    let err = '';
+    let partial = '';
+    let tail = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-      const lines = err.split('\n');
-      err = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) opts.onLine?.(l);
+      const text = b.toString();
+      tail = (tail + text).slice(-2000);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) onLine?.(l);
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`PyTorch step exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      if (code !== 0) return reject(new Error(`${what} exited with ${code}: ${tail.trim().split('\n').slice(-3).join(' | ')}`));
       try {
-        resolve(JSON.parse(out.trim().split('\n').pop()!) as TorchStepResult);
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as T);
       } catch {
-        reject(new Error(`PyTorch step printed no JSON: ${out.slice(0, 200)}`));
+        reject(new Error(`${what} printed no JSON: ${out.slice(0, 200)}`));
       }
     });
   });
