@@ -405,4 +405,3 @@ export async function ensureSynthetic(dir: string, options: Partial<Omit<SynthOp
   return generateSynthetic({ ...o, out: dir, force: readSynthManifest(dir) !== null });
 }
 
-export { regionSide };
