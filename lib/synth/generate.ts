@@ -14,7 +14,7 @@ import { CvglError } from '../engine/errors.js';
 import { WORKER_START_TIMEOUT_MS, tsWorker } from '../engine/workers.js';
 import { DOMAIN_NAMES, type DomainName } from './domains.js';
 import type { RenderJob, RenderSettings } from './render_jobs.js';
-import { coveringTiles, regionSide, sampleStreetCameras, type CameraSample } from './sampling.js';
+import { coveringTiles, sampleStreetCameras, type CameraSample } from './sampling.js';
 import { CITY_STYLES, World } from './world.js';
 
 export const SYNTH_VERSION = 1;
