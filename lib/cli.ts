@@ -14,6 +14,7 @@
   cvgl report [--full] [--out DIR]         the main job (for now: the engine quick start report)
  *   cvgl data synth|check ...                 datasets: render the synthetic world, check a dataset (cli_data.ts)
  *   cvgl params MODEL / cvgl quicktrain --model MODEL   model sizes; a short training run (cli_models.ts)
+ *   cvgl train --preset P / cvgl eval --checkpoint F    the trainer and the evaluator (cli_train.ts)
  *
  * Errors meant for a user print their message alone and exit with status 2.
  */
@@ -26,6 +27,7 @@ import { benchTable, runBench } from './bench/run.js';
 import { writeQuickstartReport } from './report/quickstart.js';
 import { dataCommand } from './cli_data.js';
 import { MODELS_HELP, paramsCommand, quicktrainCommand } from './cli_models.js';
+import { TRAIN_HELP, evalCommand, trainCommand } from './cli_train.js';
 import { dataBenchTable, runDataBench } from './bench/data.js';
 
 const HELP = `cvgl — the cross-view geo-localization workbench
@@ -50,6 +52,7 @@ Usage:
       Reads a dataset through the training readers; lists missing or unreadable files (exit 1).
       \`cvgl data --help\` for all options.
 ${MODELS_HELP}
+${TRAIN_HELP}
   cvgl report [--full] [--out DIR]
       The main job: writes the reproducibility report to reports/ (for now the engine quick start:
       backends, devices and the training-step benchmark).
@@ -172,13 +175,17 @@ async function main(argv: string[]): Promise<number | void> {
       return paramsCommand(rest);
     case 'quicktrain':
       return quicktrainCommand(rest);
+    case 'train':
+      return trainCommand(rest);
+    case 'eval':
+      return evalCommand(rest);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       return console.log(HELP);
     default:
-      throw new CvglError('a command: info, bench, data, params, quicktrain, report', `'${cmd}'`, 'run `cvgl --help`');
+      throw new CvglError('a command: info, bench, data, params, quicktrain, train, eval, report', `'${cmd}'`, 'run `cvgl --help`');
   }
 }
 

@@ -142,16 +142,19 @@ export class PairPipeline {
     return { parts: await Promise.all(jobs), ground, aerial };
   }
 
-  /** The batches of one epoch as tensors (the caller disposes them). */
-  async *batches(epoch = 0): AsyncGenerator<PairBatch> {
+  /**
+   * The batches of one epoch as tensors (the caller disposes them), from batch `from` on (a run
+   * resumed in the middle of an epoch gets the same batches it would have had).
+   */
+  async *batches(epoch = 0, from = 0): AsyncGenerator<PairBatch> {
     // tensors need a backend: start the default one (CVGL_BACKEND or auto) if nobody has yet
     if (!engineInfo()) await initEngine();
     const plan = this.plan(epoch);
     const inflight: ReturnType<PairPipeline['loadBatch']>[] = [];
-    let next = 0;
+    let next = Math.max(0, from);
     const t0 = performance.now();
     try {
-      for (let b = 0; b < plan.length; b++) {
+      for (let b = next; b < plan.length; b++) {
         while (next < plan.length && next <= b + this.options.prefetch) inflight.push(this.loadBatch(plan[next++]!, epoch));
         const loaded = await inflight.shift()!;
         const batch = this.toBatch(plan[b]!, loaded);

@@ -1,10 +1,11 @@
 /**
  * A progress line for long work on stderr: a redrawn bar on a terminal, a line every 10% when
  * the output is a file or a pipe (CI logs, notebooks), nothing when `quiet`.
+ * `detail` adds a live suffix (e.g. the current loss).
  */
 export type ProgressFn = (done: number, total: number) => void;
 
-export function progressBar(label: string, opts: { stream?: NodeJS.WriteStream; quiet?: boolean; unit?: string } = {}): ProgressFn & { end(): void } {
+export function progressBar(label: string, opts: { stream?: NodeJS.WriteStream; quiet?: boolean; unit?: string; detail?: () => string } = {}): ProgressFn & { end(): void } {
   const stream = opts.stream ?? process.stderr;
   const tty = Boolean(stream.isTTY);
   const start = Date.now();
@@ -16,7 +17,8 @@ export function progressBar(label: string, opts: { stream?: NodeJS.WriteStream; 
     const frac = total > 0 ? done / total : 1;
     const width = 24;
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
-    return `${label} [${bar}] ${done}/${total} ${(frac * 100).toFixed(0)}%  ${rate.toFixed(1)} ${opts.unit ?? 'items'}/s  ${done < total ? `eta ${eta.toFixed(0)} s` : `${s.toFixed(1)} s`}`;
+    const detail = opts.detail ? `  ${opts.detail()}` : '';
+    return `${label} [${bar}] ${done}/${total} ${(frac * 100).toFixed(0)}%  ${rate.toFixed(1)} ${opts.unit ?? 'items'}/s  ${done < total ? `eta ${eta.toFixed(0)} s` : `${s.toFixed(1)} s`}${detail}`;
   };
   const fn = ((done: number, total: number) => {
     lastDone = done;

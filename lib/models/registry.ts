@@ -169,3 +169,42 @@ export function quickModel(name: string, seed = 1): {
       throw new CvglError(`a model name: ${MODEL_NAMES.join(', ')}`, `'${name}'`, 'e.g. --model cvft');
   }
 }
+
+/** Constructor options a config may set, per model (a misspelt option is an error, not ignored). */
+const MODEL_OPTIONS: Record<ModelName, string[]> = {
+  'siamese-vgg': ['dim', 'widthDivisor'],
+  safa: ['D', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
+  cvft: ['variant', 'dim', 'featureHW', 'lambda', 'iterations', 'reduction', 'tpsGrid', 'widthDivisor', 'name'],
+  mgtl: ['variant', 'steps', 'widthDivisor', 'heads', 'ffn', 'groundHW', 'aerialHW', 'name'],
+  'geocapsnet-i': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
+  'geocapsnet-ii': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
+};
+
+/**
+ * A model by name with its constructor options (a training config's `model`), initialised from
+ * `seed`. Options are the architecture's own (widthDivisor, variant, steps, dim, groundHW, …);
+ * the constructors check them.
+ */
+export function buildModel(name: string, options: Record<string, unknown> = {}, seed = 1): CrossViewModel {
+  const known = MODEL_OPTIONS[name as ModelName];
+  if (known) {
+    const unknown = Object.keys(options).filter((k) => !known.includes(k));
+    if (unknown.length) throw new CvglError(`options of ${name}: ${known.join(', ')}`, unknown.map((k) => `'${k}'`).join(', '), 'check the spelling in model.options');
+  }
+  const o = { ...options, rng: new Rng(seed) };
+  switch (name) {
+    case 'siamese-vgg':
+      return new SiameseVgg(o);
+    case 'safa':
+      return new Safa(o);
+    case 'cvft':
+      return new Cvft(o);
+    case 'mgtl':
+      return new Mgtl(o);
+    case 'geocapsnet-i':
+    case 'geocapsnet-ii':
+      return new GeoCapsNet({ variant: name === 'geocapsnet-i' ? 'I' : 'II', ...o });
+    default:
+      throw new CvglError(`a model name: ${MODEL_NAMES.join(', ')}`, `'${name}'`, 'e.g. "model": {"name": "cvft"}');
+  }
+}

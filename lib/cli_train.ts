@@ -1,0 +1,144 @@
+/**
+ * `cvgl train` and `cvgl eval`: the trainer and the evaluator from the command line.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CvglError } from './engine/errors.js';
+import { initEngine } from './engine/init.js';
+import { progressBar } from './engine/progress.js';
+import { openDataset } from './data/readers.js';
+import { buildModel } from './models/registry.js';
+import { extractEmbeddings } from './eval/embeddings.js';
+import { recallSummary } from './eval/evaluate.js';
+import { ensureSynthetic } from './synth/generate.js';
+import { DEFAULT_SYNTHETIC_DIR } from './report/quickstart.js';
+import { validateConfig, type TrainConfig } from './train/config.js';
+import { PRESET_NAMES, getPreset } from './train/presets.js';
+import { loadCheckpoint, restoreModel } from './train/checkpoint.js';
+import { runDir, train } from './train/trainer.js';
+
+export const TRAIN_HELP = `  cvgl train --preset NAME | --config FILE.json [--data DIR] [--epochs N] [--out DIR]
+             [--resume] [--max-steps N] [--backend B] [--workers N] [--debug] [--json]
+      Trains a model: progress bar, runs/<name>/metrics.jsonl, checkpoints (last, best) after
+      every epoch. --resume continues a run exactly where its last checkpoint left it (give
+      --out, or the same --preset). --print-config prints the config (edit it, pass --config);
+      --list-presets lists the presets (one per paper experiment row; quick.* for a CPU).
+  cvgl eval --checkpoint FILE [--data DIR] [--split val] [--backend B] [--json]
+      Recall@1/5/10/1% of a checkpoint on a split (default: the validation split).`;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options']): Values {
+  try {
+    const r = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    return r.values as Values;
+  } catch (e) {
+    throw new CvglError('known options (see `cvgl train --help`)', (e as Error).message, 'check the spelling of the options');
+  }
+}
+
+function positiveInt(v: Values, name: string): number | undefined {
+  if (v[name] === undefined) return undefined;
+  const n = Number(v[name]);
+  if (!Number.isInteger(n) || n < 1) throw new CvglError(`--${name}: an integer >= 1`, `'${String(v[name])}'`, `e.g. --${name} 2`);
+  return n;
+}
+
+function readConfigFile(path: string): TrainConfig {
+  if (!existsSync(path)) throw new CvglError(`a config file at ${path}`, 'no such file', 'write one with `cvgl train --preset quick.cvft --print-config > my.json`');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new CvglError(`JSON in ${path}`, (e as Error).message, 'fix the syntax (a trailing comma?)');
+  }
+  return validateConfig(json, path);
+}
+
+/** The config of a run to resume: the one stored in its last checkpoint. */
+async function storedConfig(out: string): Promise<TrainConfig> {
+  const ck = await loadCheckpoint(join(out, 'checkpoints', 'last.safetensors'));
+  return ck.state.config;
+}
+
+export async function trainCommand(args: string[]): Promise<number> {
+  const v = parse(args, {
+    preset: { type: 'string' }, config: { type: 'string' }, data: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' },
+    resume: { type: 'boolean' }, 'max-steps': { type: 'string' }, backend: { type: 'string' }, workers: { type: 'string' }, debug: { type: 'boolean' },
+    json: { type: 'boolean' }, 'print-config': { type: 'boolean' }, 'list-presets': { type: 'boolean' },
+  });
+  if (v.help) {
+    console.log(TRAIN_HELP);
+    return 0;
+  }
+  if (v['list-presets']) {
+    for (const n of PRESET_NAMES) console.log(`${n.padEnd(34)} ${getPreset(n).source ?? ''}`);
+    return 0;
+  }
+  if (v.preset !== undefined && v.config !== undefined) throw new CvglError('--preset or --config', 'both', 'give one of them');
+  let config: TrainConfig;
+  if (typeof v.preset === 'string') config = getPreset(v.preset);
+  else if (typeof v.config === 'string') config = readConfigFile(v.config);
+  else if (v.resume && typeof v.out === 'string') config = await storedConfig(v.out);
+  else throw new CvglError('--preset NAME or --config FILE (or --resume --out DIR)', 'none of them', 'e.g. cvgl train --preset quick.cvft (cvgl train --list-presets)');
+  if (v['print-config']) {
+    console.log(JSON.stringify(config, null, 2));
+    return 0;
+  }
+  const epochs = positiveInt(v, 'epochs'), maxSteps = positiveInt(v, 'max-steps'), workers = positiveInt(v, 'workers');
+  await initEngine({ backend: v.backend as never });
+  const dataDir = typeof v.data === 'string' ? v.data : config.data.dir;
+  if (typeof v.data !== 'string' && config.data.dir === DEFAULT_SYNTHETIC_DIR) {
+    const bar = progressBar('synthetic world', { unit: 'views' });
+    await ensureSynthetic(dataDir, { onProgress: bar });
+    bar.end();
+  }
+  const out = runDir(config, typeof v.out === 'string' ? v.out : undefined);
+  const r = await train({ config, dataDir, out, resume: Boolean(v.resume), epochs, maxSteps, workers, debug: Boolean(v.debug), handleSignals: true });
+  r.model.dispose();
+  const last = r.evals[r.evals.length - 1];
+  if (v.json) console.log(JSON.stringify({ out: r.out, checkpoint: r.checkpoint, epochsDone: r.epochsDone, globalStep: r.globalStep, stopped: r.stopped, evals: r.evals }, null, 2));
+  else {
+    console.log(`${r.config.name}: ${r.epochsDone} epochs, ${r.globalStep} steps (${r.stopped}); checkpoint ${r.checkpoint}; metrics ${join(r.out, 'metrics.jsonl')}`);
+    if (last) console.log(`  ${last.split} after epoch ${last.epoch + 1}: ${fmtRecall(last.recall)}`);
+  }
+  return 0;
+}
+
+const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
+const fmtRecall = (r: Record<string, number>) => `R@1 ${pct(r.r1)}  R@5 ${pct(r.r5)}  R@10 ${pct(r.r10)}  R@1% ${pct(r.r1pct)}`;
+
+export async function evalCommand(args: string[]): Promise<number> {
+  const v = parse(args, { checkpoint: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' }, workers: { type: 'string' } });
+  if (v.help) {
+    console.log(TRAIN_HELP);
+    return 0;
+  }
+  if (typeof v.checkpoint !== 'string') throw new CvglError('--checkpoint FILE', 'no --checkpoint', 'e.g. cvgl eval --checkpoint runs/quick.cvft/checkpoints/best.safetensors');
+  await initEngine({ backend: v.backend as never });
+  const ck = await loadCheckpoint(v.checkpoint);
+  const config = ck.state.config;
+  const dataDir = typeof v.data === 'string' ? v.data : config.data.dir;
+  if (!existsSync(dataDir)) throw new CvglError(`a dataset directory at ${dataDir}`, 'no such directory', 'pass --data DIR');
+  const ds = await openDataset(dataDir);
+  const splitName = typeof v.split === 'string' ? v.split : config.data.valSplit ?? (ds.splits.val ? 'val' : 'test');
+  const split = ds.splits[splitName];
+  if (!split) throw new CvglError(`a split '${splitName}' in ${dataDir}`, `splits ${Object.keys(ds.splits).join(', ')}`, 'pick one with --split');
+  const model = buildModel(config.model.name, config.model.options ?? {}, config.seed);
+  try {
+    restoreModel(model, ck);
+    const bar = progressBar(`embedding ${splitName}`, { unit: 'pairs' });
+    const e = await extractEmbeddings(model, split, config.data, { onProgress: bar, workers: positiveInt(v, 'workers') });
+    bar.end();
+    const r = recallSummary(e);
+    if (v.json) console.log(JSON.stringify({ checkpoint: v.checkpoint, model: config.model, data: dataDir, split: splitName, n: e.n, epoch: ck.state.epoch, globalStep: ck.state.globalStep, recall: r }, null, 2));
+    else {
+      console.log(`${config.name} (${config.model.name}) after ${ck.state.globalStep} steps, ${splitName} split of ${dataDir}: ${e.n} queries`);
+      console.log(`  ${fmtRecall(r)}   (chance R@1 ${pct(r.chance1)})`);
+    }
+  } finally {
+    model.dispose();
+  }
+  return 0;
+}

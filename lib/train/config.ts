@@ -1,0 +1,123 @@
+/**
+ * A training run as one typed, JSON-serialisable object: model, loss, data, optimizer, schedule,
+ * epochs, seed. Presets (lib/train/presets.ts) are such objects, one per experiment row of a
+ * paper; a config file for `cvgl train --config` is the same object as JSON. `validateConfig`
+ * checks one read from a file and says what is wrong with it.
+ */
+import { CvglError } from '../engine/errors.js';
+import type { PairOptions } from '../data/augment.js';
+import { SAMPLERS, type SamplerName } from '../data/samplers.js';
+import { MODEL_NAMES, type ModelName } from '../models/registry.js';
+import { validateOptimizer, type OptimizerConfig } from './optimizers.js';
+import { validateSchedule, type ScheduleConfig } from './schedules.js';
+
+/** Losses by the paper equation they implement (lib/losses). */
+export const LOSS_KINDS = [
+  /** CVFT (002) Sec. 3.4: weighted soft-margin triplet over all 2B(B−1) triplets of a batch, γ. */
+  'soft-margin-exhaustive',
+  /** Thesis (003) Eq. 3.3/3.4: log(1 + γ·exp(d_pos − d_neg)) summed over both directions. */
+  'soft-triplet-thesis',
+  /** GeoCapsNet (001) Eq. 2: Soft-TriHard, batch-hard negatives, α. */
+  'soft-trihard',
+  /** MGTL (000) Eq. 7–9: soft-margin triplet γ + λ·Σ_l reconstruction MSEs. */
+  'mgtl',
+] as const;
+export type LossKind = (typeof LOSS_KINDS)[number];
+
+export interface LossConfig {
+  kind: LossKind;
+  /** γ of the soft-margin triplets (CVFT, MGTL, thesis: 10). */
+  gamma?: number;
+  /** α of Soft-TriHard (GeoCapsNet: 15). */
+  alpha?: number;
+  /** λ of MGTL's reconstruction term (0.05). */
+  lambda?: number;
+  /** Weight α of the thesis' uniformity loss (Eq. 3.9, Table 4.7); 0 or absent: none. */
+  uniformity?: number;
+}
+
+export interface ModelSpec {
+  name: ModelName;
+  /** Options of the model's constructor (widthDivisor, variant, steps, dim, groundHW, ...). */
+  options?: Record<string, unknown>;
+}
+
+export interface DataConfig {
+  /** Default dataset directory (a run's `--data` overrides it). */
+  dir: string;
+  ground: { height: number; width: number };
+  aerial: { size: number; polar?: { height: number; width: number } | null };
+  batchSize: number;
+  sampler?: SamplerName;
+  augment?: PairOptions | null;
+  trainSplit?: string;
+  /** Split evaluated after each epoch (default 'val', else 'test'). */
+  valSplit?: string;
+}
+
+export interface TrainConfig {
+  /** Run name (and the default output folder runs/<name>). */
+  name: string;
+  /** Where the settings come from, e.g. "CVFT (002) Sec. 4.1, Table 1 row 'Ours'". */
+  source?: string;
+  /** Settings the paper does not state and what was chosen. */
+  assumptions?: string[];
+  model: ModelSpec;
+  loss: LossConfig;
+  data: DataConfig;
+  optimizer: OptimizerConfig;
+  schedule: ScheduleConfig;
+  epochs: number;
+  seed: number;
+  /** Also write a checkpoint every this many steps (default: only at the end of each epoch). */
+  checkpointEverySteps?: number;
+  /** Evaluate on the validation split every this many epochs (default 1; 0: never). */
+  evalEveryEpochs?: number;
+  /** Pretrained weight files (safetensors, torchvision VGG16 names) for the two backbones. */
+  init?: { ground?: string; aerial?: string };
+}
+
+function fail(path: string, expected: string, found: unknown, fix: string): never {
+  throw new CvglError(`${path}: ${expected}`, found === undefined ? 'nothing' : JSON.stringify(found), fix);
+}
+
+const isObj = (x: unknown): x is Record<string, unknown> => x != null && typeof x === 'object' && !Array.isArray(x);
+const posInt = (x: unknown) => Number.isInteger(x) && (x as number) > 0;
+
+/** Checks a config (e.g. parsed from JSON) and returns it typed; throws a CvglError naming the field. */
+export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
+  if (!isObj(x)) fail(origin, 'a JSON object (a TrainConfig)', x, 'start from a preset: cvgl train --preset quick.siamese-vgg --print-config');
+  const c = x as unknown as TrainConfig;
+  if (typeof c.name !== 'string' || !/^[\w.-]+$/.test(c.name)) fail('name', 'a run name of letters, digits, . _ -', c.name, 'e.g. "name": "cvft-cvusa"');
+  if (!isObj(c.model) || !(MODEL_NAMES as readonly string[]).includes(c.model.name)) fail('model.name', MODEL_NAMES.join(', '), c.model?.name, 'e.g. "model": {"name": "cvft"}');
+  if (c.model.options !== undefined && !isObj(c.model.options)) fail('model.options', 'an object of constructor options', c.model.options, 'e.g. {"widthDivisor": 8}');
+  if (!isObj(c.loss) || !(LOSS_KINDS as readonly string[]).includes(c.loss.kind)) fail('loss.kind', LOSS_KINDS.join(', '), c.loss?.kind, 'e.g. "loss": {"kind": "soft-margin-exhaustive", "gamma": 10}');
+  for (const k of ['gamma', 'alpha', 'lambda'] as const) if (c.loss[k] !== undefined && !(c.loss[k]! > 0)) fail(`loss.${k}`, 'a positive number', c.loss[k], 'or leave it out for the paper value');
+  if (c.loss.uniformity !== undefined && !(c.loss.uniformity >= 0)) fail('loss.uniformity', 'a weight >= 0', c.loss.uniformity, 'thesis Table 4.7: 0.0001 ... 0.1');
+  if (c.loss.kind === 'mgtl' && c.model.name !== 'mgtl') fail('loss.kind', `a loss for ${c.model.name} (mgtl's loss needs the MGTL model)`, c.loss.kind, 'use soft-margin-exhaustive');
+  const d = c.data;
+  if (!isObj(d)) fail('data', 'an object {dir, ground, aerial, batchSize}', d, 'see a preset');
+  if (typeof d.dir !== 'string' || !d.dir) fail('data.dir', 'a dataset directory', d.dir, 'e.g. "data/synthetic"');
+  if (!isObj(d.ground) || !posInt(d.ground.height) || !posInt(d.ground.width)) fail('data.ground', '{height, width} in pixels', d.ground, 'e.g. {"height": 112, "width": 616}');
+  if (!isObj(d.aerial) || !posInt(d.aerial.size)) fail('data.aerial', '{size, polar?}', d.aerial, 'e.g. {"size": 256}');
+  if (d.aerial.polar != null && (!posInt(d.aerial.polar.height) || !posInt(d.aerial.polar.width))) fail('data.aerial.polar', '{height, width} or null', d.aerial.polar, 'e.g. {"height": 128, "width": 512}');
+  if (!posInt(d.batchSize) || d.batchSize < 2) fail('data.batchSize', 'an integer >= 2 (the losses need negatives in the batch)', d.batchSize, 'e.g. 12');
+  if (d.sampler !== undefined && !SAMPLERS.includes(d.sampler)) fail('data.sampler', SAMPLERS.join(', '), d.sampler, 'random for CVUSA/CVACT, vigor for VIGOR');
+  validateOptimizer(c.optimizer);
+  validateSchedule(c.schedule);
+  if (!posInt(c.epochs)) fail('epochs', 'an integer >= 1', c.epochs, 'e.g. "epochs": 10');
+  if (!Number.isInteger(c.seed) || c.seed < 0) fail('seed', 'an integer >= 0', c.seed, 'e.g. "seed": 1');
+  if (c.checkpointEverySteps !== undefined && !posInt(c.checkpointEverySteps)) fail('checkpointEverySteps', 'an integer >= 1', c.checkpointEverySteps, 'or leave it out (end of each epoch)');
+  if (c.evalEveryEpochs !== undefined && !(Number.isInteger(c.evalEveryEpochs) && c.evalEveryEpochs >= 0)) fail('evalEveryEpochs', 'an integer >= 0', c.evalEveryEpochs, '1: after every epoch, 0: never');
+  return c;
+}
+
+/** A deep copy (configs are plain JSON). */
+export function cloneConfig(c: TrainConfig): TrainConfig {
+  return JSON.parse(JSON.stringify(c)) as TrainConfig;
+}
+
+/** What must match between a checkpoint and the config resuming from it: the model and its sizes. */
+export function architectureKey(c: TrainConfig): string {
+  return JSON.stringify({ model: c.model.name, options: c.model.options ?? {} });
+}

@@ -1,0 +1,44 @@
+/**
+ * The training objective of a config: the model's descriptors of a batch fed to the loss its
+ * paper trains it with, plus the thesis' uniformity term when asked (Eq. 3.9 weighted by α,
+ * Table 4.7).
+ */
+import { tf } from '../engine/tf.js';
+import { softMarginTripletExhaustive, softTriHard, softTripletThesis } from '../losses/triplet.js';
+import { uniformityLoss } from '../losses/uniformity.js';
+import type { CrossViewModel, Embeddings } from '../models/model.js';
+import { Mgtl, mgtlLoss } from '../models/mgtl.js';
+import type { LossConfig } from './config.js';
+import { CvglError } from '../engine/errors.js';
+
+export type Objective = (ground: tf.Tensor4D, aerial: tf.Tensor4D) => tf.Scalar;
+
+function tripletOf(loss: LossConfig): (e: Embeddings) => tf.Scalar {
+  switch (loss.kind) {
+    case 'soft-margin-exhaustive':
+      return (e) => softMarginTripletExhaustive(e.g, e.s, loss.gamma ?? 10);
+    case 'soft-triplet-thesis':
+      return (e) => softTripletThesis(e.g, e.s, loss.gamma ?? 10);
+    case 'soft-trihard':
+      return (e) => softTriHard(e.g, e.s, loss.alpha ?? 15);
+    default:
+      throw new CvglError('a descriptor loss', loss.kind, 'mgtl is handled with its model');
+  }
+}
+
+export function buildObjective(model: CrossViewModel, loss: LossConfig): Objective {
+  const alpha = loss.uniformity ?? 0;
+  const withUniformity = (e: Embeddings, main: tf.Scalar): tf.Scalar => (alpha > 0 ? tf.add(main, tf.mul(uniformityLoss(e.g, e.s), alpha)) : main);
+  if (loss.kind === 'mgtl') {
+    if (!(model instanceof Mgtl)) throw new CvglError('the MGTL model for the mgtl loss', model.name, 'use soft-margin-exhaustive for other models');
+    return (ground, aerial) => tf.tidy(() => {
+      const out = model.forwardWithAux(ground, aerial);
+      return withUniformity(out, mgtlLoss(out, loss.gamma ?? 10, loss.lambda ?? 0.05));
+    });
+  }
+  const triplet = tripletOf(loss);
+  return (ground, aerial) => tf.tidy(() => {
+    const e = model.embed(ground, aerial);
+    return withUniformity(e, triplet(e));
+  });
+}

@@ -1,0 +1,301 @@
+/**
+ * The trainer: one loop for every model and paper preset.
+ *
+ *   config → model (seeded), objective (the paper's loss), optimizer + schedule
+ *   for each epoch: batches from the input pipeline (order and augmentation fixed by
+ *   (seed, epoch, pair)), gradient of the objective, NaN/Inf guard, update, metric line,
+ *   checkpoint every N steps and at the end of the epoch, recall on the validation split.
+ *
+ * Output folder (default runs/<name>): config.json, metrics.jsonl (one JSON object per line:
+ * `{"type":"step",…}` and `{"type":"eval",…}`), checkpoints/last.safetensors and
+ * checkpoints/best.safetensors (best R@1 on the validation split).
+ *
+ * Resuming (`resume: true`) loads last.safetensors — weights, optimizer slots, generator state,
+ * position — drops metric lines written after it, and continues with the very batches a
+ * straight run would have had: the result is bit-for-bit the same on a deterministic backend.
+ * An existing run is never overwritten without `resume`.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { tf } from '../engine/tf.js';
+import { CvglError } from '../engine/errors.js';
+import { rng as globalRng } from '../engine/rng.js';
+import { engineInfo, initEngine } from '../engine/init.js';
+import { progressBar } from '../engine/progress.js';
+import { openDataset } from '../data/readers.js';
+import type { CrossViewDataset, DatasetSplit } from '../data/dataset.js';
+import { PairPipeline } from '../data/pipeline.js';
+import { buildModel } from '../models/registry.js';
+import type { CrossViewModel } from '../models/model.js';
+import { Vgg16 } from '../models/vgg16.js';
+import { loadVgg16Weights } from '../models/weight_import.js';
+import { extractEmbeddings } from '../eval/embeddings.js';
+import { recallSummary } from '../eval/evaluate.js';
+import { cloneConfig, validateConfig, type TrainConfig } from './config.js';
+import { buildObjective } from './objective.js';
+import { createOptimizer, type Optimizer } from './optimizers.js';
+import { scheduleFactor } from './schedules.js';
+import { loadCheckpoint, restoreModel, saveCheckpoint, type EvalRecord } from './checkpoint.js';
+
+export interface TrainOptions {
+  config: TrainConfig;
+  /** Dataset directory (default: config.data.dir). */
+  dataDir?: string;
+  /** Output folder (default runs/<config.name>). */
+  out?: string;
+  /** Continue the run in `out` from its last checkpoint. */
+  resume?: boolean;
+  /** Total epochs (overrides config.epochs, e.g. to extend a finished run). */
+  epochs?: number;
+  /** Stop after this many optimizer steps in this session (a checkpoint is written first). */
+  maxSteps?: number;
+  /** Lines for a human (default: stderr). */
+  log?: (line: string) => void;
+  /** Progress bar on stderr (default true). */
+  progress?: boolean;
+  /** Check every `debugEvery` steps that the number of live tensors does not grow. */
+  debug?: boolean;
+  debugEvery?: number;
+  /** Pipeline worker threads (default: all cores). */
+  workers?: number;
+  /** On-disk cache of resized images (default <out>/cache; null: none). */
+  cacheDir?: string | null;
+  /** Stop cleanly (checkpoint, then return) on SIGINT/SIGTERM (the CLI sets it). */
+  handleSignals?: boolean;
+  /** Called after every step (notebooks plot from it). */
+  onStep?: (s: StepRecord) => void;
+}
+
+export interface StepRecord {
+  type: 'step';
+  epoch: number;
+  step: number;
+  globalStep: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  seconds: number;
+}
+
+export interface TrainResult {
+  out: string;
+  checkpoint: string;
+  config: TrainConfig;
+  /** Epochs completed and optimizer steps done (all sessions). */
+  epochsDone: number;
+  globalStep: number;
+  stopped: 'finished' | 'max-steps' | 'signal';
+  evals: EvalRecord[];
+  /** Loss of the steps of this session. */
+  losses: number[];
+  model: CrossViewModel;
+}
+
+export function runDir(config: TrainConfig, out?: string): string {
+  return resolve(out ?? join('runs', config.name));
+}
+
+function pickSplits(ds: CrossViewDataset, c: TrainConfig, dir: string): { train: DatasetSplit; val: DatasetSplit | null } {
+  const names = Object.keys(ds.splits);
+  const trainName = c.data.trainSplit ?? 'train';
+  const train = ds.splits[trainName];
+  if (!train) throw new CvglError(`a '${trainName}' split in ${dir}`, `splits ${names.join(', ') || 'none'}`, 'check the dataset (cvgl data check DIR) or set data.trainSplit');
+  if (train.pairs.length < c.data.batchSize) throw new CvglError(`at least batchSize = ${c.data.batchSize} training pairs`, `${train.pairs.length} in split '${trainName}' of ${dir}`, 'use a larger dataset or a smaller data.batchSize');
+  const valName = c.data.valSplit ?? (ds.splits.val ? 'val' : 'test');
+  const val = ds.splits[valName] ?? null;
+  if (c.data.valSplit && !val) throw new CvglError(`a '${valName}' split in ${dir}`, `splits ${names.join(', ')}`, 'set data.valSplit to one of them');
+  if (val && val.pairs.length === 0) throw new CvglError(`pairs in the validation split '${valName}'`, 'an empty split', 'check the dataset (cvgl data check DIR)');
+  return { train, val };
+}
+
+const gradNormOf = (grads: tf.NamedTensorMap): tf.Scalar => tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  let config = validateConfig(cloneConfig(o.config));
+  const out = runDir(config, o.out);
+  const ckDir = join(out, 'checkpoints');
+  const lastPath = join(ckDir, 'last.safetensors'), bestPath = join(ckDir, 'best.safetensors');
+  const metricsPath = join(out, 'metrics.jsonl');
+
+  // ---------------------------------------------------------------- where we start
+  let ck = null as Awaited<ReturnType<typeof loadCheckpoint>> | null;
+  if (o.resume) {
+    if (!existsSync(lastPath)) throw new CvglError(`a run to resume in ${out} (checkpoints/last.safetensors)`, existsSync(out) ? 'a folder without a checkpoint' : 'no such folder', 'start the run without --resume, or give its --out');
+    ck = await loadCheckpoint(lastPath);
+  } else if (existsSync(lastPath)) {
+    throw new CvglError(`a new output folder for run '${config.name}'`, `${out} already holds a checkpoint`, 'continue it with --resume, or pass another --out (nothing was changed)');
+  }
+  if (o.epochs !== undefined) config.epochs = o.epochs;
+  validateConfig(config);
+  if (!engineInfo()) await initEngine();
+
+  const dataDir = resolve(o.dataDir ?? config.data.dir);
+  if (!existsSync(dataDir)) throw new CvglError(`a dataset directory at ${dataDir}`, 'no such directory', config.data.dir.includes('synthetic') ? 'render it: cvgl data synth --out ' + config.data.dir : 'pass --data DIR (a CVUSA, CVACT or VIGOR folder)');
+  const ds = await openDataset(dataDir);
+  const { train: trainSplit, val: valSplit } = pickSplits(ds, config, dataDir);
+
+  const model = buildModel(config.model.name, config.model.options ?? {}, config.seed);
+  let optimizer: Optimizer | null = null;
+  try {
+    optimizer = createOptimizer(config.optimizer);
+    let epoch = 0, stepInEpoch = 0, globalStep = 0, secondsBefore = 0;
+    let evals: EvalRecord[] = [];
+    if (ck) {
+      restoreModel(model, ck, config);
+      const trainableNames = new Set([...model.namedVariables()].filter(([, v]) => v.trainable).map(([n]) => n));
+      for (const key of ck.optimizer.keys()) {
+        const name = key.slice(key.indexOf('/') + 1);
+        if (!trainableNames.has(name)) throw new CvglError(`optimizer slots of ${model.name}'s trainable variables`, `a slot for '${name}' in ${lastPath}`, 'the checkpoint does not belong to this model');
+      }
+      optimizer.restore(ck.optimizer, ck.state.optimizerSteps);
+      globalRng.setState(ck.state.rng);
+      ({ epoch, stepInEpoch, globalStep } = ck.state);
+      secondsBefore = ck.state.seconds;
+      evals = ck.state.evals;
+      // metric lines written after the checkpoint belong to steps that will be done again
+      if (existsSync(metricsPath)) {
+        const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l) as { globalStep: number }).globalStep <= globalStep);
+        writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
+      }
+      log(`resuming ${config.name} from ${lastPath}: epoch ${epoch + 1}, step ${stepInEpoch} of it (${globalStep} steps done)`);
+    } else {
+      await loadInitWeights(model, config, log);
+      globalRng.seed(config.seed);
+      mkdirSync(ckDir, { recursive: true });
+      writeFileSync(metricsPath, '');
+    }
+    writeFileSync(join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+
+    const views = { ground: config.data.ground, aerial: { size: config.data.aerial.size, polar: config.data.aerial.polar ?? null } };
+    const cacheDir = o.cacheDir === undefined ? join(out, 'cache') : o.cacheDir;
+    const pipe = new PairPipeline({
+      split: trainSplit, batchSize: config.data.batchSize, sampler: config.data.sampler ?? 'random', seed: config.seed,
+      augment: config.data.augment ?? null, ...views, cacheDir, ...(o.workers ? { workers: o.workers } : {}),
+    });
+    const objective = buildObjective(model, config.loss);
+    const trainable = new Map([...model.namedVariables()].filter(([, v]) => v.trainable));
+    const varList = [...trainable.values()];
+    const nameOf = new Map([...trainable].map(([n, v]) => [v.name, n]));
+    const losses: number[] = [];
+    let stopped: TrainResult['stopped'] = 'finished';
+    let signalled = false;
+    const onSignal = () => {
+      signalled = true;
+      log('stopping after this step (checkpoint first); press Ctrl-C again to abort at once');
+      process.once('SIGINT', () => process.exit(130));
+    };
+    if (o.handleSignals) {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
+    const t0 = performance.now();
+    const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
+    let lastSaved = ck ? lastPath : null;
+    let sessionSteps = 0, baseline = -1;
+    const save = async () => {
+      await saveCheckpoint(lastPath, model, optimizer!, { config, epoch, stepInEpoch, globalStep, rng: globalRng.getState(), evals, seconds: seconds() });
+      lastSaved = lastPath;
+    };
+    const appendMetric = (r: object) => appendFile(metricsPath, JSON.stringify(r) + '\n');
+
+    try {
+      while (epoch < config.epochs && stopped === 'finished') {
+        const stepsPerEpoch = pipe.plan(epoch).length;
+        if (stepsPerEpoch === 0) throw new CvglError(`at least one batch of ${config.data.batchSize} pairs per epoch`, `${trainSplit.pairs.length} pairs in '${trainSplit.name}' (${config.data.sampler ?? 'random'} sampler)`, 'use a smaller batchSize');
+        let loss = NaN;
+        const bar = progressBar(`epoch ${epoch + 1}/${config.epochs}`, { quiet: o.progress === false, unit: 'steps', detail: () => `loss ${loss.toFixed(4)}` });
+        const from = stepInEpoch;
+        for await (const b of pipe.batches(epoch, from)) {
+          const lr = config.optimizer.lr * scheduleFactor(config.schedule, { epoch, stepInEpoch, stepsPerEpoch, globalStep });
+          const { value, grads } = tf.variableGrads(() => objective(b.ground!, b.aerial!), varList);
+          b.ground!.dispose();
+          b.aerial!.dispose();
+          const norm = gradNormOf(grads);
+          const [lv, nv] = await Promise.all([value.data(), norm.data()]);
+          loss = lv[0]!;
+          const gradNorm = nv[0]!;
+          tf.dispose([value, norm]);
+          if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+            tf.dispose(grads);
+            throw new CvglError(
+              'a finite loss and gradient',
+              `${Number.isFinite(loss) ? `gradient norm ${gradNorm}` : `loss ${loss}`} at epoch ${epoch + 1}, step ${stepInEpoch + 1} (global step ${globalStep + 1}); the weights were not updated`,
+              lastSaved ? `resume from the last good checkpoint ${lastSaved} with a lower learning rate (optimizer.lr)` : 'no checkpoint was written yet: lower optimizer.lr and start again',
+            );
+          }
+          optimizer.apply(trainable, new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g])), lr);
+          tf.dispose(grads);
+          stepInEpoch++;
+          globalStep++;
+          sessionSteps++;
+          losses.push(loss);
+          const rec: StepRecord = { type: 'step', epoch, step: stepInEpoch, globalStep, loss, lr, gradNorm, seconds: seconds() };
+          await appendMetric(rec);
+          o.onStep?.(rec);
+          bar(stepInEpoch - from, stepsPerEpoch - from);
+          if (o.debug) {
+            if (sessionSteps === 1) baseline = tf.memory().numTensors;
+            else if (sessionSteps % (o.debugEvery ?? 10) === 0 && tf.memory().numTensors > baseline) {
+              throw new CvglError(`a constant number of live tensors (${baseline} after the first step)`, `${tf.memory().numTensors} at step ${globalStep}`, 'a tensor leaks in the model or the loss: wrap it in tf.tidy or dispose it');
+            }
+          }
+          const atEnd = stepInEpoch === stepsPerEpoch;
+          if (atEnd) {
+            epoch++;
+            stepInEpoch = 0;
+          }
+          if (o.maxSteps !== undefined && sessionSteps >= o.maxSteps) stopped = 'max-steps';
+          if (signalled) stopped = 'signal';
+          if (stopped !== 'finished') break;
+          if (!atEnd && config.checkpointEverySteps && globalStep % config.checkpointEverySteps === 0) await save();
+        }
+        bar.end();
+        const epochDone = stepInEpoch === 0;
+        if (epochDone && valSplit && (config.evalEveryEpochs ?? 1) > 0 && epoch % (config.evalEveryEpochs ?? 1) === 0) {
+          const e = await evaluateDuring(model, valSplit, views, cacheDir, o.workers, o.progress !== false);
+          const record: EvalRecord = { epoch: epoch - 1, globalStep, split: valSplit.name, n: e.n, recall: e.recall };
+          evals = [...evals, record];
+          await appendMetric({ type: 'eval', ...record });
+          log(`epoch ${epoch}: ${valSplit.name} R@1 ${(100 * e.recall.r1!).toFixed(2)}%  R@5 ${(100 * e.recall.r5!).toFixed(2)}%  R@10 ${(100 * e.recall.r10!).toFixed(2)}%  R@1% ${(100 * e.recall.r1pct!).toFixed(2)}%  (n = ${e.n})`);
+          await save();
+          const best = Math.max(...evals.map((r) => r.recall.r1!));
+          if (record.recall.r1 === best) await saveCheckpoint(bestPath, model, optimizer, { config, epoch, stepInEpoch, globalStep, rng: globalRng.getState(), evals, seconds: seconds() });
+        } else await save();
+      }
+    } finally {
+      if (o.handleSignals) {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+      await pipe.close();
+    }
+    log(`${config.name}: ${stopped === 'finished' ? 'finished' : `stopped (${stopped})`} at epoch ${epoch}${stepInEpoch ? ` + ${stepInEpoch} steps` : ''}, ${globalStep} steps; checkpoint ${lastPath}`);
+    return { out, checkpoint: lastPath, config, epochsDone: epoch, globalStep, stopped, evals, losses, model };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    optimizer?.dispose();
+  }
+}
+
+/** Pretrained backbone weights named by `config.init` (ImageNet or MoCo VGG16 safetensors). */
+async function loadInitWeights(model: CrossViewModel, config: TrainConfig, log: (l: string) => void): Promise<void> {
+  for (const branch of ['ground', 'aerial'] as const) {
+    const path = config.init?.[branch];
+    if (!path) continue;
+    const vgg = (model as unknown as Record<string, unknown>)[branch];
+    if (!(vgg instanceof Vgg16)) throw new CvglError(`a model with a VGG16 ${branch} backbone for init.${branch}`, model.name, 'leave init out for this model');
+    const r = await loadVgg16Weights(vgg, path);
+    log(`init.${branch}: ${r.loaded.length} VGG16 tensors from ${path}`);
+  }
+}
+
+async function evaluateDuring(model: CrossViewModel, split: DatasetSplit, views: Parameters<typeof extractEmbeddings>[2], cacheDir: string | null, workers: number | undefined, progress: boolean) {
+  const bar = progressBar(`  eval ${split.name}`, { quiet: !progress, unit: 'pairs' });
+  const e = await extractEmbeddings(model, split, views, { cacheDir, workers, onProgress: bar });
+  bar.end();
+  return { n: e.n, recall: recallSummary(e) };
+}
