@@ -1,0 +1,88 @@
+/**
+ * `cvgl train` and `cvgl eval` as a user runs them: a quick preset (shrunk through a config file)
+ * trains on a small synthetic set with progress lines, writes checkpoints and metrics, resumes,
+ * and `cvgl eval` prints R@1/5/10/1%; bad input gets a one-paragraph error and exit status 2.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSynthetic } from '../lib/synth/generate.js';
+
+const BIN = fileURLToPath(new URL('../bin/cvgl.mjs', import.meta.url));
+function cvgl(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, CVGL_BACKEND: 'wasm' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'cvgl-cli-train-'));
+  await generateSynthetic({ out: join(tmp, 'set'), pairs: 40, seed: 2, aerialSize: 64, panoWidth: 128, panoHeight: 32, workers: 2 });
+}, 120_000);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('cvgl train / eval', () => {
+  it('trains a preset from a config file, resumes it, and evaluates the checkpoint', () => {
+    const printed = cvgl('train', '--preset', 'quick.cvft', '--print-config');
+    expect(printed.code, printed.stderr).toBe(0);
+    const config = JSON.parse(printed.stdout);
+    expect(config.model.name).toBe('cvft');
+    config.name = 'tiny-cvft';
+    config.data.dir = join(tmp, 'set');
+    config.data.batchSize = 8;
+    config.epochs = 1;
+    writeFileSync(join(tmp, 'tiny.json'), JSON.stringify(config));
+    const out = join(tmp, 'run');
+    const r = cvgl('train', '--config', join(tmp, 'tiny.json'), '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/epoch 1\/1 \[#+\] 4\/4 100%/); // progress lines (not a TTY: every 10%)
+    expect(r.stderr).toMatch(/epoch 1: val R@1 [\d.]+%/);
+    expect(r.stdout).toMatch(/tiny-cvft: 1 epochs, 4 steps \(finished\)/);
+    for (const f of ['config.json', 'metrics.jsonl', 'checkpoints/last.safetensors', 'checkpoints/best.safetensors']) expect(existsSync(join(out, f)), f).toBe(true);
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics.filter((m) => m.type === 'step')).toHaveLength(4);
+    expect(metrics.filter((m) => m.type === 'eval')).toHaveLength(1);
+
+    // run again without --resume: refused, nothing changed
+    const again = cvgl('train', '--config', join(tmp, 'tiny.json'), '--out', out);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds a checkpoint/);
+    expect(again.stderr).not.toMatch(/\n\s+at /); // no stack trace
+
+    // one more epoch from the stored config
+    const resumed = cvgl('train', '--resume', '--out', out, '--epochs', '2', '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ epochsDone: 2, globalStep: 8, stopped: 'finished' });
+
+    const ev = cvgl('eval', '--checkpoint', join(out, 'checkpoints', 'last.safetensors'), '--json');
+    expect(ev.code, ev.stderr).toBe(0);
+    const e = JSON.parse(ev.stdout);
+    expect(e.n).toBeGreaterThan(4);
+    expect(e.n).toBeLessThanOrEqual(10);
+    for (const k of ['r1', 'r5', 'r10', 'r1pct']) expect(e.recall[k]).toBeGreaterThanOrEqual(0);
+    expect(e.recall.r10).toBe(1); // at most 10 references: every true match is in the top 10
+    const text = cvgl('eval', '--checkpoint', join(out, 'checkpoints', 'last.safetensors'));
+    expect(text.stdout).toMatch(/R@1 [\d.]+%  R@5 [\d.]+%  R@10 100\.00%  R@1% [\d.]+%/);
+  }, 300_000);
+
+  it('bad input: unknown preset, missing checkpoint, a bad config file, no config at all', () => {
+    const p = cvgl('train', '--preset', 'cvft.table1.ful');
+    expect(p.code).toBe(2);
+    expect(p.stderr).toMatch(/cvft\.table1\.full/);
+    const c = cvgl('eval', '--checkpoint', join(tmp, 'nope.safetensors'));
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/no such file/);
+    writeFileSync(join(tmp, 'bad.json'), '{"name": "x", "model": {"name": "cvft"},}');
+    const j = cvgl('train', '--config', join(tmp, 'bad.json'));
+    expect(j.code).toBe(2);
+    expect(j.stderr).toMatch(/JSON in .*bad\.json/);
+    const none = cvgl('train');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--preset NAME or --config FILE/);
+    const list = cvgl('train', '--list-presets');
+    expect(list.stdout).toMatch(/^mgtl\.table4\.l3 +MGTL \(000\)/m);
+  }, 120_000);
+});
