@@ -5,7 +5,10 @@
  *   cvgl bench [--json] [--quick] [--backends a,b] [--steps N] [--warmup N] [--threads N]
  *              [--no-torch] [--profile] [--micro-batch N] [--out FILE]
  *   cvgl bench --data [--pairs N] [--batch N] [--workers N]   the data pipeline benchmark
- *   cvgl data synth --out DIR [--pairs N] [--seed S] [--orientation-noise DEG] [--fov DEG]
+ *   cvgl bench --recall [--sizes 8884,92802] [--dim 4096] [--backends native] [--no-torch] [--json]
+      Recall@K at the papers' test-set sizes (CVUSA 8,884; CVACT_test 92,802) with 4,096-d
+      descriptors, chunked on the backend, and the same brute force in NumPy (sizes <= 8,884).
+  cvgl data synth --out DIR [--pairs N] [--seed S] [--orientation-noise DEG] [--fov DEG]
                   [--offset M] [--domains day,dusk,night,snow,fog] ...
       Renders the synthetic cross-view world in the CVUSA (or, with --offset, VIGOR) layout.
   cvgl data check DIR [--format cvusa|cvact|vigor] [--protocol same|cross] [--no-decode]
@@ -29,6 +32,7 @@ import { dataCommand } from './cli_data.js';
 import { MODELS_HELP, paramsCommand, quicktrainCommand } from './cli_models.js';
 import { TRAIN_HELP, evalCommand, trainCommand } from './cli_train.js';
 import { dataBenchTable, runDataBench } from './bench/data.js';
+import { recallBenchTable, runRecallBench } from './bench/recall.js';
 
 const HELP = `cvgl — the cross-view geo-localization workbench
 
@@ -45,6 +49,9 @@ Usage:
       The data side: synthetic world generation (pairs/s), the input pipeline cold (JPEG decode),
       cached and with polar transform + augmentation (images/s), and PyTorch's DataLoader
       (PIL + torchvision) on the same files.
+  cvgl bench --recall [--sizes 8884,92802] [--dim 4096] [--backends native] [--no-torch] [--json]
+      Recall@K at the papers' test-set sizes (CVUSA 8,884; CVACT_test 92,802) with 4,096-d
+      descriptors, chunked on the backend, and the same brute force in NumPy (sizes <= 8,884).
   cvgl data synth --out DIR [--pairs N] [--seed S] [--orientation-noise DEG] [--fov DEG]
                   [--offset M] [--domains day,dusk,night,snow,fog] ...
       Renders the synthetic cross-view world in the CVUSA (or, with --offset, VIGOR) layout.
@@ -124,8 +131,21 @@ async function bench(args: string[]): Promise<void> {
     pairs: { type: 'string' },
     batch: { type: 'string' },
     workers: { type: 'string' },
+    recall: { type: 'boolean' },
+    sizes: { type: 'string' },
+    dim: { type: 'string' },
   });
   if (v.help) return console.log(HELP);
+  if (v.recall) {
+    const backend = backendList(v.backends);
+    if (backend && backend.length > 1) throw new CvglError('one backend for --recall', backend.join(','), 'e.g. --backends native');
+    const sizes = typeof v.sizes === 'string' ? v.sizes.split(',').map(Number) : undefined;
+    if (sizes && !sizes.every((n) => Number.isInteger(n) && n >= 2)) throw new CvglError('--sizes: query/gallery sizes >= 2, comma-separated', `'${String(v.sizes)}'`, 'e.g. --sizes 8884,92802');
+    const r = await runRecallBench({ sizes, dim: intOption(v, 'dim'), backend: backend?.[0], threads: intOption(v, 'threads'), numpyUpTo: v['no-torch'] ? 0 : undefined, log: (l) => console.error(l) });
+    if (typeof v.out === 'string') writeFileSync(v.out, JSON.stringify(r, null, 2) + '\n');
+    console.log(v.json ? JSON.stringify(r, null, 2) : '\n' + recallBenchTable(r));
+    return;
+  }
   if (v.data) {
     const r = await runDataBench({
       pairs: intOption(v, 'pairs'),

@@ -10,7 +10,7 @@ import { progressBar } from './engine/progress.js';
 import { openDataset } from './data/readers.js';
 import { buildModel } from './models/registry.js';
 import { extractEmbeddings } from './eval/embeddings.js';
-import { recallSummary } from './eval/evaluate.js';
+import { recallSummary, splitRecall } from './eval/evaluate.js';
 import { ensureSynthetic } from './synth/generate.js';
 import { DEFAULT_SYNTHETIC_DIR } from './report/quickstart.js';
 import { validateConfig, type TrainConfig } from './train/config.js';
@@ -131,11 +131,12 @@ export async function evalCommand(args: string[]): Promise<number> {
     const bar = progressBar(`embedding ${splitName}`, { unit: 'pairs' });
     const e = await extractEmbeddings(model, split, config.data, { onProgress: bar, workers: positiveInt(v, 'workers') });
     bar.end();
-    const r = recallSummary(e);
-    if (v.json) console.log(JSON.stringify({ checkpoint: v.checkpoint, model: config.model, data: dataDir, split: splitName, n: e.n, epoch: ck.state.epoch, globalStep: ck.state.globalStep, recall: r }, null, 2));
+    const full = await splitRecall(e);
+    const r = recallSummary(full);
+    if (v.json) console.log(JSON.stringify({ checkpoint: v.checkpoint, model: config.model, data: dataDir, split: splitName, n: e.n, epoch: ck.state.epoch, globalStep: ck.state.globalStep, recall: r, onePercentK: full.onePercentK, curve: full.curve }, null, 2));
     else {
       console.log(`${config.name} (${config.model.name}) after ${ck.state.globalStep} steps, ${splitName} split of ${dataDir}: ${e.n} queries`);
-      console.log(`  ${fmtRecall(r)}   (chance R@1 ${pct(r.chance1)})`);
+      console.log(`  ${fmtRecall(r)}   (top 1% = top ${full.onePercentK}; chance R@1 ${pct(r.chance1)})`);
     }
   } finally {
     model.dispose();

@@ -34,7 +34,6 @@ export { Cvft, CVFT_VARIANTS, type CvftOptions, type CvftVariant } from './model
 export { sinkhorn, sinkhornLog } from './models/sinkhorn.js';
 export { MODEL_NAMES, modelFacts, quickModel, type ModelName, type ModelFacts } from './models/registry.js';
 export { softMarginTripletExhaustive, softTriHard, softplus, l2NormalizeRows } from './losses/triplet.js';
-export { recallAtK, type RecallResult } from './eval/recall.js';
 export { quickRun, type QuickRunOptions, type QuickRunResult } from './train/quick_run.js';
 export { loadVgg16Weights, exportVgg16Safetensors, type Vgg16ImportOptions, type Vgg16ImportReport } from './models/weight_import.js';
 export { readSafetensors, writeSafetensors, openSafetensors } from './models/safetensors.js';
@@ -43,3 +42,24 @@ export { MGTL_PUBLISHED } from './report/papers/mgtl.js';
 export { GEOCAPSNET_PUBLISHED } from './report/papers/geocapsnet.js';
 export { GeoCapsNet, geoCapsNetParamCount, squash, dynamicRouting, type GeoCapsNetOptions, type GeoCapsNetVariant } from './models/geocapsnet.js';
 export { ResNetX } from './models/resnetx.js';
+// evaluation: embeddings, recall at scale, distance recall, uniformity, t-SNE, vMF KDE, heat maps
+export { recallAtK, evaluateRecall, evaluateRecallSync, summarizeRanks, type RecallResult, type RecallOptions, type Descriptors, type DescriptorArray, type Metric } from './eval/recall.js';
+export { distanceRecall, type DistanceRecallOptions, type DistanceRecallResult } from './eval/distance_recall.js';
+export { uniformityMetric, type UniformityOptions, type UniformityResult } from './eval/uniformity.js';
+export { uniformityLoss } from './losses/uniformity.js';
+export { tsne, tsneSync, trustworthiness, type TsneOptions, type TsneResult } from './eval/tsne.js';
+export { projectToCircle, circleAngles } from './eval/circle.js';
+export { vmfKde, vonMisesPdf, DEFAULT_KAPPA, type VmfKde, type VmfKdeOptions } from './eval/vmf_kde.js';
+export { localizationHeatmap, writeHeatmapPng, type Heatmap, type HeatmapPoint } from './eval/heatmap.js';
+export { extractEmbeddings, isOneToOne, type SplitEmbeddings, type ViewSizes } from './eval/embeddings.js';
+export { splitRecall, recallSummary, type RecallSummary } from './eval/evaluate.js';
+export { runRecallBench, recallBenchTable, type RecallBenchReport } from './bench/recall.js';
+// training: configs, presets, optimizers, schedules, checkpoints, the trainer
+export { validateConfig, LOSS_KINDS, type TrainConfig, type LossConfig, type DataConfig, type ModelSpec } from './train/config.js';
+export { presets, getPreset, PRESET_NAMES } from './train/presets.js';
+export { createOptimizer, type Optimizer, type OptimizerConfig } from './train/optimizers.js';
+export { scheduleFactor, type ScheduleConfig } from './train/schedules.js';
+export { saveCheckpoint, loadCheckpoint, restoreModel, type CheckpointState, type EvalRecord } from './train/checkpoint.js';
+export { train, runDir, type TrainOptions, type TrainResult, type StepRecord } from './train/trainer.js';
+export { buildObjective } from './train/objective.js';
+export { buildModel } from './models/registry.js';

@@ -1,44 +1,178 @@
 /**
- * Recall@K for one-to-one cross-view retrieval: each ground query's true aerial is the one with
- * the same index; a query counts as found at K when fewer than K gallery aerials are closer to it
- * than its own (ties counted against the query). Also recall@1% (top 1% of the gallery), the
- * figure CVUSA/CVACT papers report, and the chance levels to compare with.
+ * Recall@K of cross-view retrieval: a query is found at K when fewer than K gallery items score at
+ * least as well as its true reference (ties count against the query: a gallery item scoring
+ * exactly as the true one, e.g. an exact duplicate of it, ranks ahead of it). Reported: recall at
+ * the K asked (1, 5, 10 by default), recall@top-1% and the whole top-K curve for K = 1..80
+ * (GeoCapsNet (001) Fig. 4 plots K = 1–80 on CVUSA), with each query's rank for examples.
+ *
+ * Mapping: query i's true reference is gallery row `trueIndex[i]` (default i: CVUSA and CVACT,
+ * one aerial per ground panorama, in the same order). For VIGOR pass `galleryIndex`, the split's
+ * `PairRecord.galleryIndex` lists (positive first, then semi-positives). VIGOR protocol, as its
+ * evaluation code and the thesis (003)'s do it (the thesis's `validate_vigor`): recall counts the
+ * positive only, and the semi-positives stay in the ranking as competitors (one ranked above the
+ * positive pushes it down); the hit rate (VIGOR's "hit rate", top-1) counts a query when no gallery
+ * item other than the positive and its semi-positives scores at least as well as the positive.
+ *
+ * top-1%: K = floor(galleryN / 100) + 1, the `int(N * 0.01) + 1` of the CVM-Net and thesis
+ * evaluation code (89 of 8,884 on CVUSA).
+ *
+ * Scale: chunked over queries (lib/eval/similarity_blocks.ts), never more than `blockBytes` of
+ * scores at once; descriptors as tensors or as Float32Arrays in JS memory.
  */
 import { tf } from '../engine/tf.js';
+import { CvglError } from '../engine/errors.js';
+import { scanSimilarity, scanSimilaritySync, shapeOf, type Descriptors, type Metric, type ScanOptions } from './similarity_blocks.js';
 
-export interface RecallResult {
-  n: number;
-  /** recall@K for each K asked, as a fraction in [0, 1]. */
-  atK: Record<number, number>;
-  /** recall@1% of the gallery (K = max(1, round(n / 100))). */
-  atOnePercent: number;
-  /** What random descriptors would score: K / n. */
-  chance: Record<number, number>;
+export type { Descriptors, DescriptorArray, Metric, ScanOptions, ScanProgress } from './similarity_blocks.js';
+
+export interface RecallOptions extends ScanOptions {
+  /** The K to report in `atK` (default 1, 5, 10). */
+  ks?: number[];
+  /** Gallery row of each query's true reference (default: query i -> gallery row i). */
+  trueIndex?: ArrayLike<number>;
+  /** VIGOR: per query, its positive then its semi-positives (`PairRecord.galleryIndex`). */
+  galleryIndex?: ReadonlyArray<ReadonlyArray<number>>;
+  /** Longest K of `curve` (default 80, GeoCapsNet Fig. 4). */
+  curveMax?: number;
 }
 
-/** `g` and `s` are [n, D] descriptors (row i of each is a pair). */
-export function recallAtK(g: tf.Tensor2D, s: tf.Tensor2D, ks: number[] = [1, 5, 10]): RecallResult {
-  const n = g.shape[0];
-  if (s.shape[0] !== n) throw new RangeError(`recallAtK: ${n} ground vs ${s.shape[0]} aerial descriptors`);
-  const ranks = tf.tidy(() => {
-    // squared distances up to a constant: -2 g·s (+ |s|^2 for unnormalised galleries)
-    const sim = tf.matMul(g, s, false, true);
-    const sn = tf.sum(tf.square(s), 1).reshape([1, n]);
-    const d = tf.sub(sn, tf.mul(sim, 2)) as tf.Tensor2D;
-    const own = tf.sum(tf.mul(d, tf.eye(n)), 1, true);
-    // number of gallery items at least as close as the true one, the true one excluded
-    return Float32Array.from(tf.sub(tf.sum(tf.cast(tf.lessEqual(d, own), 'float32'), 1), 1).dataSync());
-  });
-  const onePct = Math.max(1, Math.round(n / 100));
-  const count = (k: number) => {
-    let c = 0;
-    for (const r of ranks) if (r < k) c++;
-    return c / n;
+export interface RecallResult {
+  /** Number of queries. */
+  n: number;
+  /** Number of gallery items. */
+  galleryN: number;
+  /** recall@K for each K asked, as a fraction in [0, 1]. */
+  atK: Record<number, number>;
+  /** recall@top-1% (K = `onePercentK`). */
+  atOnePercent: number;
+  onePercentK: number;
+  /** What random descriptors would score: K / galleryN. */
+  chance: Record<number, number>;
+  /** curve[K - 1] = recall@K for K = 1..curveMax. */
+  curve: number[];
+  /** Per query: how many gallery items (its true one excluded) score at least as well as its true one. */
+  ranks: Int32Array;
+  /** VIGOR hit rate (top-1, semi-positives count as found), when `galleryIndex` was given. */
+  hitRate?: number;
+  metric: Metric;
+  seconds: number;
+}
+
+interface Mapping {
+  truth: Int32Array;
+  semis: Int32Array[] | null;
+}
+
+function mapping(nq: number, ng: number, o: RecallOptions): Mapping {
+  if (o.trueIndex && o.galleryIndex) throw new CvglError('trueIndex or galleryIndex', 'both', 'pass one of them');
+  const check = (j: number | undefined, i: number): number => {
+    if (!Number.isInteger(j) || j! < 0 || j! >= ng) {
+      throw new CvglError(`gallery indices in [0, ${ng})`, `${j} for query ${i}`, 'check trueIndex/galleryIndex against the gallery');
+    }
+    return j!;
   };
+  const truth = new Int32Array(nq);
+  let semis: Int32Array[] | null = null;
+  if (o.galleryIndex) {
+    if (o.galleryIndex.length !== nq) throw new CvglError(`galleryIndex for each of the ${nq} queries`, `${o.galleryIndex.length} lists`, 'pass split.pairs.map((p) => p.galleryIndex)');
+    semis = [];
+    for (let i = 0; i < nq; i++) {
+      const gi = o.galleryIndex[i]!;
+      truth[i] = check(gi[0], i);
+      semis.push(Int32Array.from(new Set(gi.slice(1).map((j) => check(j, i)).filter((j) => j !== gi[0]))));
+    }
+  } else if (o.trueIndex) {
+    if (o.trueIndex.length !== nq) throw new CvglError(`trueIndex for each of the ${nq} queries`, `${o.trueIndex.length} entries`, 'one gallery row per query');
+    for (let i = 0; i < nq; i++) truth[i] = check(o.trueIndex[i], i);
+  } else {
+    if (nq > ng) throw new CvglError('a gallery at least as large as the queries (one-to-one: query i matches gallery row i)', `${nq} queries, ${ng} gallery rows`, 'pass trueIndex');
+    for (let i = 0; i < nq; i++) truth[i] = i;
+  }
+  return { truth, semis };
+}
+
+/** Ranks of the queries [q0, q1) from their score rows (see the file comment for ties). */
+function rankRows(rows: Float32Array, q0: number, q1: number, ng: number, m: Mapping, ranks: Int32Array, noSemi: Int32Array | null): void {
+  for (let i = q0; i < q1; i++) {
+    const off = (i - q0) * ng;
+    const t = rows[off + m.truth[i]!]!;
+    if (Number.isNaN(t)) {
+      ranks[i] = ng - 1; // a NaN score never retrieves anything: counted as last
+      if (noSemi) noSemi[i] = ng - 1;
+      continue;
+    }
+    let c = 0;
+    for (let j = off, e = off + ng; j < e; j++) if (rows[j]! >= t) c++;
+    ranks[i] = c - 1; // the true item itself
+    if (noSemi) {
+      let cs = 0;
+      for (const j of m.semis![i]!) if (rows[off + j]! >= t) cs++;
+      noSemi[i] = c - 1 - cs;
+    }
+  }
+}
+
+function positiveInts(ks: number[], what: string): void {
+  if (!ks.every((k) => Number.isInteger(k) && k >= 1)) throw new CvglError(`${what}: positive integers`, ks.join(', '), 'e.g. [1, 5, 10]');
+}
+
+/** The figures from the ranks. */
+export function summarizeRanks(ranks: Int32Array, galleryN: number, o: { ks?: number[]; curveMax?: number } = {}): Omit<RecallResult, 'metric' | 'seconds' | 'ranks' | 'hitRate'> {
+  const ks = o.ks ?? [1, 5, 10];
+  const curveMax = o.curveMax ?? 80;
+  positiveInts([...ks, curveMax], 'ks and curveMax');
+  const n = ranks.length;
+  const onePercentK = Math.floor(galleryN / 100) + 1;
+  const longest = Math.max(curveMax, onePercentK, ...ks);
+  const hist = new Float64Array(longest + 1);
+  for (const r of ranks) if (r < longest) hist[r + 1]!++;
+  for (let k = 1; k <= longest; k++) hist[k]! += hist[k - 1]!; // hist[k] = #{rank < k}
+  const at = (k: number) => (n ? hist[k]! / n : 0);
   const atK: Record<number, number> = {}, chance: Record<number, number> = {};
   for (const k of ks) {
-    atK[k] = count(k);
-    chance[k] = Math.min(1, k / n);
+    atK[k] = at(k);
+    chance[k] = Math.min(1, k / galleryN);
   }
-  return { n, atK, atOnePercent: count(onePct), chance };
+  const curve = Array.from({ length: curveMax }, (_, k) => at(k + 1));
+  return { n, galleryN, atK, atOnePercent: at(onePercentK), onePercentK, chance, curve };
+}
+
+function setUp(query: Descriptors, gallery: Descriptors, o: RecallOptions) {
+  const [nq] = shapeOf(query, 'queries');
+  const [ng] = shapeOf(gallery, 'gallery');
+  positiveInts([...(o.ks ?? []), o.curveMax ?? 80], 'ks and curveMax');
+  const m = mapping(nq, ng, o);
+  const ranks = new Int32Array(nq);
+  const noSemi = m.semis ? new Int32Array(nq) : null;
+  const visit = (q0: number, q1: number, rows: Float32Array) => rankRows(rows, q0, q1, ng, m, ranks, noSemi);
+  const t0 = performance.now();
+  const finish = (): RecallResult => {
+    const r: RecallResult = { ...summarizeRanks(ranks, ng, o), ranks, metric: o.metric ?? 'cosine', seconds: (performance.now() - t0) / 1000 };
+    if (noSemi) r.hitRate = nq ? noSemi.reduce((a, v) => a + (v < 1 ? 1 : 0), 0) / nq : 0;
+    return r;
+  };
+  return { visit, finish };
+}
+
+/** Recall@K of `query` descriptors against `gallery` (both [n, D]); see the file comment. */
+export async function evaluateRecall(query: Descriptors, gallery: Descriptors, o: RecallOptions = {}): Promise<RecallResult> {
+  const s = setUp(query, gallery, o);
+  await scanSimilarity(query, gallery, o, s.visit);
+  return s.finish();
+}
+
+/** `evaluateRecall` with synchronous read-backs (for callers that cannot await). */
+export function evaluateRecallSync(query: Descriptors, gallery: Descriptors, o: RecallOptions = {}): RecallResult {
+  const s = setUp(query, gallery, o);
+  scanSimilaritySync(query, gallery, o, s.visit);
+  return s.finish();
+}
+
+/**
+ * One-to-one recall of `g` [n, D] ground descriptors against `s` [n, D] aerial ones (row i of each
+ * is a pair), ranked by L2 distance as before; synchronous.
+ */
+export function recallAtK(g: tf.Tensor2D, s: tf.Tensor2D, ks: number[] = [1, 5, 10]): RecallResult {
+  if (s.shape[0] !== g.shape[0]) throw new CvglError('as many aerial as ground descriptors', `${g.shape[0]} ground vs ${s.shape[0]} aerial`, 'embed every pair');
+  return evaluateRecallSync(g, s, { ks, metric: 'l2' });
 }

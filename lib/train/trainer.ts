@@ -31,7 +31,7 @@ import type { CrossViewModel } from '../models/model.js';
 import { Vgg16 } from '../models/vgg16.js';
 import { loadVgg16Weights } from '../models/weight_import.js';
 import { extractEmbeddings } from '../eval/embeddings.js';
-import { recallSummary } from '../eval/evaluate.js';
+import { recallSummary, splitRecall } from '../eval/evaluate.js';
 import { cloneConfig, validateConfig, type TrainConfig } from './config.js';
 import { buildObjective } from './objective.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
@@ -297,5 +297,5 @@ async function evaluateDuring(model: CrossViewModel, split: DatasetSplit, views:
   const bar = progressBar(`  eval ${split.name}`, { quiet: !progress, unit: 'pairs' });
   const e = await extractEmbeddings(model, split, views, { cacheDir, workers, onProgress: bar });
   bar.end();
-  return { n: e.n, recall: recallSummary(e) };
+  return { n: e.n, recall: recallSummary(await splitRecall(e)) };
 }
