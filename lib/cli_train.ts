@@ -107,7 +107,7 @@ export async function trainCommand(args: string[]): Promise<number> {
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
-const fmtRecall = (r: Record<string, number>) => `R@1 ${pct(r.r1)}  R@5 ${pct(r.r5)}  R@10 ${pct(r.r10)}  R@1% ${pct(r.r1pct)}`;
+const fmtRecall = (r: Record<string, number>) => `R@1 ${pct(r.r1)}  R@5 ${pct(r.r5)}  R@10 ${pct(r.r10)}  R@1% ${pct(r.r1pct)}${r.hitRate === undefined ? '' : `  hit rate ${pct(r.hitRate)}`}`;
 
 export async function evalCommand(args: string[]): Promise<number> {
   const v = parse(args, { checkpoint: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' }, workers: { type: 'string' } });
@@ -121,7 +121,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const config = ck.state.config;
   const dataDir = typeof v.data === 'string' ? v.data : config.data.dir;
   if (!existsSync(dataDir)) throw new CvglError(`a dataset directory at ${dataDir}`, 'no such directory', 'pass --data DIR');
-  const ds = await openDataset(dataDir);
+  const ds = await openDataset(dataDir, config.data.vigorProtocol ? { vigor: { protocol: config.data.vigorProtocol } } : {});
   const splitName = typeof v.split === 'string' ? v.split : config.data.valSplit ?? (ds.splits.val ? 'val' : 'test');
   const split = ds.splits[splitName];
   if (!split) throw new CvglError(`a split '${splitName}' in ${dataDir}`, `splits ${Object.keys(ds.splits).join(', ')}`, 'pick one with --split');
@@ -133,9 +133,9 @@ export async function evalCommand(args: string[]): Promise<number> {
     bar.end();
     const full = await splitRecall(e);
     const r = recallSummary(full);
-    if (v.json) console.log(JSON.stringify({ checkpoint: v.checkpoint, model: config.model, data: dataDir, split: splitName, n: e.n, epoch: ck.state.epoch, globalStep: ck.state.globalStep, recall: r, onePercentK: full.onePercentK, curve: full.curve }, null, 2));
+    if (v.json) console.log(JSON.stringify({ checkpoint: v.checkpoint, model: config.model, data: dataDir, split: splitName, n: e.n, galleryN: e.galleryN, epoch: ck.state.epoch, globalStep: ck.state.globalStep, recall: r, onePercentK: full.onePercentK, curve: full.curve }, null, 2));
     else {
-      console.log(`${config.name} (${config.model.name}) after ${ck.state.globalStep} steps, ${splitName} split of ${dataDir}: ${e.n} queries`);
+      console.log(`${config.name} (${config.model.name}) after ${ck.state.globalStep} steps, ${splitName} split of ${dataDir}: ${e.n} queries, ${e.galleryN} references`);
       console.log(`  ${fmtRecall(r)}   (top 1% = top ${full.onePercentK}; chance R@1 ${pct(r.chance1)})`);
     }
   } finally {

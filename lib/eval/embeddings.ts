@@ -3,9 +3,11 @@
  * in inference mode (BatchNorm moving statistics), kept in JS memory as Float32Arrays so a large
  * gallery never has to be one tensor on the backend's heap.
  *
- * One-to-one splits (CVUSA, CVACT, the synthetic CVUSA layout): the ground query i and aerial i
- * are a pair and go through the model together. VIGOR-style splits, whose gallery is not the
- * pairs' aerials, are refused with an explanation (the models embed pairs, not single views).
+ * One-to-one splits (CVUSA, CVACT, the synthetic CVUSA layout): ground query i and aerial i are a
+ * pair and go through the model together. VIGOR-style splits, whose gallery is every aerial of
+ * the split's cities: the queries and the gallery are embedded separately, each batch with a
+ * black image in the other view's place — every model here computes g from the ground image alone
+ * and s from the aerial alone (tested for each architecture), so the filler never matters.
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
@@ -21,12 +23,17 @@ export interface ViewSizes {
 
 export interface SplitEmbeddings {
   split: string;
+  /** Queries. */
   n: number;
+  /** Gallery size (n for one-to-one splits). */
+  galleryN: number;
   dim: number;
   /** [n, dim] row-major ground (query) descriptors. */
   ground: Float32Array;
-  /** [n, dim] row-major aerial (reference) descriptors; row i is the true match of query i. */
+  /** [galleryN, dim] row-major aerial (reference) descriptors; one-to-one: row i matches query i. */
   aerial: Float32Array;
+  /** VIGOR-style splits: per query, its positive then its semi-positives (gallery rows). */
+  galleryIndex?: number[][];
 }
 
 /** True when the split's gallery is its pairs' aerials in order (one-to-one retrieval). */
@@ -41,13 +48,7 @@ export async function extractEmbeddings(
   opts: { batchSize?: number; workers?: number; cacheDir?: string | null; onProgress?: ProgressFn } = {},
 ): Promise<SplitEmbeddings> {
   if (split.pairs.length === 0) throw new CvglError(`a split with pairs to evaluate`, `split '${split.name}' is empty`, 'check the dataset (cvgl data check DIR) or pick another --split');
-  if (!isOneToOne(split)) {
-    throw new CvglError(
-      'a one-to-one split (CVUSA/CVACT layout: query i matches aerial i)',
-      `split '${split.name}' with a gallery of ${split.gallery.length} aerials for ${split.pairs.length} queries (VIGOR layout)`,
-      'evaluate on a CVUSA/CVACT-layout set; VIGOR galleries need single-view embedding, not supported yet',
-    );
-  }
+  if (!isOneToOne(split)) return extractSeparately(model, split, views, opts);
   const pipe = new PairPipeline({
     split,
     batchSize: opts.batchSize ?? 32,
@@ -87,5 +88,64 @@ export async function extractEmbeddings(
     if (wasTraining !== undefined) model.training = wasTraining;
     await pipe.close();
   }
-  return { split: split.name, n, dim, ground, aerial };
+  return { split: split.name, n, galleryN: n, dim, ground, aerial };
+}
+
+type ExtractOptions = NonNullable<Parameters<typeof extractEmbeddings>[3]>;
+
+/** Descriptors of one view of `split`'s pairs (ground queries, or the gallery as pairs). */
+async function embedView(model: CrossViewModel, split: DatasetSplit, views: ViewSizes, which: 'g' | 's', opts: ExtractOptions, done0: number, total: number): Promise<Float32Array> {
+  const pipe = new PairPipeline({
+    split,
+    batchSize: opts.batchSize ?? 32,
+    sampler: 'sequential',
+    ground: which === 'g' ? views.ground : null,
+    aerial: which === 's' ? { size: views.aerial.size, polar: views.aerial.polar ?? null } : null,
+    cacheDir: opts.cacheDir ?? null,
+    ...(opts.workers ? { workers: opts.workers } : {}),
+    seed: 0,
+  });
+  const [gh, gw] = [views.ground.height, views.ground.width];
+  const [ah, aw] = views.aerial.polar ? [views.aerial.polar.height, views.aerial.polar.width] : [views.aerial.size, views.aerial.size];
+  const dim = model.descriptorLength();
+  const out = new Float32Array(split.pairs.length * dim);
+  let done = done0;
+  try {
+    for await (const b of pipe.batches(0)) {
+      const B = b.index.length;
+      const d = tf.tidy(() => {
+        const ground = b.ground ?? tf.zeros([B, gh, gw, 3]);
+        const aerial = b.aerial ?? tf.zeros([B, ah, aw, 3]);
+        return model.embed(ground as tf.Tensor4D, aerial as tf.Tensor4D)[which];
+      });
+      tf.dispose([b.ground, b.aerial].filter((t): t is tf.Tensor4D => t !== null));
+      const v = (await d.data()) as Float32Array;
+      d.dispose();
+      for (let k = 0; k < B; k++) out.set(v.subarray(k * dim, (k + 1) * dim), b.index[k]! * dim);
+      done += B;
+      opts.onProgress?.(done, total);
+    }
+  } finally {
+    await pipe.close();
+  }
+  return out;
+}
+
+async function extractSeparately(model: CrossViewModel, split: DatasetSplit, views: ViewSizes, opts: ExtractOptions): Promise<SplitEmbeddings> {
+  if (split.gallery.length === 0) throw new CvglError(`a gallery of aerial images in split '${split.name}'`, 'an empty gallery', 'check the dataset (cvgl data check DIR)');
+  const gallerySplit: DatasetSplit = {
+    name: `${split.name}-gallery`,
+    gallery: split.gallery,
+    pairs: split.gallery.map((aerial, j) => ({ id: `gallery-${j}`, ground: '', aerial, galleryIndex: [j] })),
+  };
+  const n = split.pairs.length, galleryN = split.gallery.length, total = n + galleryN;
+  const wasTraining = model.training;
+  if (wasTraining !== undefined) model.training = false;
+  try {
+    const ground = await embedView(model, split, views, 'g', opts, 0, total);
+    const aerial = await embedView(model, gallerySplit, views, 's', opts, n, total);
+    return { split: split.name, n, galleryN, dim: model.descriptorLength(), ground, aerial, galleryIndex: split.pairs.map((p) => [...p.galleryIndex]) };
+  } finally {
+    if (wasTraining !== undefined) model.training = wasTraining;
+  }
 }

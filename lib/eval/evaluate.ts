@@ -6,14 +6,17 @@
 import { evaluateRecall, type RecallOptions, type RecallResult } from './recall.js';
 import type { SplitEmbeddings } from './embeddings.js';
 
-/** Keys r1, r5, r10, r1pct as fractions in [0, 1], and chance1 (1/n). */
-export type RecallSummary = Record<'r1' | 'r5' | 'r10' | 'r1pct' | 'chance1', number>;
+/** r1, r5, r10, r1pct as fractions in [0, 1], chance1 (1 / gallery size), and VIGOR's hit rate. */
+export type RecallSummary = Record<'r1' | 'r5' | 'r10' | 'r1pct' | 'chance1', number> & { hitRate?: number };
 
-/** Recall of a one-to-one split's ground queries against its aerials (L2 distance, as the losses). */
-export function splitRecall(e: SplitEmbeddings, o: Omit<RecallOptions, 'ks'> = {}): Promise<RecallResult> {
-  return evaluateRecall({ data: e.ground, shape: [e.n, e.dim] }, { data: e.aerial, shape: [e.n, e.dim] }, { metric: 'l2', ...o, ks: [1, 5, 10] });
+/**
+ * Recall of a split's ground queries against its aerial gallery (L2 distance, as the losses):
+ * one-to-one, or VIGOR's positive + semi-positives (`galleryIndex`).
+ */
+export function splitRecall(e: SplitEmbeddings, o: Omit<RecallOptions, 'ks' | 'trueIndex' | 'galleryIndex'> = {}): Promise<RecallResult> {
+  return evaluateRecall({ data: e.ground, shape: [e.n, e.dim] }, { data: e.aerial, shape: [e.galleryN, e.dim] }, { metric: 'l2', ...o, ks: [1, 5, 10], ...(e.galleryIndex ? { galleryIndex: e.galleryIndex } : {}) });
 }
 
 export function recallSummary(r: RecallResult): RecallSummary {
-  return { r1: r.atK[1]!, r5: r.atK[5]!, r10: r.atK[10]!, r1pct: r.atOnePercent, chance1: r.chance[1]! };
+  return { r1: r.atK[1]!, r5: r.atK[5]!, r10: r.atK[10]!, r1pct: r.atOnePercent, chance1: r.chance[1]!, ...(r.hitRate !== undefined ? { hitRate: r.hitRate } : {}) };
 }

@@ -18,7 +18,11 @@ export interface CrossViewModel {
   /** Models with batch statistics (GeoCapsNet's BatchNorm) train with batch statistics when true
    *  and use their moving averages when false; evaluators set it to false. Absent: no such layers. */
   training?: boolean;
-  /** Descriptors of the pairs; `ground` and `aerial` are NHWC float32 batches of equal size. */
+  /**
+   * Descriptors of the pairs; `ground` and `aerial` are NHWC float32 batches of equal size. `g`
+   * depends on `ground` alone and `s` on `aerial` alone (evaluators embed a VIGOR gallery one
+   * view at a time; test/eval/embeddings.test.ts checks it for every architecture).
+   */
   embed(ground: tf.Tensor4D, aerial: tf.Tensor4D): Embeddings;
   /** Trainable variables, in a stable order. */
   variables(): tf.Variable[];

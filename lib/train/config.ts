@@ -53,6 +53,8 @@ export interface DataConfig {
   trainSplit?: string;
   /** Split evaluated after each epoch (default 'val', else 'test'). */
   valSplit?: string;
+  /** VIGOR sets: same-area or cross-area split (default 'same'). */
+  vigorProtocol?: 'same' | 'cross';
 }
 
 export interface TrainConfig {
@@ -103,6 +105,7 @@ export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
   if (d.aerial.polar != null && (!posInt(d.aerial.polar.height) || !posInt(d.aerial.polar.width))) fail('data.aerial.polar', '{height, width} or null', d.aerial.polar, 'e.g. {"height": 128, "width": 512}');
   if (!posInt(d.batchSize) || d.batchSize < 2) fail('data.batchSize', 'an integer >= 2 (the losses need negatives in the batch)', d.batchSize, 'e.g. 12');
   if (d.sampler !== undefined && !SAMPLERS.includes(d.sampler)) fail('data.sampler', SAMPLERS.join(', '), d.sampler, 'random for CVUSA/CVACT, vigor for VIGOR');
+  if (d.vigorProtocol !== undefined && d.vigorProtocol !== 'same' && d.vigorProtocol !== 'cross') fail('data.vigorProtocol', "'same' or 'cross'", d.vigorProtocol, 'thesis Table 4.7: cross');
   validateOptimizer(c.optimizer);
   validateSchedule(c.schedule);
   if (!posInt(c.epochs)) fail('epochs', 'an integer >= 1', c.epochs, 'e.g. "epochs": 10');

@@ -76,15 +76,14 @@ const thesis = (name: string, row: string, model: 'siamese-vgg' | 'safa', datase
   const polar = model === 'safa' ? { height: ground.height, width: ground.width } : null;
   return {
     name,
-    source: `${THESIS_SOURCE}; image sizes Sec. 4.2 (CVACT 112x616 / 256x256, VIGOR 224x448 / 224x224); ${row}`,
+    source: `${THESIS_SOURCE}; image sizes Sec. 4.2 (CVACT 112x616 / 256x256, VIGOR 224x448 / 224x224; VIGOR cross-area as Table 4.7); ${row}`,
     assumptions: [
       'γ of Eq. 3.3 is not given: 10',
       ...(model === 'safa' ? ['SAFA sees the aerial polar-transformed to the panorama size'] : []),
-      ...(vigor ? ['VIGOR cross-area split; evaluation needs single-view embedding (not supported yet by the evaluator)'] : []),
     ],
     model: { name: model, options: model === 'safa' ? { groundHW: [ground.height, ground.width], aerialHW: [ground.height, ground.width] } : {} },
     loss: { kind: 'soft-triplet-thesis', gamma: 10, ...(uniformity ? { uniformity } : {}) },
-    data: { dir: vigor ? 'data/vigor' : 'data/cvact', ground, aerial: { size: aerialSize, polar }, batchSize: 96, ...(vigor ? { sampler: 'vigor' as const } : {}) },
+    data: { dir: vigor ? 'data/vigor' : 'data/cvact', ground, aerial: { size: aerialSize, polar }, batchSize: 96, ...(vigor ? { sampler: 'vigor' as const, vigorProtocol: 'cross' as const } : {}) },
     optimizer: { kind: 'adam', lr: 1e-4, weightDecay: 1e-4 },
     schedule: { kind: 'constant' },
     epochs: 100,

@@ -133,7 +133,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const dataDir = resolve(o.dataDir ?? config.data.dir);
   if (!existsSync(dataDir)) throw new CvglError(`a dataset directory at ${dataDir}`, 'no such directory', config.data.dir.includes('synthetic') ? 'render it: cvgl data synth --out ' + config.data.dir : 'pass --data DIR (a CVUSA, CVACT or VIGOR folder)');
-  const ds = await openDataset(dataDir);
+  const ds = await openDataset(dataDir, config.data.vigorProtocol ? { vigor: { protocol: config.data.vigorProtocol } } : {});
   const { train: trainSplit, val: valSplit } = pickSplits(ds, config, dataDir);
 
   const model = buildModel(config.model.name, config.model.options ?? {}, config.seed);
