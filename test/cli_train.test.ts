@@ -4,7 +4,7 @@
  * and `cvgl eval` prints R@1/5/10/1%; bad input gets a one-paragraph error and exit status 2.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,34 @@ describe('cvgl train / eval', () => {
     expect(e.recall.r10).toBe(1); // at most 10 references: every true match is in the top 10
     const text = cvgl('eval', '--checkpoint', join(out, 'checkpoints', 'last.safetensors'));
     expect(text.stdout).toMatch(/R@1 [\d.]+%  R@5 [\d.]+%  R@10 100\.00%  R@1% [\d.]+%/);
+  }, 300_000);
+
+  it('Ctrl-C finishes the step, writes a checkpoint and exits cleanly; --resume continues', async () => {
+    const config = JSON.parse(readFileSync(join(tmp, 'tiny.json'), 'utf8'));
+    config.name = 'interrupted';
+    config.epochs = 50;
+    config.evalEveryEpochs = 0;
+    writeFileSync(join(tmp, 'long.json'), JSON.stringify(config));
+    const out = join(tmp, 'interrupted');
+    const child = spawn(process.execPath, [BIN, 'train', '--config', join(tmp, 'long.json'), '--out', out, '--json'], { env: { ...process.env, CVGL_BACKEND: 'wasm' } });
+    let stderr = '', stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        // the first progress line: some steps are done
+        if (/epoch 1\/50 \[/.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/stopping after this step/);
+    const r = JSON.parse(stdout);
+    expect(r.stopped).toBe('signal');
+    expect(r.globalStep).toBeGreaterThan(0);
+    const resumed = cvgl('train', '--resume', '--out', out, '--epochs', String(Math.ceil((r.globalStep + 1) / 4)), '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).stopped).toBe('finished');
   }, 300_000);
 
   it('bad input: unknown preset, missing checkpoint, a bad config file, no config at all', () => {

@@ -139,6 +139,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const model = buildModel(config.model.name, config.model.options ?? {}, config.seed);
   let optimizer: Optimizer | null = null;
   try {
+    checkInputSizes(model, config);
     optimizer = createOptimizer(config.optimizer);
     let epoch = 0, stepInEpoch = 0, globalStep = 0, secondsBefore = 0;
     let evals: EvalRecord[] = [];
@@ -181,10 +182,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const losses: number[] = [];
     let stopped: TrainResult['stopped'] = 'finished';
     let signalled = false;
+    const abort = () => process.exit(130);
     const onSignal = () => {
       signalled = true;
       log('stopping after this step (checkpoint first); press Ctrl-C again to abort at once');
-      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGINT', abort);
     };
     if (o.handleSignals) {
       process.once('SIGINT', onSignal);
@@ -268,6 +270,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       if (o.handleSignals) {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
+        process.removeListener('SIGINT', abort);
       }
       await pipe.close();
     }
@@ -278,6 +281,33 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     throw e;
   } finally {
     optimizer?.dispose();
+  }
+}
+
+/**
+ * One forward pass on two black images of the configured sizes, before anything is written:
+ * data sizes that do not fit the model (e.g. SAFA or MGTL built for other inputs) fail here with
+ * both sizes named, not in the middle of the first epoch.
+ */
+function checkInputSizes(model: CrossViewModel, config: TrainConfig): void {
+  const { ground, aerial } = config.data;
+  const [ah, aw] = aerial.polar ? [aerial.polar.height, aerial.polar.width] : [aerial.size, aerial.size];
+  const wasTraining = model.training;
+  if (wasTraining !== undefined) model.training = false; // leave the BatchNorm statistics alone
+  try {
+    tf.tidy(() => {
+      const e = model.embed(tf.zeros([2, ground.height, ground.width, 3]) as tf.Tensor4D, tf.zeros([2, ah, aw, 3]) as tf.Tensor4D);
+      if (e.g.shape[1] !== model.descriptorLength() || e.s.shape[1] !== model.descriptorLength()) throw new Error(`descriptors of ${e.g.shape[1]}/${e.s.shape[1]} values`);
+    });
+  } catch (e) {
+    const msg = e instanceof CvglError ? e.message.split('\n')[0] : (e as Error).message;
+    throw new CvglError(
+      `data sizes that fit ${model.name} as configured (model.options ${JSON.stringify(config.model.options ?? {})})`,
+      `ground ${ground.height}x${ground.width}, aerial ${ah}x${aw}${aerial.polar ? ' (polar)' : ''}: ${msg}`,
+      'make data.ground / data.aerial match the sizes the model is built for (groundHW / aerialHW in model.options), or start from a preset',
+    );
+  } finally {
+    if (wasTraining !== undefined) model.training = wasTraining;
   }
 }
 

@@ -141,6 +141,10 @@ describe('guards and errors', () => {
     await expect(train({ ...quiet, config: tinyConfig('x', { model: { name: 'siamese-vgg', options: { widthDivsor: 16 } } }), out: join(tmp, 'typo') })).rejects.toThrow(/widthDivsor/);
     await expect(train({ ...quiet, config: tinyConfig('x'), dataDir: join(tmp, 'nowhere'), out: join(tmp, 'nodata') })).rejects.toThrow(/no such directory/);
     await expect(train({ ...quiet, config: tinyConfig('x', { data: { ...tinyConfig('x').data, batchSize: 64 } }), out: join(tmp, 'big') })).rejects.toThrow(/smaller data\.batchSize/);
+    // SAFA built for 32x64 inputs, fed 32x32 panoramas: refused before the first step, both sizes named
+    const safa = tinyConfig('x', { model: { name: 'safa', options: { widthDivisor: 16, groundHW: [32, 64], aerialHW: [32, 64] } }, data: { ...tinyConfig('x').data, aerial: { size: 32, polar: { height: 32, width: 64 } } } });
+    await expect(train({ ...quiet, config: safa, out: join(tmp, 'sizes') })).rejects.toThrow(/fit safa.*ground 32x32, aerial 32x64 \(polar\).*groundHW/s);
+    expect(existsSync(join(tmp, 'sizes', 'checkpoints'))).toBe(false);
     await expect(train({ ...quiet, config: tinyConfig('x'), out: join(tmp, 'none'), resume: true })).rejects.toThrow(/a run to resume/);
     expect(existsSync(join(tmp, 'none', 'checkpoints'))).toBe(false);
   }, 120_000);
