@@ -43,7 +43,7 @@ export { GEOCAPSNET_PUBLISHED } from './report/papers/geocapsnet.js';
 export { GeoCapsNet, geoCapsNetParamCount, squash, dynamicRouting, type GeoCapsNetOptions, type GeoCapsNetVariant } from './models/geocapsnet.js';
 export { ResNetX } from './models/resnetx.js';
 // evaluation: embeddings, recall at scale, distance recall, uniformity, t-SNE, vMF KDE, heat maps
-export { recallAtK, evaluateRecall, evaluateRecallSync, summarizeRanks, type RecallResult, type RecallOptions, type Descriptors, type DescriptorArray, type Metric } from './eval/recall.js';
+export { evaluateRecall, summarizeRanks, type RecallResult, type RecallOptions, type Descriptors, type DescriptorArray, type Metric } from './eval/recall.js';
 export { distanceRecall, type DistanceRecallOptions, type DistanceRecallResult } from './eval/distance_recall.js';
 export { uniformityMetric, type UniformityOptions, type UniformityResult } from './eval/uniformity.js';
 export { uniformityLoss } from './losses/uniformity.js';

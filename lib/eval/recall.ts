@@ -19,9 +19,8 @@
  * Scale: chunked over queries (lib/eval/similarity_blocks.ts), never more than `blockBytes` of
  * scores at once; descriptors as tensors or as Float32Arrays in JS memory.
  */
-import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
-import { scanSimilarity, scanSimilaritySync, shapeOf, type Descriptors, type Metric, type ScanOptions } from './similarity_blocks.js';
+import { scanSimilarity, shapeOf, type Descriptors, type Metric, type ScanOptions } from './similarity_blocks.js';
 
 export type { Descriptors, DescriptorArray, Metric, ScanOptions, ScanProgress } from './similarity_blocks.js';
 
@@ -159,20 +158,4 @@ export async function evaluateRecall(query: Descriptors, gallery: Descriptors, o
   const s = setUp(query, gallery, o);
   await scanSimilarity(query, gallery, o, s.visit);
   return s.finish();
-}
-
-/** `evaluateRecall` with synchronous read-backs (for callers that cannot await). */
-export function evaluateRecallSync(query: Descriptors, gallery: Descriptors, o: RecallOptions = {}): RecallResult {
-  const s = setUp(query, gallery, o);
-  scanSimilaritySync(query, gallery, o, s.visit);
-  return s.finish();
-}
-
-/**
- * One-to-one recall of `g` [n, D] ground descriptors against `s` [n, D] aerial ones (row i of each
- * is a pair), ranked by L2 distance as before; synchronous.
- */
-export function recallAtK(g: tf.Tensor2D, s: tf.Tensor2D, ks: number[] = [1, 5, 10]): RecallResult {
-  if (s.shape[0] !== g.shape[0]) throw new CvglError('as many aerial as ground descriptors', `${g.shape[0]} ground vs ${s.shape[0]} aerial`, 'embed every pair');
-  return evaluateRecallSync(g, s, { ks, metric: 'l2' });
 }

@@ -82,9 +82,17 @@ export function rowsTensor(x: Descriptors, start: number, end: number): { t: tf.
   return { t: tf.tensor2d(x.data.subarray(start * d, end * d), [end - start, d]), owned: true };
 }
 
-/** Squared L2 norm of every row, float64 accumulation for arrays, then rounded to float32. */
-export function rowSquaredNorms(x: Descriptors): Float32Array {
-  if (isTensor(x)) return tf.tidy(() => tf.sum(tf.square(x), 1).dataSync() as Float32Array);
+/**
+ * Descriptors as a JS array: tensors are read back once with `await data()` (GPU backends in Node
+ * have no synchronous read-back), arrays pass through.
+ */
+export async function descriptorArray(x: Descriptors): Promise<DescriptorArray> {
+  if (!isTensor(x)) return x;
+  return { data: (await x.data()) as Float32Array, shape: [x.shape[0], x.shape[1]] };
+}
+
+/** Squared L2 norm of every row, float64 accumulation, then rounded to float32. */
+export function rowSquaredNorms(x: DescriptorArray): Float32Array {
   const [n, d] = x.shape;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -110,7 +118,7 @@ class Gallery {
   readonly chunks: GalleryChunk[] = [];
   readonly resident: boolean;
 
-  constructor(private readonly g: Descriptors, readonly n: number, d: number, readonly metric: Metric, o: ScanOptions) {
+  constructor(private readonly g: DescriptorArray, readonly n: number, d: number, readonly metric: Metric, o: ScanOptions) {
     const sq = rowSquaredNorms(g);
     const col = metric === 'cosine' ? sq.map((v) => (v > 0 ? 1 / Math.sqrt(v) : 0)) : sq;
     const per = Math.max(1, Math.min(n, o.galleryChunk ?? Math.floor((256 * MiB) / (4 * d))));
@@ -160,7 +168,7 @@ interface Plan {
   gallery: Gallery;
 }
 
-function plan(query: Descriptors, gallery: Descriptors, o: ScanOptions): Plan {
+function plan(query: Descriptors, gallery: DescriptorArray, o: ScanOptions): Plan {
   const [nq, dq] = shapeOf(query, 'queries');
   const [ng, dg] = shapeOf(gallery, 'gallery');
   if (dq !== dg) throw new CvglError('query and gallery descriptors of the same dimension', `${dq} vs ${dg}`, 'embed both views with the same model');
@@ -196,26 +204,11 @@ function place(rows: Float32Array, block: Float32Array, n: number, ng: number, c
   return rows;
 }
 
-/** The scan, reading blocks back synchronously (dataSync). */
-export function scanSimilaritySync(query: Descriptors, gallery: Descriptors, o: ScanOptions, visit: BlockVisitor): void {
-  const p = plan(query, gallery, o);
-  const t0 = performance.now();
-  const buf: Float32Array = p.gallery.chunks.length > 1 ? new Float32Array(p.qc * p.ng) : new Float32Array(0);
-  try {
-    for (let q0 = 0; q0 < p.nq; q0 += p.qc) {
-      const q1 = Math.min(p.nq, q0 + p.qc);
-      let rows: Float32Array = buf;
-      for (const { c, block } of chunkBlocks(query, p, q0, q1)) rows = place(buf, block.dataSync() as Float32Array, q1 - q0, p.ng, c);
-      visit(q0, q1, rows);
-      o.onProgress?.({ done: q1, total: p.nq, seconds: (performance.now() - t0) / 1000 });
-    }
-  } finally {
-    p.gallery.dispose();
-  }
-}
-
 /** The scan, reading blocks back asynchronously (what GPU backends want; yields to the event loop). */
 export async function scanSimilarity(query: Descriptors, gallery: Descriptors, o: ScanOptions, visit: BlockVisitor): Promise<void> {
+  shapeOf(query, 'queries');
+  shapeOf(gallery, 'gallery');
+  gallery = await descriptorArray(gallery);
   const p = plan(query, gallery, o);
   const t0 = performance.now();
   const buf: Float32Array = p.gallery.chunks.length > 1 ? new Float32Array(p.qc * p.ng) : new Float32Array(0);

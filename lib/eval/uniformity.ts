@@ -22,7 +22,7 @@
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
-import { rowSquaredNorms, rowsTensor, shapeOf, type Descriptors } from './similarity_blocks.js';
+import { descriptorArray, rowSquaredNorms, rowsTensor, shapeOf, type DescriptorArray, type Descriptors } from './similarity_blocks.js';
 
 export interface UniformityOptions {
   /** Kernel sharpness t of Eq. 3.5 (default 2). */
@@ -64,7 +64,7 @@ class LogSum {
   }
 }
 
-function checkUnit(x: Descriptors, what: string, tol: number): void {
+function checkUnit(x: DescriptorArray, what: string, tol: number): void {
   const sq = rowSquaredNorms(x);
   for (let i = 0; i < sq.length; i++) {
     const n = Math.sqrt(sq[i]!);
@@ -140,8 +140,8 @@ export async function uniformityMetric(g: Descriptors, s: Descriptors, o: Unifor
   if (ng < 2 || ns < 2) throw new CvglError('uniformity: at least 2 descriptors of each view', `${ng} ground, ${ns} satellite`, 'embed more samples');
   const normalize = Boolean(o.normalize);
   if (!normalize) {
-    checkUnit(g, 'ground', o.tolerance ?? 1e-3);
-    checkUnit(s, 'satellite', o.tolerance ?? 1e-3);
+    checkUnit(await descriptorArray(g), 'ground', o.tolerance ?? 1e-3);
+    checkUnit(await descriptorArray(s), 'satellite', o.tolerance ?? 1e-3);
   }
   const rows = Math.max(1, o.blockRows ?? 2048);
   const G: Blocked = { x: g, n: ng, normalize }, S: Blocked = { x: s, n: ns, normalize };

@@ -8,7 +8,7 @@
 import { tf } from '../engine/tf.js';
 import { PairPipeline } from '../data/pipeline.js';
 import type { DatasetSplit } from '../data/dataset.js';
-import { recallAtK, type RecallResult } from '../eval/recall.js';
+import { evaluateRecall, type RecallResult } from '../eval/recall.js';
 import type { CrossViewModel } from '../models/model.js';
 
 export interface QuickRunOptions {
@@ -64,7 +64,7 @@ async function embedAll(model: CrossViewModel, p: PairPipeline): Promise<RecallR
     b.aerial!.dispose();
   }
   const g = tf.concat(gs) as tf.Tensor2D, s = tf.concat(ss) as tf.Tensor2D;
-  const r = recallAtK(g, s, [1, 5, 10]);
+  const r = await evaluateRecall(g, s, { ks: [1, 5, 10], metric: 'l2' });
   tf.dispose([...gs, ...ss, g, s]);
   return r;
 }

@@ -8,11 +8,11 @@
  *   - a non-identity mapping (gallery larger than the queries) and VIGOR's positives with
  *     semi-positives (hit rate);
  *   - float descriptors with a duplicate of the true row in another gallery chunk: it must tie;
- *   - the legacy `recallAtK(g, s, ks)` and no tensor left behind.
+ *   - no tensor left behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, initEngine, tf, type BackendName } from '../../lib/engine/index.js';
-import { evaluateRecall, evaluateRecallSync, recallAtK, summarizeRanks, type DescriptorArray } from '../../lib/eval/recall.js';
+import { evaluateRecall, summarizeRanks, type DescriptorArray } from '../../lib/eval/recall.js';
 
 function intDescriptors(r: Rng, n: number, d: number): Float32Array {
   const a = new Float32Array(n * d);
@@ -86,7 +86,7 @@ describe.each(BACKENDS)('recall on %s', (backend) => {
       expect(Array.from(whole.ranks)).toEqual(ref);
       const chunked = await evaluateRecall(arr(q), arr(g), { metric, queryChunk: 7, galleryChunk: 11 });
       expect(Array.from(chunked.ranks)).toEqual(ref);
-      const streamed = evaluateRecallSync(arr(q), arr(g), { metric, queryChunk: 3, galleryChunk: 9, residentBytes: 0 });
+      const streamed = await evaluateRecall(arr(q), arr(g), { metric, queryChunk: 3, galleryChunk: 9, residentBytes: 0 });
       expect(Array.from(streamed.ranks)).toEqual(ref);
       const qt = tf.tensor2d(q, [n, d]), gt = tf.tensor2d(g, [n, d]);
       const tens = await evaluateRecall(qt, gt, { metric, blockBytes: 4 * n * 6 });
@@ -142,17 +142,6 @@ describe.each(BACKENDS)('recall on %s', (backend) => {
         for (const i of [3, 20, 44]) expect(res.ranks[i], `${metric} query ${i} ${JSON.stringify(o)}`).toBe(1);
       }
     }
-  });
-
-  it('legacy recallAtK(g, s, ks) keeps its fields', () => {
-    const gt = tf.tensor2d(q, [n, d]), st = tf.tensor2d(g, [n, d]);
-    const res = recallAtK(gt, st, [1, 5]);
-    tf.dispose([gt, st]);
-    const ref = bruteRanks(q, g, d, truth, 'l2').ranks;
-    expect(res.n).toBe(n);
-    expect(res.atK[1]).toBeCloseTo(ref.filter((x) => x < 1).length / n, 12);
-    expect(res.atOnePercent).toBe(res.atK[1]);
-    expect(res.chance[5]).toBeCloseTo(5 / n, 12);
   });
 });
 
