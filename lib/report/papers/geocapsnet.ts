@@ -1,4 +1,5 @@
 /** Published numbers of GeoCapsNet (paper 001), Table 4, with how ours compare (lib/models/geocapsnet.ts). */
+import type { PublishedNumber } from '../types.js';
 /**
  * Table 4 of the paper, with how ours compares (all Keras-style counts, 224x224, full width).
  */
@@ -23,3 +24,71 @@ export const GEOCAPSNET_PUBLISHED = {
       'most likely Table 1 does not list the exact implementation (e.g. Conv4_x widths or the shortcut layout).',
   },
 } as const;
+
+// ------------------------------------------------------------------------- every printed number
+interface Col { column: string; dataset: string; metric: string; unit?: string; higherIsBetter?: boolean }
+type Cell = number | null | { value: number; unit: string };
+type Row = [row: string, experiment: string | undefined, values: Cell[]];
+
+/** Expands a printed table into PublishedNumbers; `null` marks an empty cell; `{value, unit}` a cell with its own unit. */
+function grid(table: string, cols: Col[], rows: Row[]): PublishedNumber[] {
+  const out: PublishedNumber[] = [];
+  for (const [row, experiment, values] of rows) {
+    if (values.length !== cols.length) throw new Error(`geocapsnet ${table} '${row}': ${values.length} values for ${cols.length} columns`);
+    values.forEach((cell, i) => {
+      if (cell === null) return;
+      const c = cols[i]!;
+      const { value, unit } = typeof cell === 'number' ? { value: cell, unit: c.unit ?? '%' } : cell;
+      out.push({ paper: 'geocapsnet', table, row, column: c.column, dataset: c.dataset, metric: c.metric, value, unit, ...(experiment ? { experiment } : {}), higherIsBetter: c.higherIsBetter ?? true });
+    });
+  }
+  return out;
+}
+
+const VO = 'Vo and Hays (Denver)';
+
+/**
+ * Every number of GeoCapsNet's Tables 2–4 as printed, and the two top-1 recalls the text of
+ * Sec. 5.2 reads off Fig. 4 (Figs. 5 and 6 print no values). Recalls in percent; Table 4's
+ * parameters as a count, model size in the printed unit ('MB' for 'M', 'GB' for 'G'), code
+ * length as a count. Table 2's GeoCapsNet rows on CVUSA are the Soft-TriHard runs of Table 3.
+ */
+export const GEOCAPSNET_NUMBERS: PublishedNumber[] = [
+  // Table 2: Recall @top1% vs the state of the art (Zhai et al. print no Vo and Hays value).
+  ...grid('Table 2', [
+    { column: 'Recall @top1% Vo and Hays [13]', dataset: VO, metric: 'r1pct' },
+    { column: 'Recall @top1% CVUSA [15]', dataset: 'CVUSA', metric: 'r1pct' },
+  ], [
+    ['Workman et.al [12]', undefined, [15.4, 34.3]],
+    ['Vo and Hays [13]', undefined, [59.9, 63.7]],
+    ['Zhai et al [15]', undefined, [null, 43.2]],
+    ['CVM-Net [17]', undefined, [67.9, 91.4]],
+    ['GeoCapsNet-I', undefined, [69.59, 96.52]],
+    ['GeoCapsNet-II', undefined, [76.83, 98.07]],
+  ]).map((n) => (n.row.startsWith('GeoCapsNet')
+    ? { ...n, experiment: n.dataset === 'CVUSA' ? `geocapsnet.table3.${n.row === 'GeoCapsNet-I' ? 'i' : 'ii'}SoftTriHard` : `geocapsnet.table2.${n.row === 'GeoCapsNet-I' ? 'i' : 'ii'}VoHays` }
+    : n)),
+  // Table 3: Recall@top1% (CVUSA) with different losses.
+  ...grid('Table 3', [
+    { column: 'Triplet', dataset: 'CVUSA', metric: 'r1pct' },
+    { column: 'Soft-TriHard', dataset: 'CVUSA', metric: 'r1pct' },
+  ], [
+    ['GeoCapsNet-I', undefined, [70.38, 96.52]],
+    ['GeoCapsNet-II', undefined, [77.46, 98.07]],
+  ]).map((n) => ({ ...n, experiment: `geocapsnet.table3.${n.row === 'GeoCapsNet-I' ? 'i' : 'ii'}${n.column === 'Triplet' ? 'Triplet' : 'SoftTriHard'}` })),
+  // Table 4: model comparison with CVM-Net.
+  ...grid('Table 4', [
+    { column: '# Parameters', dataset: 'model', metric: 'params', unit: 'count', higherIsBetter: false },
+    { column: 'Model size', dataset: 'model', metric: 'modelSize', unit: 'MB', higherIsBetter: false },
+    { column: 'Code length', dataset: 'model', metric: 'codeLength', unit: 'count', higherIsBetter: false },
+  ], [
+    ['CVM-Net [17]', undefined, [160_311_424, { value: 1.8, unit: 'GB' }, 4096]],
+    ['GeoCapsNet-I', 'geocapsnet.table3.iSoftTriHard', [82_764_672, 947.51, 2048]],
+    ['GeoCapsNet-II', 'geocapsnet.table3.iiSoftTriHard', [64_938_624, 743.51, 2048]],
+  ]),
+  // Fig. 4 (Top-K recall on CVUSA), values given in the text of Sec. 5.2.
+  ...grid('Fig. 4', [{ column: 'Top-1 recall (Sec. 5.2 text)', dataset: 'CVUSA', metric: 'r1' }], [
+    ['GeoCapsNet-II', 'geocapsnet.table3.iiSoftTriHard', [55.09]],
+    ['CVM-Net', undefined, [34.56]],
+  ]),
+];
