@@ -1,0 +1,326 @@
+/**
+ * A paper's reproducibility report as one self-contained HTML page (inline CSS, KaTeX fonts as
+ * data URIs, plots as inline SVG, images as data URIs; no script, no network), in this order:
+ * claims (the first thing a reader sees), failed notebooks (red banner), provenance, paper vs
+ * reproduced, then each notebook (markdown, collapsible code, outputs). Print CSS lays it out
+ * on A4; page numbers come from the PDF printer's footer (pdf.ts).
+ */
+import type { Claim, NotebookRunStatus, PaperKey, PublishedNumber, ResultsBundle } from '../types.ts';
+import { hasMath, katexCss, renderMarkdown } from './markdown.ts';
+import {
+  RenderContext,
+  collectResultBundles,
+  escapeHtml,
+  joinText,
+  renderError,
+  renderOutputs,
+  type ErrorOutput,
+  type Notebook,
+} from './outputs.ts';
+import {
+  claimsSummary,
+  claimsTableHtml,
+  compareNumbers,
+  comparisonTableHtml,
+  evaluateClaims,
+  provenanceHtml,
+  type ClaimsSummary,
+} from './tables.ts';
+
+export interface ReportInput {
+  paper: PaperKey;
+  title: string;
+  notebooks: { path: string; notebook: Notebook }[];
+  /** Published numbers (all papers' lists may be passed; only `paper`'s are shown). */
+  published: PublishedNumber[];
+  /** Claims (only `paper`'s are evaluated). */
+  claims: Claim[];
+  /** Tolerance band of a match; default 1 point for %, else 2 % of the published value. */
+  tolerance?: (p: PublishedNumber) => number;
+  /** Shown in the header; default: now. */
+  generated?: Date;
+}
+
+/** What a report found, for the index page and the CLI's summary. */
+export interface ReportSummary {
+  claims: ClaimsSummary;
+  /** false when any notebook failed or timed out. */
+  ok: boolean;
+  failed: { path: string; cell: number | null; error: string }[];
+}
+
+export const REPORT_CSS = `
+:root { --fg:#1d2430; --muted:#6b7480; --line:#d5dae1; --ok:#1e7e34; --bad:#b3261e; --code:#f5f7fa;
+  --match:#dcefe0; --better:#b9e3c2; --worse:#f6d5d3; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: var(--fg); font-size: 13px;
+  line-height: 1.45; max-width: 1000px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
+h1 { font-size: 24px; margin: 0 0 2px; } h2 { font-size: 18px; margin: 26px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 3px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+header .subtitle { color: var(--muted); margin: 0 0 10px; }
+code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 11.5px; }
+pre { background: var(--code); padding: 6px 8px; border-radius: 4px; overflow-x: auto; white-space: pre-wrap; word-break: break-word; margin: 4px 0; }
+table { border-collapse: collapse; margin: 6px 0 10px; font-size: 12px; }
+th, td { border: 1px solid var(--line); padding: 3px 7px; text-align: left; vertical-align: top; }
+thead th { background: #eef1f5; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.muted { color: var(--muted); } .small { font-size: 10.5px; } .nowrap { white-space: nowrap; }
+table.runs td:nth-child(4) { white-space: nowrap; }
+.badge { display: inline-block; font-size: 10px; padding: 0 5px; border-radius: 8px; border: 1px solid currentColor; }
+.badge-substitute { color: #6a4c93; } .badge-warn { color: #a35b00; }
+.ok { color: var(--ok); font-weight: bold; } .failed { color: var(--bad); font-weight: bold; }
+/* claims */
+.claims-summary { font-size: 14px; margin: 4px 0; }
+.claims-table td.claim-status { font-weight: bold; white-space: nowrap; }
+.claim-reproduced td.claim-status { color: var(--ok); }
+.claim-not-reproduced td.claim-status { color: var(--bad); }
+.claim-not-run td.claim-status { color: var(--muted); font-style: italic; }
+/* paper vs reproduced: only match/better/worse carry a colour */
+tr.status-match td { background: var(--match); }
+tr.status-better td { background: var(--better); }
+tr.status-worse td { background: var(--worse); }
+tr.status-substitute td.status { color: #6a4c93; font-style: italic; }
+tr.status-not-run td { color: var(--muted); }
+.not-run { font-style: italic; color: var(--muted); }
+.legend { font-size: 11px; color: var(--muted); }
+.legend .sw { display: inline-block; padding: 0 5px; border: 1px solid var(--line); color: var(--fg); }
+.legend .sw.status-match { background: var(--match); } .legend .sw.status-better { background: var(--better); }
+.legend .sw.status-worse { background: var(--worse); } .legend .sw.status-substitute { color: #6a4c93; font-style: italic; }
+/* provenance */
+table.kv th { background: #f4f6f9; white-space: nowrap; width: 1%; }
+tr.run-failed td { background: #fbe9e7; }
+/* failures */
+.banner-failed { border: 2px solid var(--bad); background: #fdecea; border-radius: 6px; padding: 8px 14px; margin: 14px 0; }
+.banner-failed h2 { color: var(--bad); border: none; margin: 4px 0; }
+.banner-failed .failure { margin: 8px 0; }
+.banner-failed .failure-head { font-weight: bold; }
+.claims-alert { color: var(--bad); font-weight: bold; }
+/* notebooks */
+article.notebook { margin-top: 22px; }
+article.notebook > h2 code { font-size: 16px; }
+.cell { margin: 8px 0; }
+.cell-markdown h1 { font-size: 20px; } .cell-markdown h2 { font-size: 16px; border: none; }
+.cell-failed { border-left: 4px solid var(--bad); padding-left: 8px; }
+details.code > summary { cursor: pointer; color: var(--muted); font-size: 11px; }
+details.code pre { border-left: 3px solid #c8d1dc; }
+.out-stream { background: #fff; border-left: 3px solid #dde3ea; }
+.out-stderr { background: #fff6e5; border-left-color: #e0a030; }
+.out-error { border: 1px solid var(--bad); background: #fdecea; border-radius: 4px; padding: 6px 8px; margin: 6px 0; }
+.out-error-head { color: var(--bad); }
+.out-traceback { background: #fff; }
+.out-error-inline, .out-warning { color: var(--bad); font-size: 12px; }
+.out-results { font-size: 12px; color: var(--muted); border-left: 3px solid #9ab; padding: 2px 8px; margin: 4px 0; }
+.results-notes { margin: 2px 0; }
+figure.out-plot { margin: 6px 0; }
+figure.out-plot svg, figure.out-plot img { max-width: 100%; height: auto; }
+.out-html table { font-size: 12px; }
+.math-display { overflow-x: auto; }
+.katex-display { margin: 0.6em 0; }
+/* index */
+table.index td.claims { white-space: nowrap; }
+@page { size: A4; margin: 16mm 13mm 18mm 13mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11px; }
+  h2 { break-after: avoid; }
+  tr, figure, .out-error, .out-results, .banner-failed .failure { break-inside: avoid; }
+  thead { display: table-header-group; }
+  pre { white-space: pre-wrap; }
+  a { color: inherit; text-decoration: none; }
+}
+`;
+
+function notebookStatus(nb: Notebook): NotebookRunStatus | null {
+  const s = nb.metadata?.cvgl as NotebookRunStatus | undefined;
+  return s && typeof s === 'object' && 'ok' in s && 'provenance' in s ? s : null;
+}
+
+function firstError(nb: Notebook, cellIndex: number | null): { cell: number; error: ErrorOutput } | null {
+  const cells = nb.cells ?? [];
+  const order = cellIndex !== null && cells[cellIndex] ? [cellIndex, ...cells.keys()] : [...cells.keys()];
+  for (const i of order) {
+    const e = (cells[i]?.outputs ?? []).find((o): o is ErrorOutput => o.output_type === 'error');
+    if (e) return { cell: i, error: e };
+  }
+  return null;
+}
+
+interface Failure {
+  index: number;
+  path: string;
+  cell: number | null;
+  timedOut: boolean;
+  ename: string;
+  evalue: string;
+  error: ErrorOutput | null;
+  source: string | null;
+}
+
+function findFailures(notebooks: { path: string; notebook: Notebook }[]): Failure[] {
+  const failures: Failure[] = [];
+  notebooks.forEach(({ path, notebook }, index) => {
+    const status = notebookStatus(notebook);
+    const err = firstError(notebook, status?.failedCell ?? null);
+    if (status ? status.ok : !err) return;
+    const cell = status?.failedCell ?? err?.cell ?? null;
+    const src = cell !== null ? notebook.cells[cell] : undefined;
+    failures.push({
+      index,
+      path,
+      cell,
+      timedOut: status?.timedOut ?? false,
+      ename: status?.error?.ename ?? err?.error.ename ?? (status?.timedOut ? 'Timeout' : 'Error'),
+      evalue: status?.error?.evalue ?? err?.error.evalue ?? '',
+      error: err && err.cell === cell ? err.error : null,
+      source: src ? joinText(src.source) : null,
+    });
+  });
+  return failures;
+}
+
+function cellAnchor(nbIndex: number, cell: number): string {
+  return `nb${nbIndex}-cell${cell}`;
+}
+
+function failureBanner(failures: Failure[]): string {
+  if (failures.length === 0) return '';
+  const items = failures
+    .map(
+      (f) =>
+        `<div class="failure"><div class="failure-head">${escapeHtml(f.path)}: ${f.timedOut ? 'timed out' : 'failed'}${
+          f.cell !== null ? ` at <a href="#${cellAnchor(f.index, f.cell)}">cell ${f.cell}</a>` : ''
+        } — ${escapeHtml(f.ename)}${f.evalue ? `: ${escapeHtml(f.evalue)}` : ''}</div>` +
+        (f.source !== null ? `<pre class="failing-source">${escapeHtml(f.source)}</pre>` : '') +
+        (f.error ? renderError(f.error) : '') +
+        `</div>`,
+    )
+    .join('\n');
+  return (
+    `<section id="failures" class="banner-failed"><h2>${failures.length} notebook${failures.length === 1 ? '' : 's'} failed</h2>` +
+    `<p>Results after the failing cell are missing: claims and numbers that need them show as “not run”.</p>${items}</section>`
+  );
+}
+
+async function renderNotebook(index: number, path: string, nb: Notebook, failedCell: number | null, ctx: RenderContext): Promise<string> {
+  const parts: string[] = [];
+  const cells = nb.cells ?? [];
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    const src = joinText(cell.source);
+    const failed = i === failedCell;
+    const cls = `cell cell-${cell.cell_type}${failed ? ' cell-failed' : ''}`;
+    if (cell.cell_type === 'markdown') {
+      parts.push(`<div class="${cls}" id="${cellAnchor(index, i)}">${renderMarkdown(src)}</div>`);
+    } else if (cell.cell_type === 'code') {
+      const count = cell.execution_count ?? ' ';
+      const notRun = (cell.execution_count ?? null) === null && (cell.outputs ?? []).length === 0;
+      const code = src.trim()
+        ? `<details class="code"${failed ? ' open' : ''}><summary>In [${escapeHtml(String(count))}]${
+            failed ? ' — failed' : notRun ? ' — not executed' : ''
+          }</summary><pre><code>${escapeHtml(src)}</code></pre></details>`
+        : '';
+      const outs = await renderOutputs(cell.outputs ?? [], ctx);
+      parts.push(`<div class="${cls}" id="${cellAnchor(index, i)}">${code}${outs}</div>`);
+    }
+  }
+  return `<article class="notebook" id="nb${index}"><h2>Notebook <code>${escapeHtml(path)}</code></h2>\n${parts.join('\n')}</article>`;
+}
+
+function document(title: string, body: string): string {
+  const css = REPORT_CSS + (hasMath(body) ? `\n${katexCss()}` : '');
+  return (
+    `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>${escapeHtml(title)}</title>\n` +
+    `<style>${css}</style>\n</head>\n<body>\n${body}\n</body>\n</html>\n`
+  );
+}
+
+/** Evaluate a report's inputs without rendering (claims summary and failures). */
+export function summarizeReport(input: Omit<ReportInput, 'title'>): ReportSummary {
+  const bundles: ResultsBundle[] = input.notebooks.flatMap((n) => collectResultBundles(n.notebook));
+  const claims = claimsSummary(evaluateClaims(input.claims, bundles, input.paper));
+  const failures = findFailures(input.notebooks);
+  return {
+    claims,
+    ok: failures.length === 0,
+    failed: failures.map((f) => ({ path: f.path, cell: f.cell, error: `${f.ename}: ${f.evalue}` })),
+  };
+}
+
+/** The paper's report page (self-contained HTML). */
+export async function renderReport(input: ReportInput): Promise<string> {
+  const { paper, title, notebooks } = input;
+  const ctx = new RenderContext();
+  const bundles: ResultsBundle[] = notebooks.flatMap((n) => collectResultBundles(n.notebook));
+  const claimResults = evaluateClaims(input.claims, bundles, paper);
+  const summary = claimsSummary(claimResults);
+  const failures = findFailures(notebooks);
+  const rows = compareNumbers(input.published, bundles, { paper, tolerance: input.tolerance });
+  const generated = (input.generated ?? new Date()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+
+  const claimsSection =
+    `<section id="claims"><h2>Claims</h2>` +
+    (failures.length
+      ? `<p class="claims-alert">${failures.length} notebook${failures.length === 1 ? '' : 's'} failed — see below.</p>`
+      : '') +
+    `${claimsTableHtml(claimResults)}</section>`;
+
+  const provenance = `<section id="provenance"><h2>Provenance</h2>${provenanceHtml(
+    notebooks.map((n) => ({ path: n.path, status: notebookStatus(n.notebook) })),
+  )}</section>`;
+
+  const notes = [...new Set(bundles.flatMap((b) => b.notes ?? []))];
+  const substitutes = [...new Set(bundles.filter((b) => b.dataset?.substitute).map((b) => b.dataset.name))];
+  const paperSection =
+    `<section id="paper-vs-reproduced"><h2>Paper vs reproduced</h2>` +
+    (substitutes.length
+      ? `<p class="muted">Results on ${substitutes.map(escapeHtml).join(', ')} are on a substitute dataset: their absolute numbers are shown but not compared with the paper's.</p>`
+      : '') +
+    comparisonTableHtml(rows, { tolerance: input.tolerance }) +
+    (notes.length ? `<ul class="results-notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '') +
+    `</section>`;
+
+  const nbParts: string[] = [];
+  for (let i = 0; i < notebooks.length; i++) {
+    const { path, notebook } = notebooks[i]!;
+    const f = failures.find((x) => x.index === i);
+    nbParts.push(await renderNotebook(i, path, notebook, f?.cell ?? null, ctx));
+  }
+
+  const header =
+    `<header><h1>${escapeHtml(title)}</h1><p class="subtitle">paper <code>${escapeHtml(paper)}</code> · ` +
+    `${escapeHtml(summary.text)} · generated ${escapeHtml(generated)}</p></header>`;
+
+  const body = [
+    header,
+    `<main>`,
+    claimsSection,
+    failureBanner(failures),
+    provenance,
+    paperSection,
+    `<section id="notebooks">${nbParts.join('\n')}</section>`,
+    `</main>`,
+  ].join('\n');
+  return document(title, body);
+}
+
+/** reports/index.html: one line per paper report. */
+export function renderIndex(
+  pages: { paper: PaperKey | string; title: string; href: string; claimsSummary: string | ClaimsSummary; ok: boolean }[],
+  opts: { title?: string; generated?: Date } = {},
+): string {
+  const title = opts.title ?? 'Reproducibility reports';
+  const generated = (opts.generated ?? new Date()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const rows = pages
+    .map(
+      (p) =>
+        `<tr><td><code>${escapeHtml(String(p.paper))}</code></td><td><a href="${escapeHtml(p.href)}">${escapeHtml(p.title)}</a></td>` +
+        `<td class="claims">${escapeHtml(typeof p.claimsSummary === 'string' ? p.claimsSummary : p.claimsSummary.text)}</td>` +
+        `<td>${p.ok ? '<span class="ok">ok</span>' : '<span class="failed">failed</span>'}</td></tr>`,
+    )
+    .join('\n');
+  const body =
+    `<header><h1>${escapeHtml(title)}</h1><p class="subtitle">generated ${escapeHtml(generated)}</p></header>\n` +
+    `<table class="index"><thead><tr><th>paper</th><th>report</th><th>claims</th><th>run</th></tr></thead><tbody>\n${rows}\n</tbody></table>`;
+  return document(title, body);
+}
