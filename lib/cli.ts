@@ -14,7 +14,7 @@
   cvgl data check DIR [--format cvusa|cvact|vigor] [--protocol same|cross] [--no-decode]
       Reads a dataset through the training readers; lists missing or unreadable files (exit 1).
       \`cvgl data --help\` for all options.
-  cvgl report [--full] [--out DIR]         the main job (for now: the engine quick start report)
+  cvgl report [--notebooks P] ...           the reports: notebooks re-executed, HTML + PDF (cli_report.ts)
  *   cvgl data synth|check ...                 datasets: render the synthetic world, check a dataset (cli_data.ts)
  *   cvgl params MODEL / cvgl quicktrain --model MODEL   model sizes; a short training run (cli_models.ts)
  *   cvgl train --preset P / cvgl eval --checkpoint F    the trainer and the evaluator (cli_train.ts)
@@ -27,10 +27,10 @@ import { BACKENDS, type BackendName, initEngine, probeBackends, versions } from 
 import { machineInfo } from './engine/device.js';
 import { CvglError, isCvglError } from './engine/errors.js';
 import { benchTable, runBench } from './bench/run.js';
-import { writeQuickstartReport } from './report/quickstart.js';
 import { dataCommand } from './cli_data.js';
 import { MODELS_HELP, paramsCommand, quicktrainCommand } from './cli_models.js';
 import { TRAIN_HELP, evalCommand, trainCommand } from './cli_train.js';
+import { REPORT_HELP, reportCommand } from './cli_report.js';
 import { dataBenchTable, runDataBench } from './bench/data.js';
 import { recallBenchTable, runRecallBench } from './bench/recall.js';
 
@@ -60,9 +60,7 @@ Usage:
       \`cvgl data --help\` for all options.
 ${MODELS_HELP}
 ${TRAIN_HELP}
-  cvgl report [--full] [--out DIR]
-      The main job: writes the reproducibility report to reports/ (for now the engine quick start:
-      backends, devices and the training-step benchmark).
+${REPORT_HELP}
 
 Environment: CVGL_BACKEND picks the backend when --backend is not given; CVGL_PYTHON the python
 with torch for the reference; CVGL_DEBUG=1 prints stack traces.`;
@@ -173,13 +171,6 @@ async function bench(args: string[]): Promise<void> {
   console.log(v.json ? JSON.stringify(report, null, 2) : '\n' + benchTable(report));
 }
 
-async function report(args: string[]): Promise<void> {
-  const v = parse(args, { full: { type: "boolean" }, out: { type: "string" } });
-  if (v.help) return console.log(HELP);
-  const files = await writeQuickstartReport({ quick: !v.full, outDir: typeof v.out === 'string' ? v.out : 'reports', log: (l) => console.error(l) });
-  for (const f of files) console.log(`wrote ${f}`);
-}
-
 async function main(argv: string[]): Promise<number | void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
@@ -188,7 +179,7 @@ async function main(argv: string[]): Promise<number | void> {
     case 'bench':
       return bench(rest);
     case 'report':
-      return report(rest);
+      return reportCommand(rest);
     case 'data':
       return dataCommand(rest);
     case 'params':

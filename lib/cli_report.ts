@@ -1,0 +1,87 @@
+/**
+ * `cvgl report`: with --notebooks, re-executes notebooks on tslab kernels and renders the HTML
+ * (and PDF) reports (lib/report/build.ts); without, the quick-start report (machine, backends,
+ * the training-step benchmark) until the per-paper notebooks exist.
+ */
+import { parseArgs } from 'node:util';
+import { relative } from 'node:path';
+import { CvglError } from './engine/errors.js';
+import { writeQuickstartReport } from './report/quickstart.js';
+import { buildReports } from './report/build.js';
+
+export const REPORT_HELP = `  cvgl report --notebooks PATH[,PATH...] [--param key=value ...] [--profile quick|paper]
+              [--jobs N] [--pdf | --no-pdf] [--cell-timeout S] [--timeout S] [--out DIR]
+      Re-executes the notebooks (files or folders) on fresh tslab kernels, writes the executed
+      copies, one self-contained HTML page per paper (claims, provenance, published vs
+      reproduced numbers, the notebooks), reports/index.html and PDFs (system Chromium).
+      Exits 1 when a notebook failed (its page shows where).
+  cvgl report [--full] [--out DIR]
+      Without --notebooks: the quick-start report (backends, devices, training-step benchmark).`;
+
+/** `key=value` with value as JSON when it parses (numbers, booleans, arrays), else a string. */
+export function parseParam(raw: string): [string, unknown] {
+  const eq = raw.indexOf('=');
+  if (eq < 1) throw new CvglError('--param key=value', `'${raw}'`, 'e.g. --param epochs=3 --param backend=wasm');
+  const key = raw.slice(0, eq), text = raw.slice(eq + 1);
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) throw new CvglError('--param with a TypeScript identifier as key', `'${key}'`, 'e.g. --param epochs=3');
+  try {
+    return [key, JSON.parse(text)];
+  } catch {
+    return [key, text];
+  }
+}
+
+function seconds(raw: string | boolean | undefined, name: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!(n > 0)) throw new CvglError(`--${name}: seconds > 0`, `'${String(raw)}'`, `e.g. --${name} 600`);
+  return n;
+}
+
+export async function reportCommand(args: string[]): Promise<number> {
+  let v: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    v = parseArgs({
+      args,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' }, full: { type: 'boolean' }, out: { type: 'string' },
+        notebooks: { type: 'string', multiple: true }, param: { type: 'string', multiple: true }, profile: { type: 'string' },
+        jobs: { type: 'string' }, pdf: { type: 'boolean' }, 'no-pdf': { type: 'boolean' }, 'cell-timeout': { type: 'string' }, timeout: { type: 'string' },
+      },
+    }).values;
+  } catch (e) {
+    throw new CvglError('known options (see `cvgl report --help`)', (e as Error).message, 'check the spelling of the options');
+  }
+  if (v.help) {
+    console.log(REPORT_HELP);
+    return 0;
+  }
+  const out = typeof v.out === 'string' ? v.out : 'reports';
+  const notebooks = ((v.notebooks as string[] | undefined) ?? []).flatMap((s) => s.split(',')).filter(Boolean);
+  if (notebooks.length === 0) {
+    const files = await writeQuickstartReport({ quick: !v.full, outDir: out, log: (l) => console.error(l) });
+    for (const f of files) console.log(`wrote ${f}`);
+    return 0;
+  }
+  if (v.pdf && v['no-pdf']) throw new CvglError('--pdf or --no-pdf', 'both', 'give one of them');
+  const profile = typeof v.profile === 'string' ? v.profile : 'quick';
+  if (profile !== 'quick' && profile !== 'paper') throw new CvglError("--profile quick or paper", `'${profile}'`, 'quick: the synthetic set at small sizes; paper: the papers\' settings on your datasets');
+  const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new CvglError('--jobs: an integer >= 1', `'${String(v.jobs)}'`, 'e.g. --jobs 2');
+  const params = Object.fromEntries(((v.param as string[] | undefined) ?? []).map(parseParam));
+  const r = await buildReports({
+    notebooks, outDir: out, params, profile, jobs,
+    pdf: v.pdf ? true : v['no-pdf'] ? false : undefined,
+    cellTimeoutS: seconds(v['cell-timeout'] as string | undefined, 'cell-timeout'), timeoutS: seconds(v.timeout as string | undefined, 'timeout'),
+    log: (l) => console.error(l),
+  });
+  for (const p of r.pages) console.log(`${p.group}: ${relative(process.cwd(), p.html)}${p.pdf ? `, ${relative(process.cwd(), p.pdf)}` : ''} — ${p.claims}`);
+  console.log(`index: ${relative(process.cwd(), r.index)}`);
+  if (r.pdfSkipped) console.error(`PDF: ${r.pdfSkipped}`);
+  if (r.failed.length) {
+    console.error(`${r.failed.length} notebook(s) failed: ${r.failed.map((f) => relative(process.cwd(), f)).join(', ')} (their pages show the failing cell)`);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,147 @@
+/**
+ * `cvgl report --notebooks …`: the whole report build.
+ *
+ *   notebooks (files, or folders of *.ipynb) → grouped by paper (`metadata.cvgl.paper`, else a
+ *   file name starting with a paper key: cvft…, mgtl…, geocapsnet…, thesis…, mduit…; others
+ *   each get a page of their own) → executed on fresh tslab kernels (lib/report/runner), written
+ *   to <out>/<group>/<notebook>.ipynb → one self-contained HTML page per group (claims first,
+ *   provenance, published vs reproduced, the notebooks; lib/report/render) → <out>/index.html →
+ *   a PDF per page through the system Chromium when one is found.
+ *
+ * A failed notebook does not stop the others; its page shows the failure, and the build reports
+ * it (`failed`), so that the command exits non-zero.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { CvglError } from '../engine/errors.js';
+import { PAPER_TITLES, PUBLISHED } from './papers/index.js';
+import { CLAIMS } from './claims.js';
+import { findChromium, printPdf } from './render/pdf.js';
+import { renderIndex, renderReport, summarizeReport } from './render/page.js';
+import { runNotebook, type RunResult } from './runner/run.js';
+import type { PaperKey, PublishedNumber } from './types.js';
+
+const PAPERS = Object.keys(PAPER_TITLES) as PaperKey[];
+
+export interface BuildOptions {
+  /** Notebook files or folders holding them. */
+  notebooks: string[];
+  /** Output folder (default 'reports'). */
+  outDir?: string;
+  params?: Record<string, unknown>;
+  profile?: string;
+  /** Notebooks run at the same time (default 1). */
+  jobs?: number;
+  /** true: PDFs required (error without Chromium); false: none; default: when Chromium is found. */
+  pdf?: boolean;
+  cellTimeoutS?: number;
+  timeoutS?: number;
+  log?: (line: string) => void;
+}
+
+export interface BuiltPage {
+  group: string;
+  title: string;
+  html: string;
+  pdf: string | null;
+  notebooks: { source: string; executed: string; ok: boolean; seconds: number }[];
+  claims: string;
+}
+
+export interface BuildResult {
+  index: string;
+  pages: BuiltPage[];
+  /** Notebooks that failed or timed out. */
+  failed: string[];
+  pdfSkipped: string | null;
+}
+
+/** The notebooks named (folders expanded to their *.ipynb, executed copies left out), sorted. */
+export function expandNotebooks(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw new CvglError('notebook files or folders', `${p}: no such file or folder`, 'e.g. cvgl report --notebooks notebooks/');
+    if (statSync(p).isDirectory()) {
+      for (const f of readdirSync(p).sort()) if (f.endsWith('.ipynb') && !f.endsWith('.executed.ipynb')) out.push(join(p, f));
+    } else out.push(p);
+  }
+  if (out.length === 0) throw new CvglError('at least one .ipynb notebook', `none in ${paths.join(', ')}`, 'point --notebooks at a folder of notebooks');
+  return [...new Set(out.map((p) => resolve(p)))];
+}
+
+/** The report page a notebook belongs to. */
+export function groupOf(path: string): string {
+  try {
+    const nb = JSON.parse(readFileSync(path, 'utf8')) as { metadata?: { cvgl?: { paper?: string } } };
+    const declared = nb.metadata?.cvgl?.paper;
+    if (declared) return declared;
+  } catch {
+    /* the runner reports unreadable notebooks */
+  }
+  const name = basename(path, '.ipynb').toLowerCase();
+  return PAPERS.find((k) => name.startsWith(k)) ?? basename(path, '.ipynb');
+}
+
+export async function buildReports(o: BuildOptions): Promise<BuildResult> {
+  const log = o.log ?? (() => undefined);
+  const outDir = resolve(o.outDir ?? 'reports');
+  const paths = expandNotebooks(o.notebooks);
+  const groups = new Map<string, string[]>();
+  for (const p of paths) groups.set(groupOf(p), [...(groups.get(groupOf(p)) ?? []), p]);
+
+  const chromium = o.pdf === false ? null : findChromium();
+  if (o.pdf === true && !chromium) {
+    throw new CvglError('a Chromium for the PDFs (--pdf)', 'none found (PUPPETEER_EXECUTABLE_PATH, /usr/bin/chromium, chromium-browser, google-chrome)', 'npm run setup:system installs Debian\'s chromium; or leave --pdf out to write HTML only');
+  }
+
+  // run every notebook, `jobs` at a time
+  const jobs = Math.max(1, o.jobs ?? 1);
+  const queue = [...groups].flatMap(([g, ps]) => ps.map((p) => ({ group: g, path: p })));
+  const results = new Map<string, RunResult>();
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const { group, path } = queue[next++]!;
+      mkdirSync(join(outDir, group), { recursive: true });
+      log(`running ${relative(process.cwd(), path)}`);
+      const r = await runNotebook(path, { outPath: join(outDir, group, basename(path)), params: o.params, profile: o.profile, cellTimeoutS: o.cellTimeoutS, timeoutS: o.timeoutS, log });
+      log(`  ${r.status.ok ? 'ok' : r.status.timedOut ? 'TIMED OUT' : 'FAILED'} in ${r.status.seconds.toFixed(1)} s${r.status.ok ? '' : ` (cell ${r.status.failedCell}${r.status.error ? `: ${r.status.error.ename}: ${r.status.error.evalue}` : ''})`}`);
+      results.set(path, r);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
+
+  const pages: BuiltPage[] = [];
+  const failed: string[] = [];
+  let pdfSkipped: string | null = chromium ? null : o.pdf === false ? 'not asked for (--no-pdf)' : 'no Chromium found (npm run setup:system installs it); HTML only';
+  for (const [group, ps] of groups) {
+    const paper = group as PaperKey;
+    const title = PAPER_TITLES[paper]?.title ?? group;
+    const notebooks = ps.map((p) => ({ path: relative(outDir, results.get(p)!.outPath), notebook: results.get(p)!.notebook }));
+    const input = { paper, title, notebooks, published: (PUBLISHED[paper] ?? []) as PublishedNumber[], claims: CLAIMS.filter((c) => c.paper === paper) };
+    const html = join(outDir, `${group}.html`);
+    writeFileSync(html, await renderReport(input as Parameters<typeof renderReport>[0]));
+    const summary = summarizeReport(input as Parameters<typeof summarizeReport>[0]);
+    let pdf: string | null = null;
+    if (chromium) {
+      pdf = join(outDir, `${group}.pdf`);
+      try {
+        await printPdf(html, pdf, { chromium });
+      } catch (e) {
+        if (o.pdf === true) throw e;
+        pdf = null;
+        pdfSkipped = (e as Error).message.split('\n')[0]!;
+      }
+    }
+    const nbs = ps.map((p) => {
+      const r = results.get(p)!;
+      if (!r.status.ok) failed.push(p);
+      return { source: p, executed: r.outPath, ok: r.status.ok, seconds: r.status.seconds };
+    });
+    pages.push({ group, title, html, pdf, notebooks: nbs, claims: summary.claims.text });
+    log(`wrote ${relative(process.cwd(), html)}${pdf ? ` and ${basename(pdf)}` : ''}: ${summary.claims.text}`);
+  }
+  const index = join(outDir, 'index.html');
+  writeFileSync(index, renderIndex(pages.map((p) => ({ paper: p.group, title: p.title, href: basename(p.html), claimsSummary: p.claims, ok: p.notebooks.every((n) => n.ok) }))));
+  return { index, pages, failed, pdfSkipped };
+}
