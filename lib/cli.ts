@@ -30,7 +30,7 @@ import { benchTable, runBench } from './bench/run.js';
 import { dataCommand } from './cli_data.js';
 import { MODELS_HELP, paramsCommand, quicktrainCommand } from './cli_models.js';
 import { TRAIN_HELP, evalCommand, trainCommand } from './cli_train.js';
-import { REPORT_HELP, reportCommand } from './cli_report.js';
+import { REPORT_HELP } from './cli_report_help.js';
 import { dataBenchTable, runDataBench } from './bench/data.js';
 import { recallBenchTable, runRecallBench } from './bench/recall.js';
 
@@ -179,7 +179,8 @@ async function main(argv: string[]): Promise<number | void> {
     case 'bench':
       return bench(rest);
     case 'report':
-      return reportCommand(rest);
+      // the report stack (tslab, vega, KaTeX, puppeteer) loads only for this command
+      return (await import('./cli_report.js')).reportCommand(rest);
     case 'data':
       return dataCommand(rest);
     case 'params':

@@ -9,14 +9,9 @@ import { CvglError } from './engine/errors.js';
 import { writeQuickstartReport } from './report/quickstart.js';
 import { buildReports } from './report/build.js';
 
-export const REPORT_HELP = `  cvgl report --notebooks PATH[,PATH...] [--param key=value ...] [--profile quick|paper]
-              [--jobs N] [--pdf | --no-pdf] [--cell-timeout S] [--timeout S] [--out DIR]
-      Re-executes the notebooks (files or folders) on fresh tslab kernels, writes the executed
-      copies, one self-contained HTML page per paper (claims, provenance, published vs
-      reproduced numbers, the notebooks), reports/index.html and PDFs (system Chromium).
-      Exits 1 when a notebook failed (its page shows where).
-  cvgl report [--full] [--out DIR]
-      Without --notebooks: the quick-start report (backends, devices, training-step benchmark).`;
+import { REPORT_HELP } from './cli_report_help.js';
+
+export { REPORT_HELP };
 
 /** `key=value` with value as JSON when it parses (numbers, booleans, arrays), else a string. */
 export function parseParam(raw: string): [string, unknown] {
