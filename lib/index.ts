@@ -63,13 +63,12 @@ export { saveCheckpoint, loadCheckpoint, restoreModel, type CheckpointState, typ
 export { train, runDir, type TrainOptions, type TrainResult, type StepRecord } from './train/trainer.js';
 export { buildObjective } from './train/objective.js';
 export { buildModel } from './models/registry.js';
-// reports: published numbers, claims, the notebook runner, the renderer, show.* for notebooks
+// reports: published numbers, claims, show.* for notebooks
 export type { PublishedNumber, Claim, ClaimStatus, ReproducedResults, ResultsBundle, PaperKey, Provenance, NotebookRunStatus } from './report/types.js';
 export { RESULTS_MIME } from './report/types.js';
 export { PUBLISHED, PAPER_TITLES, publishedValue } from './report/papers/index.js';
 export { CLAIMS, evaluateClaims } from './report/claims.js';
 export { show } from './report/show.js';
-export { runNotebook, runNotebooks, type RunOptions, type RunResult } from './report/runner/run.js';
-export { renderReport, renderIndex } from './report/render/page.js';
-export { printPdf, findChromium } from './report/render/pdf.js';
-export { buildReports, type BuildOptions, type BuildResult } from './report/build.js';
+// The runner and renderer (lib/report/runner, lib/report/render, lib/report/build.ts) are not
+// re-exported here: notebooks load this file through tsx's CommonJS hook, and the renderer's
+// dependencies (vega, puppeteer) cannot be required that way. Import them from their files.

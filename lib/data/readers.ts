@@ -11,6 +11,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CvglError } from '../engine/errors.js';
+import { recordDataset } from '../engine/session.js';
 import type { CrossViewDataset, DatasetFormat } from './dataset.js';
 import { CVUSA_SPLITS, readCvusa } from './cvusa.js';
 import { CVACT_MAT, readCvact } from './cvact.js';
@@ -67,14 +68,9 @@ export async function openDataset(root: string, opts: OpenDatasetOptions = {}): 
     }
     format = detected;
   }
-  switch (format) {
-    case 'cvusa':
-      return readCvusa(abs);
-    case 'cvact':
-      return readCvact(abs);
-    case 'vigor':
-      return readVigor(abs, opts.vigor);
-  }
+  const ds = format === 'cvusa' ? await readCvusa(abs) : format === 'cvact' ? await readCvact(abs) : await readVigor(abs, opts.vigor);
+  recordDataset(ds); // for the report's provenance (lib/engine/session.ts)
+  return ds;
 }
 
 function isDir(p: string): boolean {

@@ -14,6 +14,7 @@
 import { tf } from './tf.js';
 import { CvglError } from './errors.js';
 import { machineInfo } from './device.js';
+import { recordBackend } from './session.js';
 import { startWasm, wasmVersion, WASM_MAX_THREADS } from './backends/wasm.js';
 import { probeWebgpu, startWebgpu, dawnVersion } from './backends/webgpu.js';
 import { probeTensorflow } from './backends/tensorflow.js';
@@ -137,6 +138,7 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
   starting = start(choice, opts.threads ?? defaultThreads());
   try {
     current = await starting;
+    recordBackend({ name: current.backend, device: current.device, threads: current.threads });
     return current;
   } finally {
     starting = null;

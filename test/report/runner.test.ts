@@ -142,6 +142,10 @@ describe('notebook runner', () => {
     const table = cells[1]!.outputs[0];
     expect(table?.output_type).toBe('display_data');
     expect(table?.output_type === 'display_data' && String(table.data['text/html'])).toContain('<td>');
+    // the provenance states the backend the notebook's code started (asked from the kernel)
+    expect(stdout(cells[2]!)).toBe('cpu\n');
+    expect(r.status.provenance.backend?.name).toBe('cpu');
+    expect(r.status.provenance.backend?.threads).toBe(1);
   });
 
   it('leaves no kernel process behind', () => {

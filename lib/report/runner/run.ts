@@ -121,6 +121,34 @@ function pkgVersion(name: string): string | null {
   }
 }
 
+interface SessionRecord {
+  backend: { name: string; device: string; threads: number } | null;
+  datasets: { name: string; path: string; pairs: Record<string, number>; splitHash: string }[];
+}
+
+const PROBE_MARK = '__CVGL_SESSION__';
+
+/**
+ * After the last cell: asks the kernel what backend and datasets the notebook's code used
+ * (`globalThis.__cvglProvenance`, set by lib/engine/session.ts once the library is loaded). The
+ * probe is not written into the notebook; a kernel without the library answers null.
+ */
+async function probeSession(kernel: Kernel): Promise<SessionRecord | null> {
+  const code = `{ const p = (globalThis as any).__cvglProvenance; console.log('${PROBE_MARK}' + JSON.stringify(p ? p() : null)); }`;
+  try {
+    const r = await kernel.execute(code, { timeoutS: 30 });
+    for (const o of r.outputs) {
+      if (o.output_type !== 'stream') continue;
+      const text = joinSource((o as { text: string | string[] }).text);
+      const line = text.split('\n').find((l) => l.startsWith(PROBE_MARK));
+      if (line) return JSON.parse(line.slice(PROBE_MARK.length)) as SessionRecord | null;
+    }
+  } catch {
+    /* provenance stays as the runner knows it */
+  }
+  return null;
+}
+
 /** The provenance used when the caller gives none: git state, date, machine, versions. */
 export function minimalProvenance(profile: string, params: Record<string, unknown>): Provenance {
   const commit = git(['rev-parse', 'HEAD']);
@@ -167,6 +195,7 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
   let error: NotebookRunStatus['error'] = null;
   let timedOut = false;
   let kernel: Kernel | null = null;
+  let used: SessionRecord | null = null;
   try {
     log(`${basename(abs)}: starting kernel`);
     kernel = await Kernel.start({ cwd: dirname(abs), log, env: opts.profile ? { CVGL_PROFILE: opts.profile } : {} });
@@ -195,6 +224,7 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
         break;
       }
     }
+    if (!timedOut) used = await probeSession(kernel);
   } catch (e) {
     error = { ename: (e as Error).name ?? 'Error', evalue: (e as Error).message ?? String(e) };
     failedCell = failedCell ?? -1;
@@ -203,6 +233,10 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
   }
   if (failedCell === -1) failedCell = null;
   const provenance = opts.provenance ? await opts.provenance() : minimalProvenance(profile, params);
+  // what the kernel really used (lib/engine/session.ts), when the notebook loaded the library
+  if (used?.backend) provenance.backend = { ...used.backend };
+  const dataset = used?.datasets[used.datasets.length - 1];
+  if (dataset) provenance.dataset = { name: dataset.name, path: dataset.path, pairs: dataset.pairs, splitHash: dataset.splitHash };
   const status: NotebookRunStatus = {
     ok: error === null,
     failedCell,
