@@ -177,10 +177,17 @@ export class MoCo {
     }
     const p = this.pointer();
     tf.tidy(() => {
+      const K = this.queueSize;
+      const rows = (t: tf.Tensor, from: number, to: number) => tf.slice(t, [from, 0], [to - from, this.dim]);
       const parts: tf.Tensor[] = [];
-      if (p > 0) parts.push(tf.slice(this.queue, [0, 0], [p, this.dim]));
-      parts.push(keys);
-      if (p + b < this.queueSize) parts.push(tf.slice(this.queue, [p + b, 0], [this.queueSize - p - b, this.dim]));
+      if (p + b <= K) {
+        if (p > 0) parts.push(rows(this.queue, 0, p));
+        parts.push(keys);
+        if (p + b < K) parts.push(rows(this.queue, p + b, K));
+      } else {
+        // a batch size that changed between calls (each dividing K) can run past the end: wrap
+        parts.push(rows(keys, K - p, b), rows(this.queue, p + b - K, p), rows(keys, 0, K - p));
+      }
       this.queue.assign(parts.length === 1 ? tf.clone(parts[0]!) : tf.concat(parts, 0));
       this.queuePtr.assign(tf.scalar((p + b) % this.queueSize));
     });

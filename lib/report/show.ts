@@ -80,7 +80,25 @@ function fmt(v: Cellish, digits: number): string {
   return String(v);
 }
 
-function normalizeTable(t: Row[] | TableSpec): { columns: string[]; rows: string[][]; caption?: string } {
+/** What a danfojs DataFrame offers (danfojs is not imported: any object of this shape works). */
+export interface DataFrameLike {
+  columns: string[];
+  values: Cellish[][];
+  index: (string | number)[];
+}
+
+export function isDataFrameLike(t: unknown): t is DataFrameLike {
+  const d = t as DataFrameLike;
+  return d != null && typeof d === 'object' && !Array.isArray(d) && Array.isArray(d.columns) && Array.isArray(d.values) && Array.isArray(d.index) && !('rows' in d);
+}
+
+function normalizeTable(t: Row[] | TableSpec | DataFrameLike): { columns: string[]; rows: string[][]; caption?: string } {
+  if (isDataFrameLike(t)) {
+    // a danfojs DataFrame: its index as the first column unless it is the default 0..n-1
+    const plain = t.index.every((v, i) => v === i);
+    const columns = plain ? t.columns : ['', ...t.columns];
+    return normalizeTable({ columns, rows: t.values.map((r, i) => (plain ? r : [String(t.index[i]), ...r])) });
+  }
   const spec: TableSpec = Array.isArray(t) ? { columns: [...new Set(t.flatMap((r) => Object.keys(r)))], rows: t } : t;
   const digits = spec.digits ?? 2;
   const rows = spec.rows.map((r) => (Array.isArray(r) ? r.map((v) => fmt(v, digits)) : spec.columns.map((c) => fmt(r[c], digits))));
@@ -100,7 +118,8 @@ function tableHtml(columns: string[], rows: string[][], caption?: string): strin
 }
 
 export const bundles = {
-  table(t: Row[] | TableSpec): MimeBundle {
+  /** Rows of objects, {columns, rows}, or a danfojs DataFrame. */
+  table(t: Row[] | TableSpec | DataFrameLike): MimeBundle {
     const { columns, rows, caption } = normalizeTable(t);
     return { 'text/html': tableHtml(columns, rows, caption), 'text/plain': (caption ? caption + '\n' : '') + tableText(columns, rows) };
   },
@@ -149,7 +168,7 @@ export const bundles = {
 /** Display helpers: each builds a bundle (see `bundles`) and `display`s it. */
 export const show = {
   display,
-  table: (t: Row[] | TableSpec) => display(bundles.table(t)),
+  table: (t: Row[] | TableSpec | DataFrameLike) => display(bundles.table(t)),
   vegalite: (spec: Record<string, unknown>) => display(bundles.vegalite(spec)),
   image: (png: Uint8Array | string) => display(bundles.image(png)),
   svg: (svg: string) => display(bundles.svg(svg)),

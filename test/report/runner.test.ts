@@ -237,4 +237,14 @@ describe('notebook and show helpers (no kernel)', () => {
     expect(Object.keys(res)).toEqual([RESULTS_MIME, 'text/html', 'text/plain']);
     expect(bundles.recallTable([{ name: 'x', r1: 50, r10: 90 }])['text/plain']).toMatch(/R@1 +R@10/);
   });
+
+  it('a danfojs DataFrame is a table (its index as the first column unless 0..n-1)', async () => {
+    const dfd = await import('danfojs');
+    const df = new dfd.DataFrame({ model: ['cvft', 'safa'], r1: [61.43, 89.84] }, { index: ['CVUSA', 'CVACT'] });
+    const html = String(bundles.table(df as never)['text/html']);
+    expect(html).toContain('<th>model</th><th>r1</th>');
+    expect(html).toContain('<tr><td>CVUSA</td><td>cvft</td><td>61.43</td></tr>');
+    const plain = new dfd.DataFrame({ a: [1, 2] });
+    expect(String(bundles.table(plain as never)['text/html'])).toContain('<thead><tr><th>a</th></tr></thead>');
+  });
 });
