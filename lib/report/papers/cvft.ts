@@ -5,23 +5,9 @@
  * rows carry none: they are shown for context, not reproduced).
  */
 import type { PublishedNumber } from '../types.js';
+import { gridFor, type Col } from './grid.js';
 
-interface Col { column: string; dataset: string; metric: string; unit?: string; higherIsBetter?: boolean }
-type Row = [row: string, experiment: string | undefined, values: (number | null)[]];
-
-/** Expands a printed table into PublishedNumbers; `null` marks a cell printed as '-' or empty. */
-function grid(table: string, cols: Col[], rows: Row[]): PublishedNumber[] {
-  const out: PublishedNumber[] = [];
-  for (const [row, experiment, values] of rows) {
-    if (values.length !== cols.length) throw new Error(`cvft ${table} '${row}': ${values.length} values for ${cols.length} columns`);
-    values.forEach((value, i) => {
-      if (value === null) return;
-      const c = cols[i]!;
-      out.push({ paper: 'cvft', table, row, column: c.column, dataset: c.dataset, metric: c.metric, value, unit: c.unit ?? '%', ...(experiment ? { experiment } : {}), higherIsBetter: c.higherIsBetter ?? true });
-    });
-  }
-  return out;
-}
+const grid = gridFor('cvft');
 
 const RECALLS: Col[] = (['CVUSA', 'CVACT_val'] as const).flatMap((dataset) =>
   ([['r@1', 'r1'], ['r@5', 'r5'], ['r@10', 'r10'], ['r@1%', 'r1pct']] as const).map(([label, metric]) => ({ column: `${dataset} ${label}`, dataset, metric })),

@@ -1,5 +1,6 @@
 /** Published numbers of GeoCapsNet (paper 001), Table 4, with how ours compare (lib/models/geocapsnet.ts). */
 import type { PublishedNumber } from '../types.js';
+import { gridFor } from './grid.js';
 /**
  * Table 4 of the paper, with how ours compares (all Keras-style counts, 224x224, full width).
  */
@@ -26,24 +27,7 @@ export const GEOCAPSNET_PUBLISHED = {
 } as const;
 
 // ------------------------------------------------------------------------- every printed number
-interface Col { column: string; dataset: string; metric: string; unit?: string; higherIsBetter?: boolean }
-type Cell = number | null | { value: number; unit: string };
-type Row = [row: string, experiment: string | undefined, values: Cell[]];
-
-/** Expands a printed table into PublishedNumbers; `null` marks an empty cell; `{value, unit}` a cell with its own unit. */
-function grid(table: string, cols: Col[], rows: Row[]): PublishedNumber[] {
-  const out: PublishedNumber[] = [];
-  for (const [row, experiment, values] of rows) {
-    if (values.length !== cols.length) throw new Error(`geocapsnet ${table} '${row}': ${values.length} values for ${cols.length} columns`);
-    values.forEach((cell, i) => {
-      if (cell === null) return;
-      const c = cols[i]!;
-      const { value, unit } = typeof cell === 'number' ? { value: cell, unit: c.unit ?? '%' } : cell;
-      out.push({ paper: 'geocapsnet', table, row, column: c.column, dataset: c.dataset, metric: c.metric, value, unit, ...(experiment ? { experiment } : {}), higherIsBetter: c.higherIsBetter ?? true });
-    });
-  }
-  return out;
-}
+const grid = gridFor('geocapsnet');
 
 const VO = 'Vo and Hays (Denver)';
 

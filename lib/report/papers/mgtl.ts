@@ -1,5 +1,6 @@
-/** Published numbers of MGTL (paper 000), Tables 2 and 3, with how ours compare (lib/models/mgtl.ts). */
+/** Published numbers of MGTL (paper 000): every table as data, and the complexity figures (Tables 2, 3) with how ours compare (lib/models/mgtl.ts). */
 import type { PublishedNumber } from '../types.js';
+import { gridFor, type Col } from './grid.js';
 /**
  * The paper's complexity numbers (Tables 2, 3) beside ours. Ours: full width, L = 6, 6 heads,
  * 128x640 inputs (W' = 20); FLOPs here are 2 x MACs (this codebase's convention).
@@ -27,22 +28,7 @@ export const MGTL_PUBLISHED = {
 
 // ------------------------------------------------------------------------- every printed number
 
-interface Col { column: string; dataset: string; metric: string; unit?: string; higherIsBetter?: boolean }
-type Row = [row: string, experiment: string | undefined, values: (number | null)[]];
-
-/** Expands a printed table into PublishedNumbers; `null` marks a cell printed as '-'. */
-function grid(table: string, cols: Col[], rows: Row[]): PublishedNumber[] {
-  const out: PublishedNumber[] = [];
-  for (const [row, experiment, values] of rows) {
-    if (values.length !== cols.length) throw new Error(`mgtl ${table} '${row}': ${values.length} values for ${cols.length} columns`);
-    values.forEach((value, i) => {
-      if (value === null) return;
-      const c = cols[i]!;
-      out.push({ paper: 'mgtl', table, row, column: c.column, dataset: c.dataset, metric: c.metric, value, unit: c.unit ?? '%', ...(experiment ? { experiment } : {}), higherIsBetter: c.higherIsBetter ?? true });
-    });
-  }
-  return out;
-}
+const grid = gridFor('mgtl');
 
 const RECALL_KEYS = [['r@1', 'r1'], ['r@5', 'r5'], ['r@10', 'r10'], ['r@1%', 'r1pct']] as const;
 const RECALLS: Col[] = (['CVUSA', 'CVACT_val'] as const).flatMap((dataset) =>
