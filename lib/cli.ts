@@ -29,7 +29,7 @@ import { CvglError, isCvglError } from './engine/errors.js';
 import { benchTable, runBench } from './bench/run.js';
 import { dataCommand } from './cli_data.js';
 import { MODELS_HELP, paramsCommand, quicktrainCommand } from './cli_models.js';
-import { TRAIN_HELP, evalCommand, trainCommand } from './cli_train.js';
+import { TRAIN_HELP, evalCommand, pretrainCommand, trainCommand } from './cli_train.js';
 import { REPORT_HELP } from './cli_report_help.js';
 import { dataBenchTable, runDataBench } from './bench/data.js';
 import { recallBenchTable, runRecallBench } from './bench/recall.js';
@@ -191,13 +191,15 @@ async function main(argv: string[]): Promise<number | void> {
       return trainCommand(rest);
     case 'eval':
       return evalCommand(rest);
+    case 'pretrain':
+      return pretrainCommand(rest);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       return console.log(HELP);
     default:
-      throw new CvglError('a command: info, bench, data, params, quicktrain, train, eval, report', `'${cmd}'`, 'run `cvgl --help`');
+      throw new CvglError('a command: info, bench, data, params, quicktrain, train, eval, pretrain, report', `'${cmd}'`, 'run `cvgl --help`');
   }
 }
 

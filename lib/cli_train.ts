@@ -17,6 +17,7 @@ import { validateConfig, type TrainConfig } from './train/config.js';
 import { PRESET_NAMES, getPreset } from './train/presets.js';
 import { loadCheckpoint, restoreModel } from './train/checkpoint.js';
 import { runDir, train } from './train/trainer.js';
+import { PRETRAIN_PRESET_NAMES, getPretrainPreset, loadPretrainCheckpoint, pretrain, validatePretrainConfig, type PretrainConfig } from './train/pretrain.js';
 
 export const TRAIN_HELP = `  cvgl train --preset NAME | --config FILE.json [--data DIR] [--epochs N] [--out DIR]
              [--resume] [--max-steps N] [--backend B] [--workers N] [--debug] [--json]
@@ -25,7 +26,12 @@ export const TRAIN_HELP = `  cvgl train --preset NAME | --config FILE.json [--da
       --out, or the same --preset). --print-config prints the config (edit it, pass --config);
       --list-presets lists the presets (one per paper experiment row; quick.* for a CPU).
   cvgl eval --checkpoint FILE [--data DIR] [--split val] [--backend B] [--json]
-      Recall@1/5/10/1% of a checkpoint on a split (default: the validation split).`;
+      Recall@1/5/10/1% of a checkpoint on a split (default: the validation split).
+  cvgl pretrain --preset NAME | --config FILE.json [--data DIR] [--epochs N] [--out DIR]
+                [--resume] [--max-steps N] [--backend B] [--json]
+      MoCov2 pre-training of one branch (thesis Sec. 3.1): checkpoints, metrics.jsonl, and
+      <out>/backbone.safetensors for a downstream config's init.ground / init.aerial.
+      --list-presets, --print-config as for train.`;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -141,5 +147,51 @@ export async function evalCommand(args: string[]): Promise<number> {
   } finally {
     model.dispose();
   }
+  return 0;
+}
+
+export async function pretrainCommand(args: string[]): Promise<number> {
+  const v = parse(args, {
+    preset: { type: 'string' }, config: { type: 'string' }, data: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' },
+    resume: { type: 'boolean' }, 'max-steps': { type: 'string' }, backend: { type: 'string' }, workers: { type: 'string' },
+    json: { type: 'boolean' }, 'print-config': { type: 'boolean' }, 'list-presets': { type: 'boolean' },
+  });
+  if (v.help) {
+    console.log(TRAIN_HELP);
+    return 0;
+  }
+  if (v['list-presets']) {
+    for (const n of PRETRAIN_PRESET_NAMES) console.log(`${n.padEnd(24)} ${getPretrainPreset(n).source ?? ''}`);
+    return 0;
+  }
+  if (v.preset !== undefined && v.config !== undefined) throw new CvglError('--preset or --config', 'both', 'give one of them');
+  let config: PretrainConfig;
+  if (typeof v.preset === 'string') config = getPretrainPreset(v.preset);
+  else if (typeof v.config === 'string') {
+    if (!existsSync(v.config)) throw new CvglError(`a config file at ${v.config}`, 'no such file', 'write one with `cvgl pretrain --preset quick.moco.ground --print-config > my.json`');
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(v.config, 'utf8'));
+    } catch (e) {
+      throw new CvglError(`JSON in ${v.config}`, (e as Error).message, 'fix the syntax (a trailing comma?)');
+    }
+    config = validatePretrainConfig(json, v.config);
+  } else if (v.resume && typeof v.out === 'string') config = (await loadPretrainCheckpoint(join(v.out, 'checkpoints', 'last.safetensors'))).config;
+  else throw new CvglError('--preset NAME or --config FILE (or --resume --out DIR)', 'none of them', 'e.g. cvgl pretrain --preset quick.moco.aerial (cvgl pretrain --list-presets)');
+  if (v['print-config']) {
+    console.log(JSON.stringify(config, null, 2));
+    return 0;
+  }
+  const epochs = positiveInt(v, 'epochs'), maxSteps = positiveInt(v, 'max-steps'), workers = positiveInt(v, 'workers');
+  await initEngine({ backend: v.backend as never });
+  const dataDir = typeof v.data === 'string' ? v.data : config.data.dir;
+  if (typeof v.data !== 'string' && config.data.dir === DEFAULT_SYNTHETIC_DIR) {
+    const bar = progressBar('synthetic world', { unit: 'views' });
+    await ensureSynthetic(dataDir, { onProgress: bar });
+    bar.end();
+  }
+  const r = await pretrain({ config, dataDir, out: typeof v.out === 'string' ? v.out : undefined, resume: Boolean(v.resume), epochs, maxSteps, workers, handleSignals: true });
+  if (v.json) console.log(JSON.stringify({ out: r.out, checkpoint: r.checkpoint, backbone: r.backbone, epochsDone: r.epochsDone, globalStep: r.globalStep, stopped: r.stopped }, null, 2));
+  else console.log(`${r.config.name}: ${r.epochsDone} epochs, ${r.globalStep} steps (${r.stopped}); backbone ${r.backbone} (use it as init.${r.config.branch} of a downstream config)`);
   return 0;
 }

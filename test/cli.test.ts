@@ -65,7 +65,7 @@ describe('cvgl info', () => {
   });
 
   it('rejects unknown commands and options', () => {
-    expectUserError(cvgl('frobnicate'), /a command: info, bench, data, params, quicktrain, train, eval, report/);
+    expectUserError(cvgl('frobnicate'), /a command: info, bench, data, params, quicktrain, train, eval, pretrain, report/);
     expectUserError(cvgl('info', '--jsn'), /known options/);
   });
 });

@@ -27,6 +27,12 @@ export interface PipelineOptions {
   aerial?: { size: number; polar?: { height: number; width: number } | null } | null;
   sampler?: SamplerName;
   seed?: number;
+  /**
+   * Seed of the augmentation draws only (default: `seed`). Two pipelines with the same `seed`
+   * (same batch order) and different `augmentSeed` give two differently augmented views of the
+   * same images in the same order (MoCo's x_q and x_k, thesis 003 Algorithm 1).
+   */
+  augmentSeed?: number;
   /** Pair augmentation (lib/data/augment.ts `augmentPair` options); null or absent: none. */
   augment?: PairOptions | null;
   /** Directory of the on-disk cache of resized images; null: no cache. */
@@ -73,6 +79,7 @@ export class PairPipeline {
       ...o,
       sampler,
       seed: o.seed ?? 0,
+      augmentSeed: o.augmentSeed ?? o.seed ?? 0,
       workers: Math.max(1, o.workers ?? availableParallelism()),
       prefetch: Math.max(1, o.prefetch ?? 2),
       dropLast: o.dropLast ?? sampler !== 'sequential',
@@ -118,7 +125,7 @@ export class PairPipeline {
     const items: LoadItem[] = indices.map((i) => ({
       ground: this.options.ground ? pairs[i]!.ground : undefined,
       aerial: this.options.aerial ? pairs[i]!.aerial : undefined,
-      seed: itemSeed(this.options.seed, epoch, i),
+      seed: itemSeed(this.options.augmentSeed, epoch, i),
     }));
     // split the batch across the workers in contiguous chunks
     const per = Math.ceil(items.length / this.options.workers);

@@ -4,7 +4,7 @@
  */
 import { SeededRandom } from '../engine/random.js';
 import { serveTasks } from '../engine/worker_pool.js';
-import { augmentPair, type PairOptions } from './augment.js';
+import { augment, augmentPair, type PairOptions } from './augment.js';
 import { toFloat, type FloatImage, type RgbImage } from './image.js';
 import { cacheGet, cacheKey, cachePut } from './image_cache.js';
 import { decodeImage } from './image_io.js';
@@ -88,6 +88,13 @@ export async function loadItems(items: LoadItem[], st: LoadSettings, out: LoadTa
         g = r.ground;
         a = r.aerial;
         heading = r.params.headingDeg;
+      } else if (st.augment && (gi || ai)) {
+        // one view only (MoCo pre-training of one branch): that view's options, the pair's flip
+        // probability unless the view sets its own
+        const opts = (gi ? st.augment.ground : st.augment.aerial) ?? {};
+        const r = augment(toFloat((gi ?? ai)!), new SeededRandom(it.seed), { ...opts, flipP: opts.flipP ?? st.augment.flipP });
+        if (gi) g = r.image;
+        else a = r.image;
       }
       // the polar transform samples float pixels (no rounding to uint8 in between)
       if (a && st.aerial?.polar) a = polarTransformImage('channels' in a ? a : toFloat(a), st.aerial.polar.height, st.aerial.polar.width);

@@ -15,12 +15,17 @@ import { basename, dirname, join } from 'node:path';
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import type { RngState } from '../engine/rng.js';
-import type { CrossViewModel } from '../models/model.js';
 import { encodeSafetensors, openSafetensors, type SafeTensor, type TensorToWrite } from '../models/safetensors.js';
 import { architectureKey, validateConfig, type TrainConfig } from './config.js';
 import type { Optimizer } from './optimizers.js';
 
 export const CHECKPOINT_FORMAT = 1;
+
+/** What a checkpoint needs of a model: a name and its variables by name (a CrossViewModel, MoCo). */
+export interface CheckpointModel {
+  name: string;
+  namedVariables(): Map<string, tf.Variable>;
+}
 const META_KEY = 'cvgl.checkpoint';
 
 export interface EvalRecord {
@@ -74,7 +79,7 @@ async function values(t: tf.Tensor): Promise<TensorToWrite> {
   return { shape: t.shape, data: (await t.data()) as Float32Array };
 }
 
-export async function saveCheckpoint(path: string, model: CrossViewModel, optimizer: Optimizer, state: Omit<CheckpointState, 'format' | 'savedAt' | 'optimizerSteps'>): Promise<void> {
+export async function saveCheckpoint(path: string, model: CheckpointModel, optimizer: Optimizer, state: Omit<CheckpointState, 'format' | 'savedAt' | 'optimizerSteps'>): Promise<void> {
   const tensors = new Map<string, TensorToWrite>();
   for (const [name, v] of model.namedVariables()) tensors.set(`model/${name}`, await values(v));
   for (const [name, t] of optimizer.slots()) tensors.set(`optimizer/${name}`, await values(t));
@@ -111,7 +116,7 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
  * Copies a checkpoint's weights into `model`; every variable must be there with its shape (a
  * checkpoint of another architecture or size is refused before anything is changed).
  */
-export function restoreModel(model: CrossViewModel, ck: LoadedCheckpoint, config?: TrainConfig): void {
+export function restoreModel(model: CheckpointModel, ck: LoadedCheckpoint, config?: TrainConfig): void {
   if (config && architectureKey(config) !== architectureKey(ck.state.config)) {
     throw new CvglError(`a checkpoint of ${architectureKey(config)}`, `${ck.path} holds ${architectureKey(ck.state.config)}`, 'resume with the config the checkpoint was trained with (leave --preset/--config out to use the stored one), or start a new run with another --out');
   }
