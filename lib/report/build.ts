@@ -82,6 +82,16 @@ export function groupOf(path: string): string {
   return PAPERS.find((k) => name.startsWith(k)) ?? basename(path, '.ipynb');
 }
 
+/** The first Markdown heading of a notebook (the page title of a notebook that is not a paper's). */
+function firstHeading(nb: { cells: { cell_type: string; source: string | string[] }[] }): string | null {
+  for (const c of nb.cells) {
+    if (c.cell_type !== 'markdown') continue;
+    const line = [c.source].flat().join('').split('\n').find((l) => /^#{1,2}\s/.test(l));
+    if (line) return line.replace(/^#+\s*/, '').trim();
+  }
+  return null;
+}
+
 export async function buildReports(o: BuildOptions): Promise<BuildResult> {
   const log = o.log ?? (() => undefined);
   const outDir = resolve(o.outDir ?? 'reports');
@@ -116,7 +126,7 @@ export async function buildReports(o: BuildOptions): Promise<BuildResult> {
   let pdfSkipped: string | null = chromium ? null : o.pdf === false ? 'not asked for (--no-pdf)' : 'no Chromium found (npm run setup:system installs it); HTML only';
   for (const [group, ps] of groups) {
     const paper = group as PaperKey;
-    const title = PAPER_TITLES[paper]?.title ?? group;
+    const title = PAPER_TITLES[paper]?.title ?? firstHeading(results.get(ps[0]!)!.notebook) ?? group;
     const notebooks = ps.map((p) => ({ path: relative(outDir, results.get(p)!.outPath), notebook: results.get(p)!.notebook }));
     const input = { paper, title, notebooks, published: (PUBLISHED[paper] ?? []) as PublishedNumber[], claims: CLAIMS.filter((c) => c.paper === paper) };
     const html = join(outDir, `${group}.html`);
