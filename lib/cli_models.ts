@@ -4,12 +4,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CvglError } from './engine/errors.js';
 import { initEngine } from './engine/init.js';
-import { progressBar } from './engine/progress.js';
 import { openDataset } from './data/readers.js';
 import { MODEL_NAMES, modelFacts, quickModel } from './models/registry.js';
 import { DEFAULT_SYNTHETIC_DIR } from './report/quickstart.js';
-import { ensureSynthetic } from './synth/generate.js';
 import { quickRun } from './train/quick_run.js';
+import { runDataDir } from './cli_train.js';
 
 export const MODELS_HELP = `  cvgl params <${MODEL_NAMES.join('|')}> [--json]
       Parameter count (with its breakdown), descriptor length and forward GFLOPs at the paper's
@@ -56,12 +55,7 @@ export async function quicktrainCommand(args: string[]): Promise<number> {
   if (!(seconds > 0)) throw new CvglError('--seconds: a positive number', `'${String(v.seconds)}'`, 'e.g. --seconds 120');
   await initEngine({ backend: v.backend as never });
   const q = quickModel(v.model);
-  const dir = typeof v.data === 'string' ? v.data : DEFAULT_SYNTHETIC_DIR;
-  if (typeof v.data !== 'string') {
-    const bar = progressBar('synthetic world', { unit: 'views' });
-    await ensureSynthetic(dir, { onProgress: bar });
-    bar.end();
-  }
+  const dir = await runDataDir(v.data, DEFAULT_SYNTHETIC_DIR);
   const ds = await openDataset(dir);
   const val = ds.splits.val ?? ds.splits.test;
   if (!ds.splits.train || !val) throw new CvglError('a dataset with train and val (or test) splits', Object.keys(ds.splits).join(', '), 'use a CVUSA/CVACT-layout set');

@@ -51,15 +51,27 @@ function positiveInt(v: Values, name: string): number | undefined {
   return n;
 }
 
-function readConfigFile(path: string): TrainConfig {
-  if (!existsSync(path)) throw new CvglError(`a config file at ${path}`, 'no such file', 'write one with `cvgl train --preset quick.cvft --print-config > my.json`');
+/** A config file read and checked by `validate`; `command` names where to get a template. */
+function readConfigFile<T>(path: string, validate: (x: unknown, origin: string) => T, command = 'cvgl train --preset quick.cvft'): T {
+  if (!existsSync(path)) throw new CvglError(`a config file at ${path}`, 'no such file', `write one with \`${command} --print-config > my.json\``);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new CvglError(`JSON in ${path}`, (e as Error).message, 'fix the syntax (a trailing comma?)');
   }
-  return validateConfig(json, path);
+  return validate(json, path);
+}
+
+/** The dataset directory of a run: `--data`, else the config's; the default synthetic set is rendered on first use. */
+export async function runDataDir(data: string | boolean | undefined, configDir: string): Promise<string> {
+  if (typeof data === 'string') return data;
+  if (configDir === DEFAULT_SYNTHETIC_DIR) {
+    const bar = progressBar('synthetic world', { unit: 'views' });
+    await ensureSynthetic(configDir, { onProgress: bar });
+    bar.end();
+  }
+  return configDir;
 }
 
 /** The config of a run to resume: the one stored in its last checkpoint. */
@@ -85,7 +97,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (v.preset !== undefined && v.config !== undefined) throw new CvglError('--preset or --config', 'both', 'give one of them');
   let config: TrainConfig;
   if (typeof v.preset === 'string') config = getPreset(v.preset);
-  else if (typeof v.config === 'string') config = readConfigFile(v.config);
+  else if (typeof v.config === 'string') config = readConfigFile(v.config, validateConfig);
   else if (v.resume && typeof v.out === 'string') config = await storedConfig(v.out);
   else throw new CvglError('--preset NAME or --config FILE (or --resume --out DIR)', 'none of them', 'e.g. cvgl train --preset quick.cvft (cvgl train --list-presets)');
   if (v['print-config']) {
@@ -94,12 +106,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const epochs = positiveInt(v, 'epochs'), maxSteps = positiveInt(v, 'max-steps'), workers = positiveInt(v, 'workers');
   await initEngine({ backend: v.backend as never });
-  const dataDir = typeof v.data === 'string' ? v.data : config.data.dir;
-  if (typeof v.data !== 'string' && config.data.dir === DEFAULT_SYNTHETIC_DIR) {
-    const bar = progressBar('synthetic world', { unit: 'views' });
-    await ensureSynthetic(dataDir, { onProgress: bar });
-    bar.end();
-  }
+  const dataDir = await runDataDir(v.data, config.data.dir);
   const out = runDir(config, typeof v.out === 'string' ? v.out : undefined);
   const r = await train({ config, dataDir, out, resume: Boolean(v.resume), epochs, maxSteps, workers, debug: Boolean(v.debug), handleSignals: true });
   r.model.dispose();
@@ -167,16 +174,7 @@ export async function pretrainCommand(args: string[]): Promise<number> {
   if (v.preset !== undefined && v.config !== undefined) throw new CvglError('--preset or --config', 'both', 'give one of them');
   let config: PretrainConfig;
   if (typeof v.preset === 'string') config = getPretrainPreset(v.preset);
-  else if (typeof v.config === 'string') {
-    if (!existsSync(v.config)) throw new CvglError(`a config file at ${v.config}`, 'no such file', 'write one with `cvgl pretrain --preset quick.moco.ground --print-config > my.json`');
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(v.config, 'utf8'));
-    } catch (e) {
-      throw new CvglError(`JSON in ${v.config}`, (e as Error).message, 'fix the syntax (a trailing comma?)');
-    }
-    config = validatePretrainConfig(json, v.config);
-  } else if (v.resume && typeof v.out === 'string') config = (await loadPretrainCheckpoint(join(v.out, 'checkpoints', 'last.safetensors'))).config;
+  else if (typeof v.config === 'string') config = readConfigFile(v.config, validatePretrainConfig, 'cvgl pretrain --preset quick.moco.ground'); else if (v.resume && typeof v.out === 'string') config = (await loadPretrainCheckpoint(join(v.out, 'checkpoints', 'last.safetensors'))).config;
   else throw new CvglError('--preset NAME or --config FILE (or --resume --out DIR)', 'none of them', 'e.g. cvgl pretrain --preset quick.moco.aerial (cvgl pretrain --list-presets)');
   if (v['print-config']) {
     console.log(JSON.stringify(config, null, 2));
@@ -184,12 +182,7 @@ export async function pretrainCommand(args: string[]): Promise<number> {
   }
   const epochs = positiveInt(v, 'epochs'), maxSteps = positiveInt(v, 'max-steps'), workers = positiveInt(v, 'workers');
   await initEngine({ backend: v.backend as never });
-  const dataDir = typeof v.data === 'string' ? v.data : config.data.dir;
-  if (typeof v.data !== 'string' && config.data.dir === DEFAULT_SYNTHETIC_DIR) {
-    const bar = progressBar('synthetic world', { unit: 'views' });
-    await ensureSynthetic(dataDir, { onProgress: bar });
-    bar.end();
-  }
+  const dataDir = await runDataDir(v.data, config.data.dir);
   const r = await pretrain({ config, dataDir, out: typeof v.out === 'string' ? v.out : undefined, resume: Boolean(v.resume), epochs, maxSteps, workers, handleSignals: true });
   if (v.json) console.log(JSON.stringify({ out: r.out, checkpoint: r.checkpoint, backbone: r.backbone, epochsDone: r.epochsDone, globalStep: r.globalStep, stopped: r.stopped }, null, 2));
   else console.log(`${r.config.name}: ${r.epochsDone} epochs, ${r.globalStep} steps (${r.stopped}); backbone ${r.backbone} (use it as init.${r.config.branch} of a downstream config)`);

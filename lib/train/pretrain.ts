@@ -17,7 +17,7 @@
  * very batches and views a straight run would have had (bit-for-bit on a deterministic backend).
  * An existing run is never overwritten without `resume`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { appendFile, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -37,6 +37,7 @@ import { CHECKPOINT_FORMAT, restoreModel, saveCheckpoint, type CheckpointState, 
 import type { TrainConfig } from './config.js';
 import { createOptimizer, validateOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor, validateSchedule, type ScheduleConfig } from './schedules.js';
+import { stopOnSignal, trimMetricLog } from './run_support.js';
 
 export type PretrainBranch = 'ground' | 'aerial';
 
@@ -367,10 +368,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
       globalRng.setState(ck.state.rng);
       ({ epoch, stepInEpoch, globalStep } = ck.state);
       secondsBefore = ck.state.seconds;
-      if (existsSync(metricsPath)) {
-        const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l) as { globalStep: number }).globalStep <= globalStep);
-        writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
-      }
+      trimMetricLog(metricsPath, globalStep);
       log(`resuming ${config.name} from ${lastPath}: epoch ${epoch + 1}, step ${stepInEpoch} of it (${globalStep} steps done)`);
     } else {
       if (config.init) {
@@ -392,17 +390,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
 
     const losses: number[] = [];
     let stopped: PretrainResult['stopped'] = 'finished';
-    let signalled = false;
-    const abort = () => process.exit(130);
-    const onSignal = () => {
-      signalled = true;
-      log('stopping after this step (checkpoint first); press Ctrl-C again to abort at once');
-      process.once('SIGINT', abort);
-    };
-    if (o.handleSignals) {
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-    }
+    const signal = stopOnSignal(Boolean(o.handleSignals), log);
     const t0 = performance.now();
     const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
     let lastSaved: string | null = ck ? lastPath : null;
@@ -455,7 +443,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
               stepInEpoch = 0;
             }
             if (o.maxSteps !== undefined && sessionSteps >= o.maxSteps) stopped = 'max-steps';
-            if (signalled) stopped = 'signal';
+            if (signal.requested()) stopped = 'signal';
             if (stopped !== 'finished') break;
           }
         } finally {
@@ -466,11 +454,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
         await save();
       }
     } finally {
-      if (o.handleSignals) {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-        process.removeListener('SIGINT', abort);
-      }
+      signal.release();
     }
     if (!existsSync(backbonePath)) await exportBackboneAtomic(moco, backbonePath, config); // e.g. resumed a finished run
     log(`${config.name}: ${stopped === 'finished' ? 'finished' : `stopped (${stopped})`} at epoch ${epoch}${stepInEpoch ? ` + ${stepInEpoch} steps` : ''}, ${globalStep} steps; checkpoint ${lastPath}, backbone ${backbonePath}`);

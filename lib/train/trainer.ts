@@ -15,7 +15,7 @@
  * straight run would have had: the result is bit-for-bit the same on a deterministic backend.
  * An existing run is never overwritten without `resume`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { tf } from '../engine/tf.js';
@@ -36,6 +36,7 @@ import { cloneConfig, validateConfig, type TrainConfig } from './config.js';
 import { buildObjective } from './objective.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor } from './schedules.js';
+import { stopOnSignal, trimMetricLog } from './run_support.js';
 import { loadCheckpoint, restoreModel, saveCheckpoint, type EvalRecord } from './checkpoint.js';
 
 export interface TrainOptions {
@@ -155,11 +156,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       ({ epoch, stepInEpoch, globalStep } = ck.state);
       secondsBefore = ck.state.seconds;
       evals = ck.state.evals;
-      // metric lines written after the checkpoint belong to steps that will be done again
-      if (existsSync(metricsPath)) {
-        const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l) as { globalStep: number }).globalStep <= globalStep);
-        writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
-      }
+      trimMetricLog(metricsPath, globalStep);
       log(`resuming ${config.name} from ${lastPath}: epoch ${epoch + 1}, step ${stepInEpoch} of it (${globalStep} steps done)`);
     } else {
       await loadInitWeights(model, config, log);
@@ -181,17 +178,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const nameOf = new Map([...trainable].map(([n, v]) => [v.name, n]));
     const losses: number[] = [];
     let stopped: TrainResult['stopped'] = 'finished';
-    let signalled = false;
-    const abort = () => process.exit(130);
-    const onSignal = () => {
-      signalled = true;
-      log('stopping after this step (checkpoint first); press Ctrl-C again to abort at once');
-      process.once('SIGINT', abort);
-    };
-    if (o.handleSignals) {
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-    }
+    const signal = stopOnSignal(Boolean(o.handleSignals), log);
     const t0 = performance.now();
     const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
     let lastSaved = ck ? lastPath : null;
@@ -249,7 +236,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             stepInEpoch = 0;
           }
           if (o.maxSteps !== undefined && sessionSteps >= o.maxSteps) stopped = 'max-steps';
-          if (signalled) stopped = 'signal';
+          if (signal.requested()) stopped = 'signal';
           if (stopped !== 'finished') break;
           if (!atEnd && config.checkpointEverySteps && globalStep % config.checkpointEverySteps === 0) await save();
         }
@@ -267,11 +254,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         } else await save();
       }
     } finally {
-      if (o.handleSignals) {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-        process.removeListener('SIGINT', abort);
-      }
+      signal.release();
       await pipe.close();
     }
     log(`${config.name}: ${stopped === 'finished' ? 'finished' : `stopped (${stopped})`} at epoch ${epoch}${stepInEpoch ? ` + ${stepInEpoch} steps` : ''}, ${globalStep} steps; checkpoint ${lastPath}`);
