@@ -65,7 +65,7 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import type { CrossViewModel, Embeddings } from './model.js';
+import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
 import { param } from './params.js';
 import { sinkhorn, sinkhornFlops, SINKHORN_DEFAULTS } from './sinkhorn.js';
 import { Vgg16, vgg16Cfg, vgg16ConvMacs, vgg16Layers, type Vgg16Cut } from './vgg16.js';
@@ -581,7 +581,7 @@ export interface CvftMaps {
   plan?: tf.Tensor3D;
 }
 
-export class Cvft implements CrossViewModel {
+export class Cvft extends NamedVariableModel implements CrossViewModel {
   readonly name = 'cvft';
   readonly variant: CvftVariant;
   readonly featureHW: [number, number];
@@ -603,6 +603,7 @@ export class Cvft implements CrossViewModel {
   private readonly opts: Resolved;
 
   constructor(opts: CvftOptions = {}) {
+    super();
     const res = resolve(opts);
     this.opts = res;
     const r = opts.rng ?? globalRng;
@@ -730,14 +731,6 @@ export class Cvft implements CrossViewModel {
     return m;
   }
 
-  variables(): tf.Variable[] {
-    return [...this.namedVariables().values()];
-  }
-
-  paramCount(): number {
-    return this.variables().reduce((n, v) => n + v.size, 0);
-  }
-
   /** h·w·64 (4096 at 8x8, Table 4), or 512 for 'vgg-global-pooling'; divided by widthDivisor. */
   descriptorLength(): number {
     return cvftDescriptorLength(this.opts);
@@ -746,9 +739,5 @@ export class Cvft implements CrossViewModel {
   /** Forward FLOPs of one pair at these input sizes (see `cvftForwardFlops`). */
   flops(groundHW: [number, number], aerialHW: [number, number]): number {
     return cvftForwardFlops(groundHW, aerialHW, this.opts);
-  }
-
-  dispose(): void {
-    for (const v of this.variables()) v.dispose();
   }
 }

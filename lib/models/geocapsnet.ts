@@ -31,7 +31,7 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import type { CrossViewModel, Embeddings } from './model.js';
+import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
 import { param } from './params.js';
 import { ResNetX, resnetxMacs, resnetxOutput, resnetxParamCount } from './resnetx.js';
 
@@ -261,7 +261,7 @@ const NAMES: Record<GeoCapsNetVariant, string> = {
   'resnetx-fc-II': 'resnetx-fc-ii',
 };
 
-export class GeoCapsNet implements CrossViewModel {
+export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
   readonly name: string;
   readonly variant: GeoCapsNetVariant;
   readonly routingIterations: number;
@@ -280,6 +280,7 @@ export class GeoCapsNet implements CrossViewModel {
   training = true;
 
   constructor(opts: GeoCapsNetOptions = {}) {
+    super();
     const variant = opts.variant ?? 'I';
     if (!(variant in NAMES)) throw new CvglError(`a variant among ${Object.keys(NAMES).join(', ')}`, String(variant), 'pick one of those');
     this.variant = variant;
@@ -353,16 +354,6 @@ export class GeoCapsNet implements CrossViewModel {
     return m;
   }
 
-  /** Trainable variables (BatchNorm moving statistics excluded). */
-  variables(): tf.Variable[] {
-    return [...this.namedVariables().values()].filter((v) => v.trainable);
-  }
-
-  /** Trainable parameters (Keras-style totals: `geoCapsNetParamCount(variant, { keras: true })`). */
-  paramCount(): number {
-    return this.variables().reduce((n, v) => n + v.size, 0);
-  }
-
   /** nGeo·geoDim: 32·64 = 2048 at full width (Table 4 "code length"). */
   descriptorLength(): number {
     const d = capsuleDims(this.widthDivisor);
@@ -388,9 +379,5 @@ export class GeoCapsNet implements CrossViewModel {
       );
     }
     return 2 * geoCapsNetForwardMacs(this.variant, groundHW, aerialHW, this.widthDivisor, this.routingIterations);
-  }
-
-  dispose(): void {
-    for (const v of this.namedVariables().values()) v.dispose();
   }
 }

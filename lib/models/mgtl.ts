@@ -29,7 +29,7 @@ import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { softMarginTripletExhaustive } from '../losses/triplet.js';
-import type { CrossViewModel, Embeddings } from './model.js';
+import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
 import { param } from './params.js';
 import { Vgg16, vgg16ConvMacs, vgg16Layers } from './vgg16.js';
 
@@ -202,7 +202,7 @@ function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
   return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
 }
 
-export class Mgtl implements CrossViewModel {
+export class Mgtl extends NamedVariableModel implements CrossViewModel {
   readonly name = 'mgtl';
   readonly variant: MgtlVariant;
   readonly L: number;
@@ -223,6 +223,7 @@ export class Mgtl implements CrossViewModel {
   readonly steps: Step[] = [];
 
   constructor(opts: MgtlOptions = {}) {
+    super();
     const r = opts.rng ?? globalRng;
     const prefix = opts.name ?? 'mgtl';
     this.variant = opts.variant ?? 'full';
@@ -399,14 +400,6 @@ export class Mgtl implements CrossViewModel {
     return m;
   }
 
-  variables(): tf.Variable[] {
-    return [...this.namedVariables().values()];
-  }
-
-  paramCount(): number {
-    return this.variables().reduce((n, v) => n + v.size, 0);
-  }
-
   /** c·W' (384·20 = 7680 in the paper's setting). */
   descriptorLength(): number {
     return this.c * this.positions;
@@ -422,10 +415,6 @@ export class Mgtl implements CrossViewModel {
       );
     }
     return 2 * mgtlForwardMacs(groundHW, aerialHW, this.variant, this.L, { widthDivisor: this.widthDivisor, ffn: this.ffn });
-  }
-
-  dispose(): void {
-    for (const v of this.variables()) v.dispose();
   }
 }
 

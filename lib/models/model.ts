@@ -35,3 +35,23 @@ export interface CrossViewModel {
   flops(groundHW: [number, number], aerialHW: [number, number]): number;
   dispose(): void;
 }
+
+/**
+ * What every architecture derives from its `namedVariables()`: the trainable variables (in that
+ * order; BatchNorm moving statistics excluded), their parameter count, and disposal of all.
+ */
+export abstract class NamedVariableModel {
+  abstract namedVariables(): Map<string, tf.Variable>;
+
+  variables(): tf.Variable[] {
+    return [...this.namedVariables().values()].filter((v) => v.trainable);
+  }
+
+  paramCount(): number {
+    return this.variables().reduce((n, v) => n + v.size, 0);
+  }
+
+  dispose(): void {
+    for (const v of this.namedVariables().values()) v.dispose();
+  }
+}

@@ -22,7 +22,7 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import type { CrossViewModel, Embeddings } from './model.js';
+import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
 import { param } from './params.js';
 import { Vgg16, vgg16ConvMacs, vgg16Layers, type Vgg16Cut } from './vgg16.js';
 
@@ -203,7 +203,7 @@ function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
   return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
 }
 
-export class Safa implements CrossViewModel {
+export class Safa extends NamedVariableModel implements CrossViewModel {
   readonly name = 'safa';
   readonly ground: Vgg16;
   readonly aerial: Vgg16;
@@ -215,6 +215,7 @@ export class Safa implements CrossViewModel {
   readonly aerialHW: [number, number];
 
   constructor(opts: SafaOptions = {}) {
+    super();
     const r = opts.rng ?? globalRng;
     const prefix = opts.name ?? 'safa';
     this.D = opts.D ?? 8;
@@ -263,14 +264,6 @@ export class Safa implements CrossViewModel {
     return m;
   }
 
-  variables(): tf.Variable[] {
-    return [...this.namedVariables().values()];
-  }
-
-  paramCount(): number {
-    return this.variables().reduce((n, v) => n + v.size, 0);
-  }
-
   /** C·D (4096 for the thesis' model). */
   descriptorLength(): number {
     return this.channels * this.D;
@@ -290,9 +283,5 @@ export class Safa implements CrossViewModel {
       );
     }
     return 2 * safaForwardMacs(groundHW, aerialHW, this.widthDivisor, this.D);
-  }
-
-  dispose(): void {
-    for (const v of this.variables()) v.dispose();
   }
 }

@@ -9,7 +9,7 @@ import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { param } from './params.js';
 import { Vgg16, vgg16ConvMacs, vgg16Layers } from './vgg16.js';
-import type { CrossViewModel } from './model.js';
+import { NamedVariableModel, type CrossViewModel } from './model.js';
 
 export interface SiameseVggOptions {
   rng?: Rng;
@@ -43,7 +43,7 @@ export function siameseVggForwardMacs(groundHW: [number, number], aerialHW: [num
   return conv(groundHW) + conv(aerialHW) + 2 * (f * f + f * dim);
 }
 
-export class SiameseVgg implements CrossViewModel {
+export class SiameseVgg extends NamedVariableModel implements CrossViewModel {
   readonly name = 'siamese-vgg';
   readonly ground: Vgg16;
   readonly aerial: Vgg16;
@@ -53,6 +53,7 @@ export class SiameseVgg implements CrossViewModel {
   readonly widthDivisor: number;
 
   constructor(opts: SiameseVggOptions = {}) {
+    super();
     const r = opts.rng ?? globalRng;
     this.dim = opts.dim ?? 128;
     this.widthDivisor = opts.widthDivisor ?? 1;
@@ -75,10 +76,6 @@ export class SiameseVgg implements CrossViewModel {
     return tf.tidy(() => ({ g: this.head(this.ground.apply(ground)), s: this.head(this.aerial.apply(aerial)) }));
   }
 
-  variables(): tf.Variable[] {
-    return [...this.ground.variables(), ...this.aerial.variables(), this.fc1.w, this.fc1.b, this.fc2.w, this.fc2.b];
-  }
-
   /**
    * Variables by name, in the order of `variables()`: `ground.features.N.{weight,bias}` and
    * `aerial.features.N.{weight,bias}` (torchvision's VGG16 `features` names under the branch;
@@ -97,10 +94,6 @@ export class SiameseVgg implements CrossViewModel {
     return m;
   }
 
-  paramCount(): number {
-    return this.variables().reduce((n, v) => n + v.size, 0);
-  }
-
   /** Length of each descriptor (`dim`, 128 in the thesis). */
   descriptorLength(): number {
     return this.dim;
@@ -114,9 +107,5 @@ export class SiameseVgg implements CrossViewModel {
   /** Forward FLOPs of one (ground, aerial) pair: 2 x `forwardMacs`. */
   flops(groundHW: [number, number], aerialHW: [number, number]): number {
     return 2 * this.forwardMacs(groundHW, aerialHW);
-  }
-
-  dispose(): void {
-    for (const v of this.variables()) v.dispose();
   }
 }
