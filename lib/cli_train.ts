@@ -142,7 +142,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   try {
     restoreModel(model, ck);
     const bar = progressBar(`embedding ${splitName}`, { unit: 'pairs' });
-    const e = await extractEmbeddings(model, split, config.data, { onProgress: bar, workers: positiveInt(v, 'workers') });
+    const e = await extractEmbeddings(model, split, config.data, { onProgress: bar, workers: positiveInt(v, 'workers'), augment: config.data.evalAugment ?? null });
     bar.end();
     const full = await splitRecall(e);
     const r = recallSummary(full);

@@ -121,6 +121,10 @@ export const MOCO_V2 = {
   flipP: 0.5,
 } as const;
 
+/** A view pipeline that changes no appearance (no colour jitter, grayscale, blur or crop): for
+ *  pair augmentations that are geometric only, e.g. orientation noise. */
+export const NO_APPEARANCE: AugmentOptions = { resizedCrop: false, jitterP: 0, grayP: 0, blurP: 0 };
+
 /** Python's `round` (halves to even), as torchvision's `int(round(...))`. */
 export function roundHalfEven(v: number): number {
   const f = Math.floor(v);

@@ -47,3 +47,20 @@ export interface CrossViewDataset {
   /** Human-readable notes gathered while reading (e.g. "annotations/ not present, ignored"). */
   notes: string[];
 }
+
+/** True when the split's gallery is its pairs' aerials in order (one-to-one retrieval). */
+export function isOneToOne(split: DatasetSplit): boolean {
+  return split.gallery.length === split.pairs.length && split.pairs.every((p, i) => p.galleryIndex.length === 1 && p.galleryIndex[0] === i);
+}
+
+/**
+ * The first `n` pairs of `split` (all of them when it has fewer). A one-to-one split (gallery i
+ * = pair i's aerial) keeps the matching gallery rows, so it stays one-to-one; a one-to-many
+ * split (VIGOR) keeps its whole gallery.
+ */
+export function limitSplit(split: DatasetSplit, n: number): DatasetSplit {
+  if (split.pairs.length <= n) return split;
+  const pairs = split.pairs.slice(0, n);
+  if (!isOneToOne(split)) return { ...split, pairs };
+  return { ...split, pairs, gallery: split.gallery.slice(0, n), ...(split.galleryUtm ? { galleryUtm: split.galleryUtm.slice(0, n) } : {}) };
+}

@@ -12,9 +12,10 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { PairPipeline } from '../data/pipeline.js';
-import type { DatasetSplit } from '../data/dataset.js';
+import { isOneToOne, type DatasetSplit } from '../data/dataset.js';
 import type { CrossViewModel } from '../models/model.js';
 import type { ProgressFn } from '../engine/progress.js';
+import type { PairOptions } from '../data/augment.js';
 
 export interface ViewSizes {
   ground: { height: number; width: number };
@@ -36,16 +37,21 @@ export interface SplitEmbeddings {
   galleryIndex?: number[][];
 }
 
-/** True when the split's gallery is its pairs' aerials in order (one-to-one retrieval). */
-export function isOneToOne(split: DatasetSplit): boolean {
-  return split.gallery.length === split.pairs.length && split.pairs.every((p, i) => p.galleryIndex.length === 1 && p.galleryIndex[0] === i);
-}
+export { isOneToOne };
 
 export async function extractEmbeddings(
   model: CrossViewModel,
   split: DatasetSplit,
   views: ViewSizes,
-  opts: { batchSize?: number; workers?: number; cacheDir?: string | null; onProgress?: ProgressFn } = {},
+  opts: {
+    batchSize?: number;
+    workers?: number;
+    cacheDir?: string | null;
+    onProgress?: ProgressFn;
+    /** Augmentation of the evaluated views (e.g. orientation noise at test time), drawn from seed 0:
+     *  the same views on every call. */
+    augment?: PairOptions | null;
+  } = {},
 ): Promise<SplitEmbeddings> {
   if (split.pairs.length === 0) throw new CvglError(`a split with pairs to evaluate`, `split '${split.name}' is empty`, 'check the dataset (cvgl data check DIR) or pick another --split');
   if (!isOneToOne(split)) return extractSeparately(model, split, views, opts);
@@ -58,6 +64,7 @@ export async function extractEmbeddings(
     cacheDir: opts.cacheDir ?? null,
     ...(opts.workers ? { workers: opts.workers } : {}),
     seed: 0,
+    augment: opts.augment ?? null,
   });
   const n = split.pairs.length;
   const dim = model.descriptorLength();
@@ -104,6 +111,7 @@ async function embedView(model: CrossViewModel, split: DatasetSplit, views: View
     cacheDir: opts.cacheDir ?? null,
     ...(opts.workers ? { workers: opts.workers } : {}),
     seed: 0,
+    augment: opts.augment ?? null,
   });
   const [gh, gw] = [views.ground.height, views.ground.width];
   const [ah, aw] = views.aerial.polar ? [views.aerial.polar.height, views.aerial.polar.width] : [views.aerial.size, views.aerial.size];

@@ -50,6 +50,12 @@ export interface DataConfig {
   batchSize: number;
   sampler?: SamplerName;
   augment?: PairOptions | null;
+  /** Augmentation of the validation split when it is evaluated (e.g. CVFT's ±20° orientation
+   *  noise, "trained and tested with it"); drawn from a fixed seed, so every evaluation sees the
+   *  same views. Absent: none. */
+  evalAugment?: PairOptions | null;
+  /** Use only the first N pairs of the training / validation split (a quick look, CI smoke runs). */
+  limit?: { train?: number; val?: number };
   trainSplit?: string;
   /** Split evaluated after each epoch (default 'val', else 'test'). */
   valSplit?: string;
@@ -105,6 +111,7 @@ export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
   if (d.aerial.polar != null && (!posInt(d.aerial.polar.height) || !posInt(d.aerial.polar.width))) fail('data.aerial.polar', '{height, width} or null', d.aerial.polar, 'e.g. {"height": 128, "width": 512}');
   if (!posInt(d.batchSize) || d.batchSize < 2) fail('data.batchSize', 'an integer >= 2 (the losses need negatives in the batch)', d.batchSize, 'e.g. 12');
   if (d.sampler !== undefined && !SAMPLERS.includes(d.sampler)) fail('data.sampler', SAMPLERS.join(', '), d.sampler, 'random for CVUSA/CVACT, vigor for VIGOR');
+  if (d.limit !== undefined && (!isObj(d.limit) || Object.entries(d.limit).some(([k, v]) => (k !== 'train' && k !== 'val') || !posInt(v)))) fail('data.limit', '{train?: N, val?: N} with positive integers', d.limit, 'e.g. {"train": 64, "val": 64}, or leave it out for whole splits');
   if (d.vigorProtocol !== undefined && d.vigorProtocol !== 'same' && d.vigorProtocol !== 'cross') fail('data.vigorProtocol', "'same' or 'cross'", d.vigorProtocol, 'thesis Table 4.7: cross');
   validateOptimizer(c.optimizer);
   validateSchedule(c.schedule);

@@ -8,7 +8,7 @@
  */
 import { CvglError } from '../engine/errors.js';
 import { DEFAULT_SYNTHETIC_DIR } from '../report/quickstart.js';
-import type { PairOptions } from '../data/augment.js';
+import { NO_APPEARANCE, type PairOptions } from '../data/augment.js';
 import { cloneConfig, type TrainConfig } from './config.js';
 
 type Rows = { [row: string]: TrainConfig };
@@ -16,7 +16,7 @@ type Tree = { [k: string]: Rows | Tree };
 
 // ------------------------------------------------------------------------- CVFT (paper 002)
 const CVFT_SOURCE = 'CVFT (002) Sec. 4.1 "Implementation Details": Adam lr 1e-5, batch 12, γ = 10, exhaustive mini-batch; VGG16 conv5_3 from ImageNet weights';
-const cvft = (name: string, row: string, options: Record<string, unknown>, augment: PairOptions | null = null): TrainConfig => ({
+const cvft = (name: string, row: string, options: Record<string, unknown>, augment: PairOptions | null = null, evalAugment: PairOptions | null = null): TrainConfig => ({
   name,
   source: `${CVFT_SOURCE}; ${row}`,
   assumptions: [
@@ -26,12 +26,15 @@ const cvft = (name: string, row: string, options: Record<string, unknown>, augme
   ],
   model: { name: 'cvft', options },
   loss: { kind: 'soft-margin-exhaustive', gamma: 10 },
-  data: { dir: 'data/cvusa', ground: { height: 112, width: 616 }, aerial: { size: 256, polar: null }, batchSize: 12, augment },
+  data: { dir: 'data/cvusa', ground: { height: 112, width: 616 }, aerial: { size: 256, polar: null }, batchSize: 12, augment, ...(evalAugment ? { evalAugment } : {}) },
   optimizer: { kind: 'adam', lr: 1e-5 },
   schedule: { kind: 'constant' },
   epochs: 100,
   seed: 1,
 });
+
+/** CVFT Sec. 5.4: panoramas turned by a random yaw in ±20°, nothing else changed (train and test). */
+const ORIENTATION_NOISE_20: PairOptions = { yawNoiseDeg: 20, flipP: 0, ground: NO_APPEARANCE, aerial: NO_APPEARANCE };
 
 // ------------------------------------------------------------------------- MGTL (paper 000)
 const MGTL_SOURCE = 'MGTL (000) Sec. 3.1 "Training Setting": Adam lr 1e-5, batch 16, 150 epochs, L = 6 steps, 6 heads, λ = 0.05, γ = 10';
@@ -120,7 +123,7 @@ export const presets = {
       full: cvft('cvft.table1.full', 'Table 1 "Ours"', { variant: 'full' }),
       woCvft: cvft('cvft.table1.woCvft', 'Table 1 "Our network wo/ CVFT"', { variant: 'wo-cvft' }),
       vggGlobalPooling: cvft('cvft.table1.vggGlobalPooling', 'Table 1 "VGG global pooling"', { variant: 'vgg-global-pooling' }),
-      orientationNoise20: cvft('cvft.table1.orientationNoise20', 'Table 1 last row, ±20° orientation noise (trained and tested with it)', { variant: 'full' }, { yawNoiseDeg: 20 }),
+      orientationNoise20: cvft('cvft.table1.orientationNoise20', 'Table 1 last row, ±20° orientation noise (trained and tested with it)', { variant: 'full' }, ORIENTATION_NOISE_20, ORIENTATION_NOISE_20),
     },
     table3: {
       stnAffine: cvft('cvft.table3.stnAffine', 'Table 3 "STN (affine)"', { variant: 'stn-affine' }),

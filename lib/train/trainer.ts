@@ -24,8 +24,9 @@ import { rng as globalRng } from '../engine/rng.js';
 import { engineInfo, initEngine } from '../engine/init.js';
 import { progressBar } from '../engine/progress.js';
 import { openDataset } from '../data/readers.js';
-import type { CrossViewDataset, DatasetSplit } from '../data/dataset.js';
+import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../data/dataset.js';
 import { PairPipeline } from '../data/pipeline.js';
+import type { PairOptions } from '../data/augment.js';
 import { buildModel } from '../models/registry.js';
 import type { CrossViewModel } from '../models/model.js';
 import { Vgg16 } from '../models/vgg16.js';
@@ -102,12 +103,14 @@ function pickSplits(ds: CrossViewDataset, c: TrainConfig, dir: string): { train:
   const trainName = c.data.trainSplit ?? 'train';
   const train = ds.splits[trainName];
   if (!train) throw new CvglError(`a '${trainName}' split in ${dir}`, `splits ${names.join(', ') || 'none'}`, 'check the dataset (cvgl data check DIR) or set data.trainSplit');
-  if (train.pairs.length < c.data.batchSize) throw new CvglError(`at least batchSize = ${c.data.batchSize} training pairs`, `${train.pairs.length} in split '${trainName}' of ${dir}`, 'use a larger dataset or a smaller data.batchSize');
+  const nTrain = Math.min(train.pairs.length, c.data.limit?.train ?? Infinity);
+  if (nTrain < c.data.batchSize) throw new CvglError(`at least batchSize = ${c.data.batchSize} training pairs`, `${nTrain} in split '${trainName}' of ${dir}${c.data.limit?.train ? ` (data.limit.train ${c.data.limit.train})` : ''}`, 'use a larger dataset (or limit) or a smaller data.batchSize');
   const valName = c.data.valSplit ?? (ds.splits.val ? 'val' : 'test');
-  const val = ds.splits[valName] ?? null;
+  let val = ds.splits[valName] ?? null;
   if (c.data.valSplit && !val) throw new CvglError(`a '${valName}' split in ${dir}`, `splits ${names.join(', ')}`, 'set data.valSplit to one of them');
   if (val && val.pairs.length === 0) throw new CvglError(`pairs in the validation split '${valName}'`, 'an empty split', 'check the dataset (cvgl data check DIR)');
-  return { train, val };
+  if (val && c.data.limit?.val) val = limitSplit(val, c.data.limit.val);
+  return { train: c.data.limit?.train ? limitSplit(train, c.data.limit.train) : train, val };
 }
 
 const gradNormOf = (grads: tf.NamedTensorMap): tf.Scalar => tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
@@ -243,7 +246,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         bar.end();
         const epochDone = stepInEpoch === 0;
         if (epochDone && valSplit && (config.evalEveryEpochs ?? 1) > 0 && epoch % (config.evalEveryEpochs ?? 1) === 0) {
-          const e = await evaluateDuring(model, valSplit, views, cacheDir, o.workers, o.progress !== false);
+          const e = await evaluateDuring(model, valSplit, views, cacheDir, o.workers, o.progress !== false, config.data.evalAugment ?? null);
           const record: EvalRecord = { epoch: epoch - 1, globalStep, split: valSplit.name, n: e.n, recall: e.recall };
           evals = [...evals, record];
           await appendMetric({ type: 'eval', ...record });
@@ -306,9 +309,9 @@ async function loadInitWeights(model: CrossViewModel, config: TrainConfig, log: 
   }
 }
 
-async function evaluateDuring(model: CrossViewModel, split: DatasetSplit, views: Parameters<typeof extractEmbeddings>[2], cacheDir: string | null, workers: number | undefined, progress: boolean) {
+async function evaluateDuring(model: CrossViewModel, split: DatasetSplit, views: Parameters<typeof extractEmbeddings>[2], cacheDir: string | null, workers: number | undefined, progress: boolean, augment: PairOptions | null) {
   const bar = progressBar(`  eval ${split.name}`, { quiet: !progress, unit: 'pairs' });
-  const e = await extractEmbeddings(model, split, views, { cacheDir, workers, onProgress: bar });
+  const e = await extractEmbeddings(model, split, views, { cacheDir, workers, onProgress: bar, augment });
   bar.end();
   return { n: e.n, recall: recallSummary(await splitRecall(e)) };
 }

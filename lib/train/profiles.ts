@@ -1,0 +1,98 @@
+/**
+ * Run profiles: the same experiment row (a preset, e.g. `cvft.table1.woCvft`) at three sizes.
+ *
+ *  - `paper`: the preset as its paper states it (sizes, widths, epochs, optimizer), on the
+ *    dataset directory given (a real CVUSA/CVACT/VIGOR folder), meant for a GPU;
+ *  - `quick`: what `npm run report` runs on 2 CPU cores: the model's quick size (widths ÷ 8,
+ *    small images, `presets.quick.<model>`), the synthetic world, a few epochs;
+ *  - `smoke`: the quick size for one epoch of four batches, evaluated on 64 validation pairs, for
+ *    CI to run every notebook end to end.
+ *
+ * What makes the row the row is kept in every profile: the architecture's options (variant,
+ * descriptor dimension, recurrent steps, routing iterations …), the loss and its parameters,
+ * the augmentation (train and evaluation), the sampler and the dataset protocol. What only sets
+ * the size — widths, image sizes, learning rate, epochs — comes from the quick preset, and the
+ * batch is capped (`maxBatch`). Every change is written into the config's `assumptions`, so a
+ * report says what was run.
+ */
+import { CvglError } from '../engine/errors.js';
+import { cloneConfig, type TrainConfig } from './config.js';
+import { getPreset } from './presets.js';
+
+export const PROFILES = ['paper', 'quick', 'smoke'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+/** Model options that only set the size of a model (taken from the quick preset). */
+const SIZE_OPTIONS = new Set(['widthDivisor', 'groundHW', 'aerialHW', 'name']);
+
+export interface ProfileOptions {
+  /** Dataset directory (default: the preset's, i.e. the synthetic set for quick/smoke). */
+  dataDir?: string;
+  seed?: number;
+  /** Epochs (default: the profile's). */
+  epochs?: number;
+  /** Largest batch of the quick/smoke profiles (default 32: the paper's batch when smaller). */
+  maxBatch?: number;
+}
+
+/** Epochs of a quick run by model (the quick preset's unless set here). */
+const QUICK_EPOCHS: Partial<Record<string, number>> = {};
+
+export function isProfile(p: unknown): p is ProfileName {
+  return typeof p === 'string' && (PROFILES as readonly string[]).includes(p);
+}
+
+/**
+ * The config of experiment `name` (a preset name) under `profile`. A CvglError names the
+ * profiles or presets when either is unknown.
+ */
+export function profileConfig(name: string, profile: ProfileName | string, o: ProfileOptions = {}): TrainConfig {
+  if (!isProfile(profile)) throw new CvglError(`a profile: ${PROFILES.join(', ')}`, `'${profile}'`, "use 'quick' on a CPU, 'paper' with a real dataset on a GPU");
+  const paper = getPreset(name);
+  if (profile === 'paper') {
+    const c = cloneConfig(paper);
+    if (o.dataDir) c.data.dir = o.dataDir;
+    if (o.seed !== undefined) c.seed = o.seed;
+    if (o.epochs !== undefined) c.epochs = o.epochs;
+    return c;
+  }
+  const base = getPreset(`quick.${paper.model.name}`);
+  const kept = Object.fromEntries(Object.entries(paper.model.options ?? {}).filter(([k]) => !SIZE_OPTIONS.has(k)));
+  const maxBatch = o.maxBatch ?? 32;
+  const batchSize = Math.min(paper.data.batchSize, maxBatch);
+  const epochs = o.epochs ?? (profile === 'smoke' ? 1 : QUICK_EPOCHS[paper.model.name] ?? base.epochs);
+  const d = paper.data;
+  const c: TrainConfig = {
+    ...cloneConfig(base),
+    name: paper.name,
+    source: paper.source,
+    assumptions: [
+      ...(paper.assumptions ?? []),
+      `${profile} profile: sizes and widths of quick.${paper.model.name} (${base.source}); ` +
+        `ground ${base.data.ground.height}x${base.data.ground.width}, aerial ${base.data.aerial.size}${base.data.aerial.polar ? ` polar ${base.data.aerial.polar.height}x${base.data.aerial.polar.width}` : ''}; ` +
+        `batch ${batchSize}${batchSize < d.batchSize ? ` (paper ${d.batchSize})` : ''}; ${base.optimizer.kind} lr ${base.optimizer.lr} (paper ${paper.optimizer.kind} ${paper.optimizer.lr}); ${epochs} epoch(s) (paper ${paper.epochs}); from random weights`,
+    ],
+    model: { name: paper.model.name, options: { ...(base.model.options ?? {}), ...kept } },
+    loss: { ...paper.loss },
+    data: {
+      ...cloneConfig(base).data,
+      dir: o.dataDir ?? base.data.dir,
+      batchSize,
+      augment: d.augment ?? null,
+      ...(d.evalAugment ? { evalAugment: d.evalAugment } : {}),
+      ...(d.sampler ? { sampler: d.sampler } : {}),
+      ...(d.vigorProtocol ? { vigorProtocol: d.vigorProtocol } : {}),
+      ...(d.trainSplit ? { trainSplit: d.trainSplit } : {}),
+      ...(d.valSplit ? { valSplit: d.valSplit } : {}),
+      // smoke: four batches and 64 validation pairs, enough to run every line once
+      ...(profile === 'smoke' ? { limit: { train: 4 * batchSize, val: 64 } } : {}),
+    },
+    epochs,
+    // one evaluation, at the end
+    evalEveryEpochs: epochs,
+    seed: o.seed ?? paper.seed,
+  };
+  delete c.init;
+  delete c.checkpointEverySteps;
+  return c;
+}

@@ -1,0 +1,135 @@
+/**
+ * A study: several experiment rows of a paper (presets, e.g. the four rows of CVFT's Table 1)
+ * trained by the one trainer and evaluated the same way, under one profile (lib/train/profiles.ts).
+ * It is what a paper's notebook calls; the results come back keyed by experiment id in the units
+ * the papers print (recalls in percent), ready for `show.results`.
+ *
+ * Every run starts from its own seed, writes its checkpoint and metric log under the study's work
+ * folder, and is evaluated once at the end on the validation split (recall at 1/5/10/1%, the top-K
+ * curve, the descriptors for figures). A line per run says what was done and how long it took;
+ * after the first timed steps of the first run the study prints an estimate of the whole study's
+ * time (useful on the `paper` profile, where one study takes days).
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CvglError } from '../engine/errors.js';
+import { openDataset } from '../data/readers.js';
+import { limitSplit } from '../data/dataset.js';
+import { extractEmbeddings, type SplitEmbeddings } from '../eval/embeddings.js';
+import { recallSummary, splitRecall, type RecallSummary } from '../eval/evaluate.js';
+import type { CrossViewModel } from '../models/model.js';
+import type { ReproducedResults } from '../report/types.js';
+import type { TrainConfig } from './config.js';
+import { profileConfig, type ProfileName, type ProfileOptions } from './profiles.js';
+import { train } from './trainer.js';
+
+export interface StudyOptions extends ProfileOptions {
+  profile: ProfileName | string;
+  /** Change one experiment's config before it runs (e.g. a batch size of a sweep). */
+  adjust?: (id: string, config: TrainConfig) => void;
+  /** Keep the trained models of these experiments (true: all) in the result; others are disposed. */
+  keepModels?: boolean | string[];
+  /** Keep each run's validation descriptors (for t-SNE, retrieval examples, heat maps). */
+  keepEmbeddings?: boolean;
+  /** Folder for the runs' checkpoints, logs and the shared image cache (default: a new temporary one). */
+  workDir?: string;
+  /** Lines for a human (default: stdout, which a notebook shows). */
+  log?: (line: string) => void;
+}
+
+export interface StudyRun {
+  id: string;
+  config: TrainConfig;
+  /** Fractions in [0, 1]. */
+  recall: RecallSummary;
+  /** Top-K recall, K = 1..80 (fractions). */
+  curve: number[];
+  /** Rank of each query's true match (0 = first). */
+  ranks: Int32Array;
+  losses: number[];
+  steps: number;
+  seconds: number;
+  out: string;
+  embeddings?: SplitEmbeddings;
+  model?: CrossViewModel;
+}
+
+export interface StudyResult {
+  runs: StudyRun[];
+  /** r1, r5, r10, r1pct in percent by experiment id (for `show.results` and the claims). */
+  results: ReproducedResults;
+  seconds: number;
+}
+
+/** Recalls in percent, as the papers print them. */
+export function recallPercent(r: RecallSummary): Record<string, number> {
+  return { r1: 100 * r.r1, r5: 100 * r.r5, r10: 100 * r.r10, r1pct: 100 * r.r1pct };
+}
+
+const fmtTime = (s: number) => (s < 120 ? `${s.toFixed(1)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
+
+/** Trains and evaluates each experiment of `ids` under the profile; see the file comment. */
+export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyResult> {
+  if (!ids.length) throw new CvglError('experiment ids to run', 'an empty list', 'pass preset names, e.g. cvft.table1.full');
+  const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const configs = ids.map((id) => {
+    const c = profileConfig(id, o.profile, o);
+    o.adjust?.(id, c);
+    return c;
+  });
+  const work = o.workDir ?? mkdtempSync(join(tmpdir(), 'cvgl-study-'));
+  mkdirSync(work, { recursive: true });
+  const cacheDir = join(work, 'cache');
+  const keep = (id: string) => o.keepModels === true || (Array.isArray(o.keepModels) && o.keepModels.includes(id));
+  const totalSteps = new Map<string, number>();
+  const t0 = performance.now();
+  const runs: StudyRun[] = [];
+  let estimated = false;
+  for (const [i, config] of configs.entries()) {
+    const id = ids[i]!;
+    const t1 = performance.now();
+    let stepsDone = 0;
+    const onStep = (s: { globalStep: number; seconds: number }) => {
+      stepsDone = s.globalStep;
+      if (estimated || s.globalStep < 10) return;
+      estimated = true;
+      const perStep = s.seconds / s.globalStep;
+      const all = [...totalSteps.values()].reduce((a, b) => a + b, 0);
+      log(`estimate: ${(1 / perStep).toFixed(1)} steps/s on ${id}; the ${ids.length} runs (${all} steps) take about ${fmtTime(all * perStep)} of training`);
+    };
+    if (!totalSteps.size) for (const c of configs) totalSteps.set(c.name, await stepsOf(c));
+    const r = await train({ config: { ...config, evalEveryEpochs: 0 }, out: join(work, id), cacheDir, progress: false, log: () => undefined, onStep });
+    try {
+      const ds = await openDataset(config.data.dir, config.data.vigorProtocol ? { vigor: { protocol: config.data.vigorProtocol } } : {});
+      const valName = config.data.valSplit ?? (ds.splits.val ? 'val' : 'test');
+      const full = ds.splits[valName];
+      if (!full) throw new CvglError(`a '${valName}' split to evaluate ${id} on`, `splits ${Object.keys(ds.splits).join(', ')}`, 'set data.valSplit');
+      const val = config.data.limit?.val ? limitSplit(full, config.data.limit.val) : full;
+      const emb = await extractEmbeddings(r.model, val, config.data, { cacheDir, augment: config.data.evalAugment ?? null });
+      const rec = await splitRecall(emb);
+      const seconds = (performance.now() - t1) / 1000;
+      const recall = recallSummary(rec);
+      const run: StudyRun = { id, config, recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, steps: stepsDone, seconds, out: r.out, ...(o.keepEmbeddings ? { embeddings: emb } : {}) };
+      if (keep(id)) run.model = r.model;
+      runs.push(run);
+      const pct = recallPercent(recall);
+      log(
+        `${id}: ${stepsDone} steps, loss ${r.losses[0]?.toFixed(3)} → ${r.losses.at(-1)?.toFixed(3)}; ` +
+          `${valName} R@1 ${pct.r1!.toFixed(2)}%  R@5 ${pct.r5!.toFixed(2)}%  R@10 ${pct.r10!.toFixed(2)}%  R@1% ${pct.r1pct!.toFixed(2)}% (n = ${emb.n}, chance R@1 ${(100 * recall.chance1).toFixed(2)}%); ${seconds.toFixed(1)} s`,
+      );
+    } finally {
+      if (!keep(id)) r.model.dispose();
+    }
+  }
+  const results: ReproducedResults = Object.fromEntries(runs.map((r) => [r.id, recallPercent(r.recall)]));
+  return { runs, results, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Optimizer steps of a whole run (for the time estimate): batches per epoch × epochs. */
+async function stepsOf(c: TrainConfig): Promise<number> {
+  const ds = await openDataset(c.data.dir, c.data.vigorProtocol ? { vigor: { protocol: c.data.vigorProtocol } } : {});
+  const split = ds.splits[c.data.trainSplit ?? 'train'];
+  const n = Math.min(split?.pairs.length ?? 0, c.data.limit?.train ?? Infinity);
+  return Math.floor(n / c.data.batchSize) * c.epochs;
+}
