@@ -38,7 +38,7 @@ function wasmOutDir(): string {
   return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out');
 }
 
-function makeNodeWorkerClass(dir: string) {
+function makeNodeWorkerClass(dir: string, created: NodeWorker[]) {
   // The shipped file wraps the worker source in a template literal, which turned its "\n" escapes
   // into real newlines inside string literals; tfjs escapes them back the same way.
   const source: string = require(path.join(dir, 'tfjs-backend-wasm-threaded-simd.worker.js'))
@@ -48,6 +48,7 @@ function makeNodeWorkerClass(dir: string) {
     constructor(url: string | URL, options?: WorkerOptions) {
       if (String(url).startsWith('blob:')) super(source, { ...options, eval: true });
       else super(url, options);
+      created.push(this);
     }
     override postMessage(message: unknown, transfer?: readonly any[]): void {
       const m = message as { cmd?: string; urlOrBlob?: unknown } | null;
@@ -91,7 +92,8 @@ export async function startWasm(threads: number): Promise<WasmStartResult> {
 
 async function startThreaded(want: number, simd: boolean): Promise<WasmStartResult> {
   const dir = wasmOutDir();
-  const PthreadWorker = makeNodeWorkerClass(dir);
+  const created: NodeWorker[] = [];
+  const PthreadWorker = makeNodeWorkerClass(dir, created);
   const globalDesc = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
   const realCpus = os.cpus;
   Object.defineProperty(globalThis, 'Worker', {
@@ -108,6 +110,10 @@ async function startThreaded(want: number, simd: boolean): Promise<WasmStartResu
     wasmBackend.setThreadsCount(want);
     const ok = await tf.setBackend('wasm');
     if (!ok) throw new Error('tf.setBackend("wasm") returned false');
+    // The pool's threads are loaded and wait on shared memory; the main thread calls them
+    // synchronously. Unreferenced, they no longer keep a finished script's process alive
+    // (without this, `tsx script.ts` never exits after its first tensor operation).
+    for (const w of created) w.unref();
     return { threads: wasmBackend.getThreadsCount(), simd };
   } finally {
     os.cpus = realCpus;
