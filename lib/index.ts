@@ -7,6 +7,7 @@ export { benchSiameseStep, stepFlops, FULL_SHAPE, QUICK_SHAPE, type StepShape, t
 export { runBench, benchTable, type BenchReport, type BenchOptions } from './bench/run.js';
 // data: readers, checker, transforms, augmentation, pipeline
 export type { CrossViewDataset, DatasetSplit, PairRecord, DatasetFormat } from './data/dataset.js';
+export { limitSplit } from './data/dataset.js';
 export type { RgbImage, FloatImage } from './data/image.js';
 export { toFloat, toRgb } from './data/image.js';
 export { openDataset, detectFormat, DATASET_FORMATS, type OpenDatasetOptions } from './data/readers.js';
@@ -52,6 +53,7 @@ export { projectToCircle, circleAngles } from './eval/circle.js';
 export { vmfKde, vonMisesPdf, DEFAULT_KAPPA, type VmfKde, type VmfKdeOptions } from './eval/vmf_kde.js';
 export { localizationHeatmap, writeHeatmapPng, type Heatmap, type HeatmapPoint } from './eval/heatmap.js';
 export { extractEmbeddings, isOneToOne, type SplitEmbeddings, type ViewSizes } from './eval/embeddings.js';
+export { featureMaps, featureMapFigure, channelMean, type FeatureMap, type PairFeatureMaps } from './eval/feature_maps.js';
 export { splitRecall, recallSummary, type RecallSummary } from './eval/evaluate.js';
 export { runRecallBench, recallBenchTable, type RecallBenchReport } from './bench/recall.js';
 // training: configs, presets, optimizers, schedules, checkpoints, the trainer
@@ -62,6 +64,8 @@ export { scheduleFactor, type ScheduleConfig } from './train/schedules.js';
 export { saveCheckpoint, loadCheckpoint, restoreModel, type CheckpointState, type EvalRecord } from './train/checkpoint.js';
 export { train, runDir, type TrainOptions, type TrainResult, type StepRecord } from './train/trainer.js';
 export { buildObjective } from './train/objective.js';
+export { profileConfig, PROFILES, isProfile, type ProfileName, type ProfileOptions } from './train/profiles.js';
+export { runStudy, recallPercent, type StudyOptions, type StudyRun, type StudyResult } from './train/study.js';
 export { buildModel } from './models/registry.js';
 // reports: published numbers, claims, show.* for notebooks
 export type { PublishedNumber, Claim, ClaimStatus, ReproducedResults, ResultsBundle, PaperKey, Provenance, NotebookRunStatus } from './report/types.js';
