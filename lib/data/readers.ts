@@ -8,7 +8,7 @@
  * | cvact | `ACT_data.mat` | lib/data/cvact.ts |
  * | vigor | `splits/<City>/satellite_list.txt` (or `splits__corrected/...`) | lib/data/vigor.ts |
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CvglError } from '../engine/errors.js';
 import { recordDataset } from '../engine/session.js';
@@ -69,8 +69,28 @@ export async function openDataset(root: string, opts: OpenDatasetOptions = {}): 
     format = detected;
   }
   const ds = format === 'cvusa' ? await readCvusa(abs) : format === 'cvact' ? await readCvact(abs) : await readVigor(abs, opts.vigor);
+  attachSyntheticPositions(ds);
   recordDataset(ds); // for the report's provenance (lib/engine/session.ts)
   return ds;
+}
+
+/**
+ * A set rendered by lib/synth carries every camera's position in `synthetic.json`; the CVUSA
+ * layout has no column for it, so pairs without `utm` get it from there (distance recall, heat
+ * maps). Anything unreadable there is left alone: the files are the dataset, the manifest a bonus.
+ */
+function attachSyntheticPositions(ds: CrossViewDataset): void {
+  const file = join(ds.root, 'synthetic.json');
+  if (!existsSync(file)) return;
+  let byId: Map<string, [number, number]>;
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { samples?: { id?: unknown; utm?: unknown }[] };
+    byId = new Map((m.samples ?? []).filter((s) => typeof s.id === 'string' && Array.isArray(s.utm) && s.utm.length === 2).map((s) => [s.id as string, s.utm as [number, number]]));
+  } catch {
+    ds.notes.push('synthetic.json is unreadable: camera positions not attached');
+    return;
+  }
+  for (const split of Object.values(ds.splits)) for (const p of split.pairs) if (!p.utm && byId.has(p.id)) p.utm = byId.get(p.id);
 }
 
 function isDir(p: string): boolean {

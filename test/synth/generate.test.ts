@@ -32,6 +32,9 @@ describe('CVUSA layout', () => {
     expect(ds.format).toBe('cvusa');
     const n = ds.splits.train!.pairs.length + ds.splits.val!.pairs.length;
     expect(n).toBe(12);
+    // the cameras' positions come from synthetic.json (the CVUSA layout has no column for them)
+    const where = new Map(m.samples.map((s) => [s.id, s.utm]));
+    for (const q of [...ds.splits.train!.pairs, ...ds.splits.val!.pairs]) expect(q.utm).toEqual(where.get(q.id));
     expect(ds.splits.val!.pairs.length).toBeGreaterThan(0);
     // images have the requested sizes
     const p = ds.splits.train!.pairs[0]!;
