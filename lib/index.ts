@@ -70,7 +70,8 @@ export { buildModel } from './models/registry.js';
 // reports: published numbers, claims, show.* for notebooks
 export type { PublishedNumber, Claim, ClaimStatus, ReproducedResults, ResultsBundle, PaperKey, Provenance, NotebookRunStatus } from './report/types.js';
 export { RESULTS_MIME } from './report/types.js';
-export { PUBLISHED, PAPER_TITLES, publishedValue } from './report/papers/index.js';
+export { PUBLISHED, PAPER_TITLES, publishedValue, experimentRow } from './report/papers/index.js';
+export { recallCurvesSpec, scatterSpec, lossCurvesSpec, type CurveSeries } from './report/charts.js';
 export { CLAIMS, evaluateClaims } from './report/claims.js';
 export { show } from './report/show.js';
 // The runner and renderer (lib/report/runner, lib/report/render, lib/report/build.ts) are not

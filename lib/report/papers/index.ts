@@ -34,3 +34,12 @@ export function publishedValue(paper: PaperKey, table: string, row: string, colu
   if (!n) throw new Error(`no published number for ${paper} ${table} '${row}' / '${column}'`);
   return n.value;
 }
+
+/**
+ * The row label a paper prints for experiment `id` (its first table, or `table`), e.g.
+ * 'Our network wo/ CVFT' for 'cvft.table1.woCvft'; the id itself when the paper has no such row.
+ */
+export function experimentRow(paper: PaperKey, id: string, table?: string): string {
+  const n = PUBLISHED[paper].find((p) => p.experiment === id && (table === undefined || p.table === table));
+  return n ? n.row : id;
+}

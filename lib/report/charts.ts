@@ -1,0 +1,67 @@
+/**
+ * Vega-Lite specs the notebooks share (displayed with `show.vegalite`, rendered to SVG by the
+ * report): recall@K curves (CVFT Figs. 5/6, GeoCapsNet Fig. 4, distance recall of CVFT Fig. 8),
+ * 2-D scatter plots of embeddings (t-SNE, CVFT Fig. 12, thesis Figs. 4.3/4.4), loss curves.
+ */
+
+export interface CurveSeries {
+  name: string;
+  /** curve[K − 1]: a fraction in [0, 1]. */
+  curve: ArrayLike<number>;
+}
+
+/**
+ * Recall (percent) against K for each series; with `galleryN`, the chance line K / N too.
+ */
+export function recallCurvesSpec(series: CurveSeries[], o: { title: string; galleryN?: number; xTitle?: string; width?: number; height?: number }): Record<string, unknown> {
+  const values = series.flatMap((s) => Array.from(s.curve, (r, k) => ({ K: k + 1, recall: 100 * r, series: s.name })));
+  const maxK = Math.max(0, ...series.map((s) => s.curve.length));
+  if (o.galleryN) for (let k = 1; k <= maxK; k++) values.push({ K: k, recall: (100 * Math.min(k, o.galleryN)) / o.galleryN, series: 'chance' });
+  return {
+    title: o.title,
+    width: o.width ?? 480,
+    height: o.height ?? 240,
+    data: { values },
+    mark: { type: 'line' },
+    encoding: {
+      x: { field: 'K', type: 'quantitative', title: o.xTitle ?? 'K' },
+      y: { field: 'recall', type: 'quantitative', title: 'recall (%)', scale: { domain: [0, 100] } },
+      color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name) },
+      strokeDash: { condition: { test: "datum.series === 'chance'", value: [4, 3] }, value: [1, 0] },
+    },
+  };
+}
+
+/** Points [n, 2] row-major coloured by `groups[i]` (e.g. ground / aerial, or a city). */
+export function scatterSpec(points: ArrayLike<number>, groups: string[], o: { title: string; width?: number; height?: number; size?: number }): Record<string, unknown> {
+  const values = groups.map((g, i) => ({ x: points[2 * i], y: points[2 * i + 1], group: g }));
+  return {
+    title: o.title,
+    width: o.width ?? 360,
+    height: o.height ?? 360,
+    data: { values },
+    mark: { type: 'circle', size: o.size ?? 18, opacity: 0.7 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', axis: null },
+      y: { field: 'y', type: 'quantitative', axis: null },
+      color: { field: 'group', type: 'nominal', title: null },
+    },
+  };
+}
+
+/** Loss per step for each run (e.g. a study's runs). */
+export function lossCurvesSpec(series: { name: string; losses: ArrayLike<number> }[], o: { title: string; width?: number; height?: number }): Record<string, unknown> {
+  const values = series.flatMap((s) => Array.from(s.losses, (loss, i) => ({ step: i + 1, loss, run: s.name })));
+  return {
+    title: o.title,
+    width: o.width ?? 480,
+    height: o.height ?? 200,
+    data: { values },
+    mark: { type: 'line', strokeWidth: 1 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative' },
+      y: { field: 'loss', type: 'quantitative', scale: { zero: false } },
+      color: { field: 'run', type: 'nominal', title: null },
+    },
+  };
+}
