@@ -16,6 +16,7 @@ export interface CurveSeries {
 export function recallCurvesSpec(series: CurveSeries[], o: { title: string; galleryN?: number; xTitle?: string; width?: number; height?: number }): Record<string, unknown> {
   const values = series.flatMap((s) => Array.from(s.curve, (r, k) => ({ K: k + 1, recall: 100 * r, series: s.name })));
   const maxK = Math.max(0, ...series.map((s) => s.curve.length));
+  const names = [...series.map((s) => s.name), ...(o.galleryN ? ['chance'] : [])];
   if (o.galleryN) for (let k = 1; k <= maxK; k++) values.push({ K: k, recall: (100 * Math.min(k, o.galleryN)) / o.galleryN, series: 'chance' });
   return {
     title: o.title,
@@ -26,8 +27,9 @@ export function recallCurvesSpec(series: CurveSeries[], o: { title: string; gall
     encoding: {
       x: { field: 'K', type: 'quantitative', title: o.xTitle ?? 'K' },
       y: { field: 'recall', type: 'quantitative', title: 'recall (%)', scale: { domain: [0, 100] } },
-      color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name) },
-      strokeDash: { condition: { test: "datum.series === 'chance'", value: [4, 3] }, value: [1, 0] },
+      color: { field: 'series', type: 'nominal', title: null, sort: names, legend: { labelLimit: 320 } },
+      // the chance line dashed, the runs solid
+      strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain: names, range: names.map((n) => (n === 'chance' ? [4, 3] : [1, 0])) } },
     },
   };
 }
@@ -44,7 +46,7 @@ export function scatterSpec(points: ArrayLike<number>, groups: string[], o: { ti
     encoding: {
       x: { field: 'x', type: 'quantitative', axis: null },
       y: { field: 'y', type: 'quantitative', axis: null },
-      color: { field: 'group', type: 'nominal', title: null },
+      color: { field: 'group', type: 'nominal', title: null, legend: { labelLimit: 320 } },
     },
   };
 }
@@ -61,7 +63,7 @@ export function lossCurvesSpec(series: { name: string; losses: ArrayLike<number>
     encoding: {
       x: { field: 'step', type: 'quantitative' },
       y: { field: 'loss', type: 'quantitative', scale: { zero: false } },
-      color: { field: 'run', type: 'nominal', title: null },
+      color: { field: 'run', type: 'nominal', title: null, legend: { labelLimit: 320 } },
     },
   };
 }

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CvglError } from '../engine/errors.js';
 import { openDataset } from '../data/readers.js';
-import { limitSplit } from '../data/dataset.js';
+import { limitSplit, type DatasetSplit } from '../data/dataset.js';
 import { extractEmbeddings, type SplitEmbeddings } from '../eval/embeddings.js';
 import { recallSummary, splitRecall, type RecallSummary } from '../eval/evaluate.js';
 import type { CrossViewModel } from '../models/model.js';
@@ -51,6 +51,8 @@ export interface StudyRun {
   steps: number;
   seconds: number;
   out: string;
+  /** The split it was evaluated on (after data.limit), whose pairs the ranks and descriptors follow. */
+  split: DatasetSplit;
   embeddings?: SplitEmbeddings;
   model?: CrossViewModel;
 }
@@ -110,7 +112,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       const rec = await splitRecall(emb);
       const seconds = (performance.now() - t1) / 1000;
       const recall = recallSummary(rec);
-      const run: StudyRun = { id, config, recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, steps: stepsDone, seconds, out: r.out, ...(o.keepEmbeddings ? { embeddings: emb } : {}) };
+      const run: StudyRun = { id, config, recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, steps: stepsDone, seconds, out: r.out, split: val, ...(o.keepEmbeddings ? { embeddings: emb } : {}) };
       if (keep(id)) run.model = r.model;
       runs.push(run);
       const pct = recallPercent(recall);
