@@ -16,6 +16,8 @@
  *     last layer"); F̂^L is flattened (c·W' = 7680) and L2-normalised, as SAFA [6] does.
  *
  * Variants: 'full'; 'wo-cmi' (Table 2 "w/o": no generators, each branch attends to itself);
+ * 'vgg16' (Table 2 row 1, "VGG16" alone: the two backbones, pool5 averaged over height and
+ * flattened, C·W' = 10240; no FC, PE or GKST — its 29.42M parameters are exactly the two VGG16s);
  * 'naive' (Table 4 "Naïve": the generators' FC layers become local-receptive 1-D convolutions,
  * kernel 3 along the positions). Option `ffn` adds a position-wise feed-forward c → 4c → c
  * (GELU, pre-LN residual) after Eq. 5 in each GKST block: not in the paper's equations, but the
@@ -33,7 +35,7 @@ import { NamedVariableModel, type CrossViewModel, type Embeddings } from './mode
 import { param } from './params.js';
 import { Vgg16, vgg16ConvMacs, vgg16Layers } from './vgg16.js';
 
-export type MgtlVariant = 'full' | 'naive' | 'wo-cmi';
+export type MgtlVariant = 'full' | 'naive' | 'wo-cmi' | 'vgg16';
 
 /** Default inputs: 128x640 ground panorama and polar aerial, so pool5 is 4x20 and W' = 20 (Sec. 2.3). */
 export const MGTL_DEFAULT_HW: [number, number] = [128, 640];
@@ -165,6 +167,7 @@ export function mgtlParamCount(variant: MgtlVariant = 'full', L = 6, opts: { wid
   const block = 2 * c + 4 * lin(c, c) + 2 * c + (opts.ffn ? 2 * c + lin(c, 4 * c) + lin(4 * c, c) : 0);
   const k = variant === 'naive' ? 3 : 1;
   const gen = variant === 'wo-cmi' ? 0 : 2 * (lin(c, 4 * c, k) + lin(4 * c, c, k));
+  if (variant === 'vgg16') return 2 * vggParams(div);
   return 2 * vggParams(div) + 2 * lin(C, c) + 2 * P * c + L * (2 * block + 2 * gen);
 }
 
@@ -184,6 +187,7 @@ export function mgtlForwardMacs(
   const block = 4 * P * c * c + 2 * P * P * c + (opts.ffn ? 8 * P * c * c : 0);
   const k = variant === 'naive' ? 3 : 1;
   const gen = variant === 'wo-cmi' ? 0 : 4 * k * P * c * 4 * c;
+  if (variant === 'vgg16') return conv(groundHW) + conv(aerialHW);
   return conv(groundHW) + conv(aerialHW) + 2 * P * C * c + L * (2 * block + 2 * gen);
 }
 
@@ -216,10 +220,11 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
   readonly c: number;
   readonly ground: Vgg16;
   readonly aerial: Vgg16;
-  readonly fcG: Lin;
-  readonly fcS: Lin;
-  readonly peG: tf.Variable;
-  readonly peS: tf.Variable;
+  /** MIFE's FC layers and the positional encodings; null in the 'vgg16' variant. */
+  readonly fcG: Lin | null = null;
+  readonly fcS: Lin | null = null;
+  readonly peG: tf.Variable | null = null;
+  readonly peS: tf.Variable | null = null;
   readonly steps: Step[] = [];
 
   constructor(opts: MgtlOptions = {}) {
@@ -227,16 +232,16 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
     const r = opts.rng ?? globalRng;
     const prefix = opts.name ?? 'mgtl';
     this.variant = opts.variant ?? 'full';
-    this.L = opts.steps ?? 6;
+    this.L = this.variant === 'vgg16' ? 0 : opts.steps ?? 6;
     this.widthDivisor = opts.widthDivisor ?? 1;
     this.heads = opts.heads ?? 6;
     this.ffn = opts.ffn ?? false;
     this.groundHW = opts.groundHW ?? MGTL_DEFAULT_HW;
     this.aerialHW = opts.aerialHW ?? MGTL_DEFAULT_HW;
-    if (!['full', 'naive', 'wo-cmi'].includes(this.variant)) {
-      throw new CvglError("variant 'full', 'naive' or 'wo-cmi'", String(this.variant), 'pick one of the three (Tables 2 and 4)');
+    if (!['full', 'naive', 'wo-cmi', 'vgg16'].includes(this.variant)) {
+      throw new CvglError("variant 'full', 'naive', 'wo-cmi' or 'vgg16'", String(this.variant), 'pick one of them (Tables 2 and 4)');
     }
-    if (!Number.isInteger(this.L) || this.L < 1) throw new CvglError('steps L, an integer >= 1 (Eq. 6)', String(this.L), 'use 1, 3, 6 or 9 (Table 4)');
+    if (this.variant !== 'vgg16' && (!Number.isInteger(this.L) || this.L < 1)) throw new CvglError('steps L, an integer >= 1 (Eq. 6)', String(this.L), 'use 1, 3, 6 or 9 (Table 4)');
     if (!Number.isInteger(this.widthDivisor) || this.widthDivisor < 1 || 64 % this.widthDivisor !== 0) {
       throw new CvglError('widthDivisor dividing 64 (1, 2, 4, …, 64)', String(this.widthDivisor), 'pass e.g. 16 for tests');
     }
@@ -257,6 +262,7 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
     const P = this.positions;
     this.ground = new Vgg16({ cut: 'pool5', name: `${prefix}/ground`, rng: r, widthDivisor: this.widthDivisor });
     this.aerial = new Vgg16({ cut: 'pool5', name: `${prefix}/aerial`, rng: r, widthDivisor: this.widthDivisor });
+    if (this.variant === 'vgg16') return;
     this.fcG = linear(r, `${prefix}/ground.fc`, C, c);
     this.fcS = linear(r, `${prefix}/aerial.fc`, C, c);
     this.peG = param(() => r.normalTensor([P, c], 0, 0.02), `${prefix}/ground.pe`);
@@ -312,8 +318,9 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
     return f;
   }
 
-  /** MIFE (Eq. 1, Sec. 2.3) + Eq. 2: [B,H,W,3] → VGG16 → mean over height → FC → + PE, [B, W', c]. */
-  private mife(vgg: Vgg16, fc: Lin, pe: tf.Tensor, x: tf.Tensor4D): tf.Tensor3D {
+  /** MIFE (Eq. 1, Sec. 2.3) + Eq. 2: [B,H,W,3] → VGG16 → mean over height → FC → + PE, [B, W', c]
+   *  ('vgg16': the mean over height alone, [B, W', C]). */
+  private mife(vgg: Vgg16, fc: Lin | null, pe: tf.Tensor | null, x: tf.Tensor4D): tf.Tensor3D {
     const f = vgg.apply(x);
     const [, , W] = f.shape;
     if (W !== this.positions) {
@@ -324,6 +331,7 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
         `pass ${this.groundHW.join('x')} images or build the model for this size`,
       );
     }
+    if (!fc || !pe) return tf.mean(f, 1) as tf.Tensor3D;
     return tf.add(dense3(tf.mean(f, 1) as tf.Tensor3D, fc.w, fc.b), pe) as tf.Tensor3D;
   }
 
@@ -373,10 +381,12 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
     const putLn = (n: string, p: Ln) => (m.set(`${n}.weight`, p.g), m.set(`${n}.bias`, p.b));
     for (const [k, v] of this.ground.namedVariables()) m.set(`ground.${k}`, v);
     for (const [k, v] of this.aerial.namedVariables()) m.set(`aerial.${k}`, v);
-    putLin('ground.fc', this.fcG);
-    putLin('aerial.fc', this.fcS);
-    m.set('ground.pe', this.peG);
-    m.set('aerial.pe', this.peS);
+    if (this.fcG && this.fcS && this.peG && this.peS) {
+      putLin('ground.fc', this.fcG);
+      putLin('aerial.fc', this.fcS);
+      m.set('ground.pe', this.peG);
+      m.set('aerial.pe', this.peS);
+    }
     this.steps.forEach((st, l) => {
       for (const [side, b] of [['ground', st.ground], ['aerial', st.aerial]] as const) {
         const n = `steps.${l}.${side}`;
@@ -400,9 +410,9 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
     return m;
   }
 
-  /** c·W' (384·20 = 7680 in the paper's setting). */
+  /** c·W' (384·20 = 7680 in the paper's setting); C·W' (512·20 = 10240) for 'vgg16'. */
   descriptorLength(): number {
-    return this.c * this.positions;
+    return (this.variant === 'vgg16' ? 512 / this.widthDivisor : this.c) * this.positions;
   }
 
   /** 2 x `mgtlForwardMacs` for these sizes (they must give this model's W'). */

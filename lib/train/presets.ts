@@ -137,6 +137,7 @@ export const presets = {
   },
   mgtl: {
     table2: {
+      vgg16: mgtl('mgtl.table2.vgg16', 'Table 2 row 1, "VGG16" alone (no FC, PE, GKST or CMI)', { variant: 'vgg16' }),
       woCmi: mgtl('mgtl.table2.woCmi', 'Table 2 "w/o CMI"', { variant: 'wo-cmi', steps: 6 }),
       full: mgtl('mgtl.table2.full', 'Table 2 full model', { variant: 'full', steps: 6 }),
     },

@@ -338,6 +338,36 @@ describe('MGTL variants and size', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("'vgg16' (Table 2 row 1): the two backbones alone, pool5 averaged over height, no generated knowledge", async () => {
+    await useBackend('cpu');
+    const before = tf.memory().numTensors;
+    const m = new Mgtl({ ...TINY, variant: 'vgg16', rng: new Rng(7) });
+    const ground = new Rng(3).uniformTensor([2, 32, 96, 3]) as tf.Tensor4D;
+    const aerial = tf.ones([2, 32, 96, 3]) as tf.Tensor4D;
+    try {
+      expect(m.steps).toHaveLength(0);
+      expect(m.paramCount()).toBe(m.variables().reduce((n, v) => n + v.size, 0));
+      expect(m.paramCount()).toBe(mgtlParamCount('vgg16', 6, { widthDivisor: 16, positions: 3 }));
+      expect([...m.namedVariables().keys()].every((k) => k.startsWith('ground.features') || k.startsWith('aerial.features'))).toBe(true);
+      const out = m.forwardWithAux(ground, aerial);
+      expect(out.g.shape).toEqual([2, m.descriptorLength()]);
+      expect(m.descriptorLength()).toBe((512 / 16) * 3);
+      expect(out.generated).toHaveLength(0);
+      // the descriptor is the L2-normalised height-mean of pool5, flattened
+      const direct = tf.tidy(() => {
+        const f = tf.reshape(tf.mean(m.ground.apply(ground), 1), [2, -1]);
+        return tf.div(f, tf.norm(f, 'euclidean', 1, true));
+      });
+      expect(Array.from(out.g.dataSync()).map((v) => v.toFixed(5))).toEqual(Array.from(direct.dataSync()).map((v) => v.toFixed(5)));
+      tf.dispose([out.g, out.s, direct]);
+    } finally {
+      tf.dispose([ground, aerial]);
+      m.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(mgtlParamCount('vgg16', 6)).toBe(2 * 14_714_688);
+  });
+
   it('full-width counts beside Tables 2 and 3 (128x640 inputs, W\' = 20, L = 6)', () => {
     const vgg = 2 * 14_714_688;
     const fcPe = 2 * (512 * 384 + 384) + 2 * 20 * 384;
