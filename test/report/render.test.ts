@@ -86,11 +86,20 @@ describe('tables', () => {
 
   it('joins published and reproduced numbers, with a tolerance band and substitute rows', () => {
     const rows = compareNumbers(published, bundles, { paper: 'cvft' });
-    expect(rows.map((r) => r.status)).toEqual(['match', 'better', 'worse', 'substitute', 'substitute', 'not run', 'not run']);
+    expect(rows.map((r) => r.status)).toEqual(['match', 'better', 'worse', 'substitute', 'substitute', 'not run', 'cited']);
     expect(rows[0]!.reproduced).toBe(61.2);
     expect(rows[0]!.delta).toBeCloseTo(-0.23, 6);
     expect(rows[5]!.note).toMatch(/cvft\.table1\.cvact/);
-    expect(rows[6]!.note).toMatch(/no experiment/);
+    expect(rows[6]!.note).toMatch(/cited .*no experiment/);
+  });
+
+  it('compares counts with numbers printed in millions or billions, and model sizes even on a substitute dataset', () => {
+    const b: ResultsBundle[] = [{ paper: 'mgtl', results: { e: { params: 29_429_376, gflops: 4.2e9 } }, dataset: { name: 'synthetic', substitute: true } }];
+    const num = (metric: string, value: number, unit: string): PublishedNumber =>
+      pub({ paper: 'mgtl', row: 'VGG16', column: metric, metric, value, unit, dataset: 'model', higherIsBetter: false, experiment: 'e' });
+    const rows = compareNumbers([num('params', 29.42, 'M'), num('gflops', 4.01, 'G')], b);
+    expect(rows.map((r) => r.reproduced)).toEqual([29.429376, 4.2]);
+    expect(rows.map((r) => r.status)).toEqual(['match', 'worse']);
   });
 
   it('respects lower-is-better', () => {
@@ -281,10 +290,10 @@ describe('report in headless Chromium', () => {
         text: tr.textContent ?? '',
       })),
     );
-    expect(rows.map((r) => r.status)).toEqual(['match', 'better', 'worse', 'substitute', 'substitute', 'not run', 'not run']);
+    expect(rows.map((r) => r.status)).toEqual(['match', 'better', 'worse', 'substitute', 'substitute', 'not run', 'cited']);
     const transparent = (c: string) => c === 'rgba(0, 0, 0, 0)' || c === 'transparent';
     for (const r of rows) {
-      if (r.status === 'substitute' || r.status === 'not run') {
+      if (r.status === 'substitute' || r.status === 'not run' || r.status === 'cited') {
         expect(r.bg.every(transparent), `${r.status}: ${r.bg.join(' ')}`).toBe(true);
       } else {
         expect(r.bg.every((c) => !transparent(c)), `${r.status}: ${r.bg.join(' ')}`).toBe(true);

@@ -82,6 +82,7 @@ tr.status-better td { background: var(--better); }
 tr.status-worse td { background: var(--worse); }
 tr.status-substitute td.status { color: #6a4c93; font-style: italic; }
 tr.status-not-run td { color: var(--muted); }
+tr.status-cited td { color: var(--muted); }
 .not-run { font-style: italic; color: var(--muted); }
 .legend { font-size: 11px; color: var(--muted); }
 .legend .sw { display: inline-block; padding: 0 5px; border: 1px solid var(--line); color: var(--fg); }

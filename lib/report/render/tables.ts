@@ -55,18 +55,18 @@ export function defaultTolerance(p: PublishedNumber): number {
 
 // ---------------------------------------------------------------- paper vs reproduced
 
-export type ComparisonStatus = 'match' | 'better' | 'worse' | 'substitute' | 'not run';
+export type ComparisonStatus = 'match' | 'better' | 'worse' | 'substitute' | 'not run' | 'cited';
 
 export interface ComparisonRow {
   published: PublishedNumber;
-  /** Reproduced value, null when not run. */
+  /** Reproduced value in the published number's unit (a count of 29,429,376 is 29.43 'M'), null when not run. */
   reproduced: number | null;
   /** reproduced − published, null when not run. */
   delta: number | null;
   status: ComparisonStatus;
   /** Dataset the reproduced value comes from. */
   dataset: { name: string; substitute: boolean } | null;
-  /** Why a row is 'not run' ('no experiment assigned', 'experiment not in the results', …). */
+  /** Why a row is 'not run' ('experiment not in the results', …) or 'cited' (another method's number, not reproduced here). */
   note: string;
 }
 
@@ -98,7 +98,7 @@ export function compareNumbers(
     .filter((p) => opts.paper === undefined || p.paper === opts.paper)
     .map((p): ComparisonRow => {
       if (!p.experiment) {
-        return { published: p, reproduced: null, delta: null, status: 'not run', dataset: null, note: 'no experiment reproduces this number' };
+        return { published: p, reproduced: null, delta: null, status: 'cited', dataset: null, note: 'cited for context (another method or setting): no experiment reproduces this number' };
       }
       const hit = lookup(bundles, p.experiment, p.metric);
       if (!hit) {
@@ -111,13 +111,15 @@ export function compareNumbers(
           note: `${p.experiment} / ${p.metric} not in the results`,
         };
       }
-      const delta = hit.value - p.value;
+      const value = hit.value / unitScale(p.unit);
+      const delta = value - p.value;
       const dataset = hit.bundle.dataset ?? { name: '?', substitute: false };
       let status: ComparisonStatus;
-      if (dataset.substitute) status = 'substitute';
+      // a model's size does not depend on the data it was trained on: never a substitute
+      if (dataset.substitute && p.dataset !== 'model') status = 'substitute';
       else if (Math.abs(delta) <= tol(p)) status = 'match';
       else status = (p.higherIsBetter ? delta > 0 : delta < 0) ? 'better' : 'worse';
-      return { published: p, reproduced: hit.value, delta, status, dataset, note: '' };
+      return { published: p, reproduced: value, delta, status, dataset, note: '' };
     });
 }
 
@@ -127,11 +129,20 @@ const STATUS_LABEL: Record<ComparisonStatus, string> = {
   worse: 'worse',
   substitute: 'synthetic (substitute)',
   'not run': 'not run',
+  cited: 'cited',
 };
+
+/**
+ * Reproduced results are plain numbers (a parameter count, FLOPs); a published number printed in
+ * millions ('M') or billions ('G', FLOPs) is compared after dividing by this.
+ */
+export function unitScale(unit: string): number {
+  return unit === 'M' ? 1e6 : unit === 'G' ? 1e9 : unit === 'K' ? 1e3 : 1;
+}
 
 /** Counts of a comparison, for summaries. */
 export function comparisonCounts(rows: ComparisonRow[]): Record<ComparisonStatus, number> {
-  const c: Record<ComparisonStatus, number> = { match: 0, better: 0, worse: 0, substitute: 0, 'not run': 0 };
+  const c: Record<ComparisonStatus, number> = { match: 0, better: 0, worse: 0, substitute: 0, 'not run': 0, cited: 0 };
   for (const r of rows) c[r.status]++;
   return c;
 }
@@ -144,13 +155,13 @@ export function comparisonTableHtml(rows: ComparisonRow[], opts: { tolerance?: (
     .map((r) => {
       const p = r.published;
       const unit = p.unit === '%' ? '%' : p.unit ? ` ${escapeHtml(p.unit)}` : '';
-      const rep = r.reproduced === null ? '<span class="not-run">not run</span>' : `${formatLike(r.reproduced, p.value)}${unit}`;
+      const rep = r.reproduced === null ? `<span class="not-run">${r.status === 'cited' ? '—' : 'not run'}</span>` : `${formatLike(r.reproduced, p.value)}${unit}`;
       const delta = r.delta === null ? '' : formatDelta(r.delta, p.value);
       const dir = p.higherIsBetter ? '\u2191' : '\u2193';
       const statusTitle =
         r.status === 'substitute'
           ? `reproduced on ${r.dataset?.name ?? '?'}, not the paper's dataset: absolute numbers are not comparable`
-          : r.status === 'not run'
+          : r.status === 'not run' || r.status === 'cited'
             ? r.note
             : `tolerance \u00b1${formatNumber(tol(p))}${unit}`;
       return (
@@ -172,7 +183,7 @@ export function comparisonTableHtml(rows: ComparisonRow[], opts: { tolerance?: (
     `<span class="sw status-better">better</span> <span class="sw status-worse">worse</span> than published ` +
     `(\u2191 higher / \u2193 lower is better); <span class="sw status-substitute">synthetic (substitute)</span> rows ran on a ` +
     `substitute dataset and are not compared; ${c.match} match, ${c.better} better, ${c.worse} worse, ` +
-    `${c.substitute} substitute, ${c['not run']} not run.</p>`
+    `${c.substitute} substitute, ${c['not run']} not run, ${c.cited} cited (other methods' numbers, shown for context).</p>`
   );
 }
 
