@@ -38,7 +38,7 @@ export { softMarginTripletExhaustive, softTriHard, softplus, l2NormalizeRows } f
 export { quickRun, type QuickRunOptions, type QuickRunResult } from './train/quick_run.js';
 export { loadVgg16Weights, exportVgg16Safetensors, type Vgg16ImportOptions, type Vgg16ImportReport } from './models/weight_import.js';
 export { readSafetensors, writeSafetensors, openSafetensors } from './models/safetensors.js';
-export { Mgtl, mgtlLoss, mgtlParamCount, type MgtlOptions } from './models/mgtl.js';
+export { Mgtl, mgtlLoss, mgtlParamCount, mgtlForwardMacs, type MgtlOptions } from './models/mgtl.js';
 export { MGTL_PUBLISHED } from './report/papers/mgtl.js';
 export { GEOCAPSNET_PUBLISHED } from './report/papers/geocapsnet.js';
 export { GeoCapsNet, geoCapsNetParamCount, squash, dynamicRouting, type GeoCapsNetOptions, type GeoCapsNetVariant } from './models/geocapsnet.js';

@@ -11,26 +11,27 @@ export interface CurveSeries {
 }
 
 /**
- * Recall (percent) against K for each series; with `galleryN`, the chance line K / N too.
+ * Recall (percent) against K for each series; with `galleryN`, the chance line K / N too (dashed,
+ * grey, named in the subtitle rather than the legend).
  */
 export function recallCurvesSpec(series: CurveSeries[], o: { title: string; galleryN?: number; xTitle?: string; width?: number; height?: number }): Record<string, unknown> {
   const values = series.flatMap((s) => Array.from(s.curve, (r, k) => ({ K: k + 1, recall: 100 * r, series: s.name })));
   const maxK = Math.max(0, ...series.map((s) => s.curve.length));
-  const names = [...series.map((s) => s.name), ...(o.galleryN ? ['chance'] : [])];
-  if (o.galleryN) for (let k = 1; k <= maxK; k++) values.push({ K: k, recall: (100 * Math.min(k, o.galleryN)) / o.galleryN, series: 'chance' });
-  return {
-    title: o.title,
-    width: o.width ?? 480,
-    height: o.height ?? 240,
+  const x = { field: 'K', type: 'quantitative', title: o.xTitle ?? 'K' };
+  const y = { field: 'recall', type: 'quantitative', title: 'recall (%)', scale: { domain: [0, 100] } };
+  const runs = {
     data: { values },
     mark: { type: 'line' },
-    encoding: {
-      x: { field: 'K', type: 'quantitative', title: o.xTitle ?? 'K' },
-      y: { field: 'recall', type: 'quantitative', title: 'recall (%)', scale: { domain: [0, 100] } },
-      color: { field: 'series', type: 'nominal', title: null, sort: names, legend: { labelLimit: 320 } },
-      // the chance line dashed, the runs solid
-      strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain: names, range: names.map((n) => (n === 'chance' ? [4, 3] : [1, 0])) } },
-    },
+    encoding: { x, y, color: { field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name), legend: { labelLimit: 320 } } },
+  };
+  const chance = o.galleryN
+    ? [{ data: { values: Array.from({ length: maxK }, (_, k) => ({ K: k + 1, recall: (100 * Math.min(k + 1, o.galleryN!)) / o.galleryN! })) }, mark: { type: 'line', color: '#888', strokeDash: [4, 3] }, encoding: { x, y } }]
+    : [];
+  return {
+    title: o.galleryN ? { text: o.title, subtitle: `dashed: chance, K / ${o.galleryN}` } : o.title,
+    width: o.width ?? 480,
+    height: o.height ?? 240,
+    layer: [runs, ...chance],
   };
 }
 
