@@ -1,27 +1,63 @@
 /**
- * The notebooks in notebooks/ through the real runner (a smoke profile: one epoch), as
- * `npm run report` runs them: each finishes without error and shows its figures.
+ * The notebooks in notebooks/ through the real runner on the smoke profile (a few steps of every
+ * run), as `npm run report` runs them: each finishes without error, shows its figures, and the
+ * paper notebooks hand the report their reproduced numbers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '../lib/report/runner/run.js';
+import { RESULTS_MIME, type ResultsBundle } from '../lib/report/types.js';
 
 const NOTEBOOKS = fileURLToPath(new URL('../notebooks/', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'cvgl-notebooks-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+async function smoke(file: string) {
+  const r = await runNotebook(join(NOTEBOOKS, file), { outPath: join(tmp, file), params: {}, profile: 'smoke' });
+  expect(r.status.ok, JSON.stringify(r.status.error)).toBe(true);
+  const outputs = r.notebook.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []));
+  const displays = outputs.flatMap((o) => (o.output_type === 'display_data' ? [o.data as Record<string, unknown>] : []));
+  const count = (mime: string) => displays.filter((d) => mime in d).length;
+  const results = displays.filter((d) => RESULTS_MIME in d).map((d) => d[RESULTS_MIME] as ResultsBundle);
+  return { r, count, results };
+}
+
 describe('notebooks (smoke profile)', () => {
+  it('every notebook in notebooks/ has a smoke test here', () => {
+    const tested = ['00-quickstart.ipynb', 'cvft.ipynb', 'mgtl.ipynb'];
+    expect(readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).filter((f) => !tested.includes(f))).toEqual([]);
+  });
+
   it('00-quickstart runs and shows the backends, the world, loss, recall, a retrieval example and a heat map', async () => {
-    const r = await runNotebook(join(NOTEBOOKS, '00-quickstart.ipynb'), { outPath: join(tmp, 'quickstart.ipynb'), params: { epochs: 1 }, profile: 'quick' });
-    expect(r.status.ok, JSON.stringify(r.status.error)).toBe(true);
-    const outputs = r.notebook.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []));
-    const mimes = outputs.flatMap((o) => (o.output_type === 'display_data' ? Object.keys(o.data) : []));
-    expect(mimes.filter((m) => m === 'image/png').length).toBe(3); // pair sheet, retrieval, heat map
-    expect(mimes.filter((m) => m === 'application/vnd.vegalite.v5+json').length).toBe(2); // loss, top-K curve
+    const { r, count } = await smoke('00-quickstart.ipynb');
+    expect(count('image/png')).toBe(3); // pair sheet, retrieval, heat map
+    expect(count('application/vnd.vegalite.v5+json')).toBe(2); // loss, top-K curve
     expect(r.status.provenance.dataset?.pairs).toMatchObject({ train: expect.any(Number), val: expect.any(Number) });
     expect(r.status.provenance.backend).not.toBeNull();
   }, 600_000);
+
+  it('cvft: Tables 1, 3, 4, Figs. 5–8 and 12, and the reproduced numbers of every trained row', async () => {
+    const { count, results } = await smoke('cvft.ipynb');
+    expect(count('image/png')).toBe(1); // Fig. 7 feature maps
+    expect(count('application/vnd.vegalite.v5+json')).toBe(5); // loss, two recall@K panels, distance recall, t-SNE
+    expect(results).toHaveLength(1);
+    expect(Object.keys(results[0]!.results).sort()).toEqual(
+      ['cvft.table1.full', 'cvft.table1.orientationNoise20', 'cvft.table1.vggGlobalPooling', 'cvft.table1.woCvft', 'cvft.table3.stnAffine', 'cvft.table3.stnTps', 'cvft.table4.d1536', 'cvft.table4.d2048', 'cvft.table4.d512'],
+    );
+    expect(results[0]!.dataset.substitute).toBe(true);
+    for (const m of Object.values(results[0]!.results)) expect(Object.keys(m).sort()).toEqual(['r1', 'r10', 'r1pct', 'r5']);
+  }, 900_000);
+
+  it('mgtl: Table 2 sizes and accuracies, Table 4, the reproduced numbers', async () => {
+    const { count, results } = await smoke('mgtl.ipynb');
+    expect(count('application/vnd.vegalite.v5+json')).toBe(3); // loss, R@1 vs L, recall@K
+    expect(results).toHaveLength(1);
+    const res = results[0]!.results;
+    expect(Object.keys(res).sort()).toEqual(['mgtl.table2.full', 'mgtl.table2.vgg16', 'mgtl.table2.woCmi', 'mgtl.table4.l1', 'mgtl.table4.l3', 'mgtl.table4.l6', 'mgtl.table4.l9', 'mgtl.table4.naive']);
+    expect(res['mgtl.table2.vgg16']!.params).toBe(29_429_376);
+    expect(res['mgtl.table4.l6']).toEqual({ r1: res['mgtl.table2.full']!.r1, r5: res['mgtl.table2.full']!.r5, r10: res['mgtl.table2.full']!.r10, r1pct: res['mgtl.table2.full']!.r1pct });
+  }, 900_000);
 });

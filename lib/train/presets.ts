@@ -113,7 +113,8 @@ export const presets = {
   quick: {
     'siamese-vgg': quick({ name: 'siamese-vgg', options: { widthDivisor: 8 } }, { kind: 'soft-triplet-thesis', gamma: 10 }, { ...PANO, aerial: { size: 64, polar: null } }),
     safa: quick({ name: 'safa', options: { widthDivisor: 8, groundHW: [32, 128], aerialHW: [32, 128] } }, { kind: 'soft-triplet-thesis', gamma: 10 }, { ...PANO, aerial: { size: 64, polar: { height: 32, width: 128 } } }),
-    cvft: quick({ name: 'cvft', options: { widthDivisor: 8 } }, { kind: 'soft-margin-exhaustive', gamma: 10 }, { ...PANO, aerial: { size: 64, polar: null } }),
+    // 3e-4: at 1e-3 wo/ CVFT stayed at ln 2 (identical descriptors) and the STN rows diverged (NaN) in 3 epochs
+    cvft: quick({ name: 'cvft', options: { widthDivisor: 8 } }, { kind: 'soft-margin-exhaustive', gamma: 10 }, { ...PANO, aerial: { size: 64, polar: null } }, 3e-4),
     mgtl: quick({ name: 'mgtl', options: { widthDivisor: 8, steps: 2, groundHW: [32, 128], aerialHW: [32, 128] } }, { kind: 'mgtl', gamma: 10, lambda: 0.05 }, { ...PANO, aerial: { size: 64, polar: { height: 32, width: 128 } } }, 3e-4),
     'geocapsnet-i': quick({ name: 'geocapsnet-i', options: { widthDivisor: 8, groundHW: [96, 96], aerialHW: [96, 96] } }, { kind: 'soft-trihard', alpha: 15 }, { ground: { height: 96, width: 96 }, aerial: { size: 96, polar: null } }),
     'geocapsnet-ii': quick({ name: 'geocapsnet-ii', options: { widthDivisor: 8, groundHW: [96, 96], aerialHW: [96, 96] } }, { kind: 'soft-trihard', alpha: 15 }, { ground: { height: 96, width: 96 }, aerial: { size: 96, polar: null } }),

@@ -22,7 +22,7 @@ import type { CrossViewModel } from '../models/model.js';
 import type { ReproducedResults } from '../report/types.js';
 import type { TrainConfig } from './config.js';
 import { profileConfig, type ProfileName, type ProfileOptions } from './profiles.js';
-import { train } from './trainer.js';
+import { DivergedError, train } from './trainer.js';
 
 export interface StudyOptions extends ProfileOptions {
   profile: ProfileName | string;
@@ -59,6 +59,8 @@ export interface StudyRun {
 
 export interface StudyResult {
   runs: StudyRun[];
+  /** Runs that diverged (non-finite loss or gradient): not in `runs` nor `results`. */
+  diverged: { id: string; step: number; message: string }[];
   /** r1, r5, r10, r1pct in percent by experiment id (for `show.results` and the claims). */
   results: ReproducedResults;
   seconds: number;
@@ -87,6 +89,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
   const totalSteps = new Map<string, number>();
   const t0 = performance.now();
   const runs: StudyRun[] = [];
+  const diverged: StudyResult['diverged'] = [];
   let estimated = false;
   for (const [i, config] of configs.entries()) {
     const id = ids[i]!;
@@ -101,7 +104,16 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       log(`estimate: ${(1 / perStep).toFixed(1)} steps/s on ${id}; the ${ids.length} runs (${all} steps) take about ${fmtTime(all * perStep)} of training`);
     };
     if (!totalSteps.size) for (const c of configs) totalSteps.set(c.name, await stepsOf(c));
-    const r = await train({ config: { ...config, evalEveryEpochs: 0 }, out: join(work, id), cacheDir, progress: false, log: () => undefined, onStep });
+    let r: Awaited<ReturnType<typeof train>>;
+    try {
+      r = await train({ config: { ...config, evalEveryEpochs: 0 }, out: join(work, id), cacheDir, progress: false, log: () => undefined, onStep });
+    } catch (e) {
+      // a diverged run is a result (this setting is unstable at this size), not the end of the study
+      if (!(e instanceof DivergedError)) throw e;
+      diverged.push({ id, step: e.step, message: e.found });
+      log(`${id}: DIVERGED at step ${e.step} (${e.found.split(' at epoch')[0]}): left out of the results`);
+      continue;
+    }
     try {
       const ds = await openDataset(config.data.dir, config.data.vigorProtocol ? { vigor: { protocol: config.data.vigorProtocol } } : {});
       const valName = config.data.valSplit ?? (ds.splits.val ? 'val' : 'test');
@@ -125,7 +137,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
     }
   }
   const results: ReproducedResults = Object.fromEntries(runs.map((r) => [r.id, recallPercent(r.recall)]));
-  return { runs, results, seconds: (performance.now() - t0) / 1000 };
+  return { runs, results, diverged, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Optimizer steps of a whole run (for the time estimate): batches per epoch × epochs. */

@@ -94,6 +94,19 @@ export interface TrainResult {
   model: CrossViewModel;
 }
 
+/** The NaN/Inf guard's error: the run diverged at `step` (global, 1-based); nothing was updated. */
+export class DivergedError extends CvglError {
+  constructor(
+    readonly step: number,
+    expected: string,
+    found: string,
+    fix: string,
+  ) {
+    super(expected, found, fix);
+    this.name = 'DivergedError';
+  }
+}
+
 export function runDir(config: TrainConfig, out?: string): string {
   return resolve(out ?? join('runs', config.name));
 }
@@ -211,7 +224,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           tf.dispose([value, norm]);
           if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
             tf.dispose(grads);
-            throw new CvglError(
+            throw new DivergedError(
+              globalStep + 1,
               'a finite loss and gradient',
               `${Number.isFinite(loss) ? `gradient norm ${gradNorm}` : `loss ${loss}`} at epoch ${epoch + 1}, step ${stepInEpoch + 1} (global step ${globalStep + 1}); the weights were not updated`,
               lastSaved ? `resume from the last good checkpoint ${lastSaved} with a lower learning rate (optimizer.lr)` : 'no checkpoint was written yet: lower optimizer.lr and start again',
