@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveKernelPids } from '../../lib/report/runner/kernel.js';
 import { decode, encode, makeMessage, SignatureError } from '../../lib/report/runner/messaging.js';
-import { parameterDeclarations, parametersSource, runNotebook, runNotebooks, type RunResult } from '../../lib/report/runner/run.js';
+import { parameterDeclarations, parameterDefaults, parametersSource, runNotebook, runNotebooks, type RunResult } from '../../lib/report/runner/run.js';
 import { parseNotebook, type CodeCell } from '../../lib/report/runner/notebook.js';
 import { bundles, show } from '../../lib/report/show.js';
 import { RESULTS_MIME } from '../../lib/report/types.js';
@@ -131,7 +131,7 @@ describe('notebook runner', () => {
     const printed = JSON.parse(stdout(cells[3] as CodeCell));
     expect(printed).toEqual({ epochs: 3, label: 'tuned', untouched: 'same', double: 6 });
     expect(r.status.provenance.profile).toBe('smoke');
-    expect(r.status.provenance.params).toMatchObject({ epochs: 3, label: 'tuned', profile: 'smoke' });
+    expect(r.status.provenance.params).toMatchObject({ epochs: 3, label: 'tuned', profile: 'smoke', untouched: 'same' });
   });
 
   it('imports the project library from a notebook', () => {
@@ -219,6 +219,13 @@ describe('notebook and show helpers (no kernel)', () => {
       ['x', { keyword: 'var', type: null }],
     ]);
     expect(parametersSource({ epochs: 2, other: { a: 1 } }, d)).toBe('// Parameters injected by the cvgl report runner\nlet epochs = 2;\nconst other = {"a":1};\n');
+  });
+
+  it('reads the default values of the parameters cell (literals only)', () => {
+    const nb = parseNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [
+      { cell_type: 'code', metadata: { tags: ['parameters'] }, source: "let seed = 1;\nlet lr: number = -1e-3;  // comment\nlet data = '../it\\'s';\nlet on = true;\nlet sizes = [1, 2];\nconst name = \"a\";", outputs: [], execution_count: null },
+    ] });
+    expect(parameterDefaults(nb)).toEqual({ seed: 1, lr: -1e-3, data: "../it's", on: true, name: 'a' });
   });
 
   it('show.* outside a kernel prints text/plain and returns the bundle', () => {

@@ -97,6 +97,23 @@ export function parametersSource(params: Record<string, unknown>, declared: Retu
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The values a notebook's parameters cell gives its parameters (`let seed = 1;`, `let data =
+ * '../data';`): number, boolean, null and quoted-string literals; others are left out. With the
+ * injected values on top, they are the parameters a run really used (its provenance).
+ */
+export function parameterDefaults(nb: Notebook): Record<string, unknown> {
+  const cell = nb.cells.find((c) => c.cell_type === 'code' && cellTags(c).includes(PARAMETERS_TAG));
+  const out: Record<string, unknown> = {};
+  if (!cell) return out;
+  const re = /^\s*(?:export\s+)?(?:let|const|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|true|false|null|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*;?\s*(?:\/\/.*)?$/gm;
+  for (const m of joinSource(cell.source).matchAll(re)) {
+    const v = m[2]!;
+    out[m[1]!] = v.startsWith("'") ? JSON.parse(`"${v.slice(1, -1).replace(/\\'/g, "'").replace(/"/g, '\\"')}"`) : JSON.parse(v);
+  }
+  return out;
+}
+
 /** Inserts (or replaces) the injected-parameters cell; returns its index. */
 export function injectParameters(nb: Notebook, params: Record<string, unknown>, log?: (l: string) => void): number {
   nb.cells = nb.cells.filter((c) => !cellTags(c).includes(INJECTED_TAG));
@@ -232,7 +249,7 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
     await kernel?.close();
   }
   if (failedCell === -1) failedCell = null;
-  const provenance = opts.provenance ? await opts.provenance() : minimalProvenance(profile, params);
+  const provenance = opts.provenance ? await opts.provenance() : minimalProvenance(profile, { ...parameterDefaults(nb), ...params });
   // what the kernel really used (lib/engine/session.ts), when the notebook loaded the library
   if (used?.backend) provenance.backend = { ...used.backend };
   const dataset = used?.datasets[used.datasets.length - 1];
