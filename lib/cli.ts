@@ -14,6 +14,9 @@
   cvgl data check DIR [--format cvusa|cvact|vigor] [--protocol same|cross] [--no-decode]
       Reads a dataset through the training readers; lists missing or unreadable files (exit 1).
       \`cvgl data --help\` for all options.
+  cvgl kernel install [--prefix DIR]
+      Registers the Jupyter kernel 'TypeScript (cvgl)' (tslab with the tsx loader) for opening
+      notebooks/ in Jupyter or VS Code.
   cvgl report [--notebooks P] ...           the reports: notebooks re-executed, HTML + PDF (cli_report.ts)
  *   cvgl data synth|check ...                 datasets: render the synthetic world, check a dataset (cli_data.ts)
  *   cvgl params MODEL / cvgl quicktrain --model MODEL   model sizes; a short training run (cli_models.ts)
@@ -171,6 +174,15 @@ async function bench(args: string[]): Promise<void> {
   console.log(v.json ? JSON.stringify(report, null, 2) : '\n' + benchTable(report));
 }
 
+/** `cvgl kernel install [--prefix DIR]`: the Jupyter kernelspec of the notebooks (lib/report/kernelspec.ts). */
+async function kernelCommand(argv: string[]): Promise<void> {
+  const { values: v, positionals } = parseArgs({ args: argv, options: { prefix: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (positionals[0] !== 'install' || positionals.length !== 1) throw new CvglError('cvgl kernel install [--prefix DIR]', `cvgl kernel ${positionals.join(' ')}`, 'run `cvgl kernel install`');
+  const { installKernelSpec, KERNEL_NAME } = await import('./report/kernelspec.js');
+  const dir = installKernelSpec(typeof v.prefix === 'string' ? { prefix: v.prefix } : {});
+  console.log(`installed the Jupyter kernel '${KERNEL_NAME}' (TypeScript (cvgl)) in ${dir}\nopen the notebooks with: jupyter notebook notebooks/  (Debian: apt-get install jupyter-notebook)`);
+}
+
 async function main(argv: string[]): Promise<number | void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
@@ -193,13 +205,15 @@ async function main(argv: string[]): Promise<number | void> {
       return evalCommand(rest);
     case 'pretrain':
       return pretrainCommand(rest);
+    case 'kernel':
+      return kernelCommand(rest);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       return console.log(HELP);
     default:
-      throw new CvglError('a command: info, bench, data, params, quicktrain, train, eval, pretrain, report', `'${cmd}'`, 'run `cvgl --help`');
+      throw new CvglError('a command: info, bench, data, params, quicktrain, train, eval, pretrain, report, kernel', `'${cmd}'`, 'run `cvgl --help`');
   }
 }
 

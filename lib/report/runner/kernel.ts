@@ -108,7 +108,7 @@ export function liveKernelPids(): number[] {
 
 // ---- the kernel ----------------------------------------------------------------------------------
 
-function tslabBin(): string {
+export function tslabBin(): string {
   const bin = join(REPO_ROOT, 'node_modules', '.bin', 'tslab');
   if (!existsSync(bin)) {
     throw new CvglError('tslab installed in node_modules', `no ${bin}`, 'run `npm ci` in the repository root');
@@ -116,7 +116,7 @@ function tslabBin(): string {
   return realpathSync(bin);
 }
 
-function tsxLoader(): string {
+export function tsxLoader(): string {
   const p = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
   if (!existsSync(p)) throw new CvglError('tsx installed in node_modules', `no ${p}`, 'run `npm ci` in the repository root');
   return pathToFileURL(p).href;
