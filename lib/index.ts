@@ -53,6 +53,7 @@ export { projectToCircle, circleAngles } from './eval/circle.js';
 export { vmfKde, vonMisesPdf, DEFAULT_KAPPA, type VmfKde, type VmfKdeOptions } from './eval/vmf_kde.js';
 export { localizationHeatmap, writeHeatmapPng, type Heatmap, type HeatmapPoint } from './eval/heatmap.js';
 export { extractEmbeddings, isOneToOne, type SplitEmbeddings, type ViewSizes } from './eval/embeddings.js';
+export { retrievalFigure, nearestReferences } from './eval/retrieval_figure.js';
 export { featureMaps, featureMapFigure, channelMean, type FeatureMap, type PairFeatureMaps } from './eval/feature_maps.js';
 export { splitRecall, recallSummary, type RecallSummary } from './eval/evaluate.js';
 export { runRecallBench, recallBenchTable, type RecallBenchReport } from './bench/recall.js';
