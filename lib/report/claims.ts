@@ -180,6 +180,14 @@ const GCN_CLAIMS: Claim[] = [
     holds: (r) => get(r, 'geocapsnet.table3.iiSoftTriHard', 'r1') > publishedValue('geocapsnet', 'Fig. 4', 'CVM-Net', 'Top-1 recall (Sec. 5.2 text)'),
   },
   ...(['I', 'II'] as const).map((v): Claim => ({
+    id: `geocapsnet.batch-size-${v.toLowerCase()}`,
+    paper: 'geocapsnet',
+    statement: `GeoCapsNet-${v}: R@1% grows with the batch size M (harder negatives to mine): M = 8 < 16 < 32`,
+    source: 'Sec. 5.2 "Batch size", Fig. 6',
+    needs: [`geocapsnet.fig6.${v.toLowerCase()}M8`, `geocapsnet.fig6.${v.toLowerCase()}M16`, `geocapsnet.table3.${v.toLowerCase()}SoftTriHard`],
+    holds: (r) => decreasing(r, [`geocapsnet.table3.${v.toLowerCase()}SoftTriHard`, `geocapsnet.fig6.${v.toLowerCase()}M16`, `geocapsnet.fig6.${v.toLowerCase()}M8`], ['r1pct']),
+  })),
+  ...(['I', 'II'] as const).map((v): Claim => ({
     id: `geocapsnet.capsules-help-${v.toLowerCase()}`,
     paper: 'geocapsnet',
     statement: `Capsule layers help: GeoCapsNet-${v} beats ResNetX-fc-${v} on R@1%`,

@@ -161,6 +161,16 @@ export const presets = {
       resnetxFcI: geocapsnet('geocapsnet.fig5.resnetxFcI', 'Fig. 5, ResNetX-fc-I', 'geocapsnet-i', 'resnetx-fc-I', { kind: 'soft-trihard', alpha: 15 }),
       resnetxFcII: geocapsnet('geocapsnet.fig5.resnetxFcII', 'Fig. 5, ResNetX-fc-II', 'geocapsnet-ii', 'resnetx-fc-II', { kind: 'soft-trihard', alpha: 15 }),
     },
+    // Fig. 6: batch sizes M below the paper's 32 (the M = 32 points are Table 3's Soft-TriHard rows)
+    fig6: Object.fromEntries(
+      (['I', 'II'] as const).flatMap((v) =>
+        [8, 16].map((m) => {
+          const c = geocapsnet(`geocapsnet.fig6.${v.toLowerCase()}M${m}`, `Fig. 6, GeoCapsNet-${v}, M = ${m}`, v === 'I' ? 'geocapsnet-i' : 'geocapsnet-ii', v, { kind: 'soft-trihard', alpha: 15 });
+          c.data.batchSize = m;
+          return [`${v.toLowerCase()}M${m}`, c];
+        }),
+      ),
+    ),
   },
   thesis: {
     stage2: {

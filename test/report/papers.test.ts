@@ -26,7 +26,6 @@ const ALL: PublishedNumber[] = PAPER_KEYS.flatMap((k) => PUBLISHED[k]);
 
 /** Experiments with published numbers or claims but no preset yet, with the work they belong to. */
 const FUTURE_EXPERIMENTS: Record<string, string> = {
-  'mgtl.table2.vgg16': 'MGTL Table 2 row 1: the VGG16 backbone alone (no GKST, no CMI) — needs a "vgg16" variant of lib/models/mgtl.ts',
   'geocapsnet.table2.iVoHays': 'GeoCapsNet Table 2 on the Vo and Hays dataset (Denver test city) — needs a Vo and Hays loader',
   'geocapsnet.table2.iiVoHays': 'GeoCapsNet Table 2 on the Vo and Hays dataset (Denver test city) — needs a Vo and Hays loader',
   ...Object.fromEntries(
@@ -55,6 +54,8 @@ const NOT_VERBATIM: Record<string, { reason: string; printed: string }> = {
 const NO_PUBLISHED_NUMBERS: Record<string, string> = {
   'geocapsnet.capsules-help-i': 'Fig. 5 (ResNetX-fc) prints no values',
   'geocapsnet.capsules-help-ii': 'Fig. 5 (ResNetX-fc) prints no values',
+  'geocapsnet.batch-size-i': 'Fig. 6 (batch sizes) prints no values',
+  'geocapsnet.batch-size-ii': 'Fig. 6 (batch sizes) prints no values',
   'thesis.uniformity-loss-more-uniform': 'Figure 4.5 (uniformity along fine-tuning) prints no values',
 };
 
