@@ -27,7 +27,7 @@ async function smoke(file: string) {
 
 describe('notebooks (smoke profile)', () => {
   it('every notebook in notebooks/ has a smoke test here', () => {
-    const tested = ['00-quickstart.ipynb', 'cvft.ipynb', 'mgtl.ipynb'];
+    const tested = ['00-quickstart.ipynb', 'cvft.ipynb', 'mgtl.ipynb', 'geocapsnet.ipynb'];
     expect(readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).filter((f) => !tested.includes(f))).toEqual([]);
   });
 
@@ -59,5 +59,19 @@ describe('notebooks (smoke profile)', () => {
     expect(Object.keys(res).sort()).toEqual(['mgtl.table2.full', 'mgtl.table2.vgg16', 'mgtl.table2.woCmi', 'mgtl.table4.l1', 'mgtl.table4.l3', 'mgtl.table4.l6', 'mgtl.table4.l9', 'mgtl.table4.naive']);
     expect(res['mgtl.table2.vgg16']!.params).toBe(29_429_376);
     expect(res['mgtl.table4.l6']).toEqual({ r1: res['mgtl.table2.full']!.r1, r5: res['mgtl.table2.full']!.r5, r10: res['mgtl.table2.full']!.r10, r1pct: res['mgtl.table2.full']!.r1pct });
+  }, 900_000);
+
+  it('geocapsnet: Tables 3 and 4, Figs. 4–7, the reproduced numbers with the model sizes', async () => {
+    const { count, results } = await smoke('geocapsnet.ipynb');
+    expect(count('image/png')).toBe(1); // Fig. 7 retrieval examples
+    expect(count('application/vnd.vegalite.v5+json')).toBe(4); // loss, Fig. 4, Fig. 5, Fig. 6
+    expect(results).toHaveLength(1);
+    const res = results[0]!.results;
+    expect(Object.keys(res).sort()).toEqual([
+      'geocapsnet.fig5.resnetxFcI', 'geocapsnet.fig5.resnetxFcII', 'geocapsnet.fig6.iM16', 'geocapsnet.fig6.iM8', 'geocapsnet.fig6.iiM16', 'geocapsnet.fig6.iiM8',
+      'geocapsnet.table3.iSoftTriHard', 'geocapsnet.table3.iTriplet', 'geocapsnet.table3.iiSoftTriHard', 'geocapsnet.table3.iiTriplet',
+    ]);
+    expect(res['geocapsnet.table3.iSoftTriHard']!.params! - res['geocapsnet.table3.iiSoftTriHard']!.params!).toBe(17_826_048);
+    expect(res['geocapsnet.table3.iiSoftTriHard']!.codeLength).toBe(2048);
   }, 900_000);
 });
