@@ -80,7 +80,14 @@ export function versions(): Record<string, string> {
   return v;
 }
 
+/** CVGL_THREADS when set (e.g. by `cvgl report --jobs N`, one share of the cores per kernel), else every core (at most 8). */
 function defaultThreads(): number {
+  const env = process.env.CVGL_THREADS?.trim();
+  if (env) {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new CvglError('CVGL_THREADS: a thread count >= 1', `'${env}'`, 'unset it to use every core, or set e.g. CVGL_THREADS=2');
+    return Math.min(WASM_MAX_THREADS, n);
+  }
   return Math.min(WASM_MAX_THREADS, machineInfo().cores);
 }
 

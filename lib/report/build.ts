@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative, resolve } from 'node:path';
 import { CvglError } from '../engine/errors.js';
 import { PAPER_TITLES, PUBLISHED } from './papers/index.js';
+import { machineInfo } from '../engine/device.js';
 import { CLAIMS } from './claims.js';
 import { findChromium, printPdf } from './render/pdf.js';
 import { renderIndex, renderReport, summarizeReport } from './render/page.js';
@@ -104,8 +105,10 @@ export async function buildReports(o: BuildOptions): Promise<BuildResult> {
     throw new CvglError('a Chromium for the PDFs (--pdf)', 'none found (PUPPETEER_EXECUTABLE_PATH, /usr/bin/chromium, chromium-browser, google-chrome)', 'npm run setup:system installs Debian\'s chromium; or leave --pdf out to write HTML only');
   }
 
-  // run every notebook, `jobs` at a time
+  // run every notebook, `jobs` at a time; each kernel gets its share of the cores (its engine's
+  // default thread count) unless CVGL_THREADS says otherwise
   const jobs = Math.max(1, o.jobs ?? 1);
+  if (jobs > 1 && !process.env.CVGL_THREADS) process.env.CVGL_THREADS = String(Math.max(1, Math.floor(machineInfo().cores / jobs)));
   const queue = [...groups].flatMap(([g, ps]) => ps.map((p) => ({ group: g, path: p })));
   const results = new Map<string, RunResult>();
   let next = 0;
