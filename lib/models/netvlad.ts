@@ -58,7 +58,7 @@ export class NetVlad extends NamedVariableModel {
     if (!Number.isInteger(this.clusters) || this.clusters < 1) throw new CvglError('NetVLAD: clusters K, a positive integer', String(this.clusters), 'NetVLAD uses K = 64');
     this.vgg = new Vgg16({ cut: 'conv5_3', name: `${this.name}/vgg`, rng: r, widthDivisor: opts.widthDivisor ?? 1 });
     this.dim = this.vgg.outChannels;
-    const c = normalizeRows(r.normalTensor([this.clusters, this.dim]) as tf.Tensor2D);
+    const c = tf.tidy(() => normalizeRows(r.normalTensor([this.clusters, this.dim]) as tf.Tensor2D));
     this.centroids = param(() => tf.clone(c), `${this.name}/centroids`);
     this.assignW = param(() => tf.mul(tf.transpose(c), 2 * this.alpha), `${this.name}/assign.weight`);
     this.assignB = param(() => tf.mul(tf.sum(tf.square(c), 1), -this.alpha), `${this.name}/assign.bias`);
@@ -89,18 +89,7 @@ export class NetVlad extends NamedVariableModel {
 
   /** The NetVLAD descriptor [B, K·D], unit rows. */
   embedImages(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const f = this.localFeatures(x);
-      const [b, h, w, d] = f.shape;
-      const xs = tf.reshape(f, [b, h * w, d]); // [B, N, D]
-      const a = tf.softmax(tf.add(tf.matMul(tf.reshape(xs, [b * h * w, d]), this.assignW as tf.Tensor2D), this.assignB), -1);
-      const a3 = tf.reshape(a, [b, h * w, this.clusters]); // [B, N, K]
-      // V = aᵀ x − (Σ_i a_k) c_k : [B, K, D]
-      const ax = tf.matMul(a3, xs, true, false);
-      const v = tf.sub(ax, tf.mul(tf.expandDims(tf.sum(a3, 1), 2), tf.expandDims(this.centroids, 0)));
-      const intra = tf.div(v, tf.maximum(tf.norm(v, 'euclidean', 2, true), 1e-12));
-      return normalizeRows(tf.reshape(intra, [b, this.clusters * d]) as tf.Tensor2D);
-    });
+    return tf.tidy(() => netvladLayer(this.localFeatures(x), this.assignW as tf.Tensor2D, this.assignB as tf.Tensor1D, this.centroids as tf.Tensor2D));
   }
 
   descriptorLength(): number {
@@ -115,6 +104,24 @@ export class NetVlad extends NamedVariableModel {
     m.set('netvlad.assign.bias', this.assignB);
     return m;
   }
+}
+
+/**
+ * The NetVLAD layer (NetVLAD Eq. 4 with the soft assignment of Eq. 3): local descriptors
+ * f [B, H, W, D] (L2-normalised), assignment w [D, K], b [K], centroids c [K, D] → [B, K·D]:
+ * V(k) = Σ_i a_k(x_i)(x_i − c_k), each V(k) L2-normalised (intra-normalisation), then the whole.
+ */
+export function netvladLayer(f: tf.Tensor4D, w: tf.Tensor2D, b: tf.Tensor1D, c: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [n, h, wd, d] = f.shape;
+    const k = c.shape[0];
+    const xs = tf.reshape(f, [n, h * wd, d]); // [B, N, D]
+    const a = tf.reshape(tf.softmax(tf.add(tf.matMul(tf.reshape(xs, [n * h * wd, d]), w), b), -1), [n, h * wd, k]); // [B, N, K]
+    // V = aᵀ x − (Σ_i a_ik) c_k : [B, K, D]
+    const v = tf.sub(tf.matMul(a, xs, true, false), tf.mul(tf.expandDims(tf.sum(a, 1), 2), tf.expandDims(c, 0)));
+    const intra = tf.div(v, tf.maximum(tf.norm(v, 'euclidean', 2, true), 1e-12));
+    return normalizeRows(tf.reshape(intra, [n, k * d]) as tf.Tensor2D);
+  });
 }
 
 /**
