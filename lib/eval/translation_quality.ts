@@ -20,6 +20,7 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
+import { createOptimizer } from '../train/optimizers.js';
 
 /** An image as [H, W, 3] floats in [−1, 1] (one row of an ImageBank). */
 export type FloatPixels = Float32Array;
@@ -79,11 +80,14 @@ export function trainDomainClassifier(features: Float32Array[], labels: number[]
     return tf.tensor2d(out, [fs.length, d]);
   };
   const x = standard(features);
-  const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
-  const w = tf.variable(tf.zeros([d, classes]), true), b = tf.variable(tf.zeros([classes]), true);
-  const opt = tf.train.adam(0.05);
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes));
+  const w = tf.tidy(() => tf.variable(tf.zeros([d, classes]), true)), b = tf.tidy(() => tf.variable(tf.zeros([classes]), true));
+  const vars = new Map([['w', w], ['b', b]]);
+  const opt = createOptimizer({ kind: 'adam', lr: 0.05 });
   for (let it = 0; it < iterations; it++) {
-    opt.minimize(() => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, w), b)) as tf.Scalar, false, [w, b]);
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, w), b)) as tf.Scalar, [w, b]);
+    opt.apply(vars, new Map([['w', grads[w.name]!], ['b', grads[b.name]!]]), 0.05);
+    tf.dispose([value, ...Object.values(grads)]);
   }
   const wv = w.arraySync() as number[][], bv = Array.from(b.dataSync());
   tf.dispose([x, y, w, b]);

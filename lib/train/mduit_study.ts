@@ -137,6 +137,8 @@ export interface MduitStudyOptions {
   rows?: MduitRowId[];
   /** Changes to the profile's settings (tests, experiments), merged into MDUIT_PROFILES[profile]. */
   overrides?: DeepPartial<MduitStudyConfig>;
+  /** Stops the study after the current training step (it then rejects with a CvglError). */
+  signal?: AbortSignal;
 }
 
 export interface MduitRowResult {
@@ -276,7 +278,10 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
   const c = mduitStudyConfig(o.profile, o.overrides);
   const rows = o.rows ?? MDUIT_ROW_IDS;
   for (const r of rows) if (!(r in MDUIT_ROWS)) throw new CvglError(`rows: Table 1 experiment ids (${MDUIT_ROW_IDS.join(', ')})`, `'${r}'`, 'leave rows out for all five');
-  const report = (p: MduitStudyProgress) => o.onProgress?.(p);
+  const report = (p: MduitStudyProgress) => {
+    if (o.signal?.aborted) throw new CvglError('the MDUIT study to run to the end', `stopped by its AbortSignal (${p.phase}${p.row ? `, ${MDUIT_ROWS[p.row].label}` : ''}${p.step ? `, step ${p.step}` : ''})`, 'run it again without aborting, or with a smaller profile');
+    o.onProgress?.(p);
+  };
   const since = (t: number) => (performance.now() - t) / 1000;
 
   // ---------------------------------------------------------------- data

@@ -12,7 +12,7 @@
  *    NetVLAD Sec. 4);
  *  - the triplet ranking loss (NetVLAD Eq. 7, margin 0.1) on freshly computed descriptors of the
  *    query, its best positive and its negatives; Adam (lr 1e-4, assumption: NetVLAD used SGD).
- * Images without a pose or without a positive are not used as queries.
+ * Images without a pose, a positive or a negative are not used as queries.
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
@@ -58,10 +58,11 @@ export async function trainNetVlad(bank: ImageBank, records: PosedImage[], c: Ne
   const history: NetVladStepRecord[] = [];
   // potential positives: the same place, known once for all epochs
   const positives = records.map((r, i) => records.map((s, j) => (j !== i && samePlace(r, s, c.poseThresholds) ? j : -1)).filter((j) => j >= 0));
-  const queries = positives.map((p, i) => (p.length && records[i]!.pose ? i : -1)).filter((i) => i >= 0);
+  // a query needs a positive and at least one image of another place
+  const queries = positives.map((p, i) => (p.length && records[i]!.pose && p.length < n - 1 ? i : -1)).filter((i) => i >= 0);
   if (queries.length < c.batchSize) {
     model.dispose();
-    throw new CvglError(`NetVLAD: at least ${c.batchSize} training images with a same-place positive (within ${c.poseThresholds.metres} m and ${c.poseThresholds.degrees}°)`, `${queries.length}`, 'use a denser set of posed day images');
+    throw new CvglError(`NetVLAD: at least ${c.batchSize} training images with a same-place positive (within ${c.poseThresholds.metres} m and ${c.poseThresholds.degrees}°) and a negative elsewhere`, `${queries.length}`, 'use a set of posed day images covering more than one place');
   }
   try {
     // centroids from the local descriptors of up to 16 random images

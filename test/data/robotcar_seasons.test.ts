@@ -7,48 +7,17 @@
  * images/, no NVM, no query poses, names that match no file, a malformed line, a truncated JPEG.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CvglError } from '../../lib/engine/index.js';
 import { poseError, quaternionToMatrix } from '../../lib/data/localization.js';
 import { isRobotCarSeasons, parseNvmPoses, readRobotCarSeasons } from '../../lib/data/robotcar_seasons.js';
+import { writeRobotCarTree } from '../fixtures/robotcar_tree.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cvgl.mjs', import.meta.url));
-
-/** A rotation of θ degrees about z: its quaternion (w, x, y, z) and row-major matrix. */
-const rotZ = (deg: number) => {
-  const a = (deg * Math.PI) / 180;
-  return { q: [Math.cos(a / 2), 0, 0, Math.sin(a / 2)], m: [Math.cos(a), -Math.sin(a), 0, Math.sin(a), Math.cos(a), 0, 0, 0, 1] };
-};
-
-async function jpg(path: string, shade: number): Promise<void> {
-  mkdirSync(join(path, '..'), { recursive: true });
-  await sharp({ create: { width: 16, height: 12, channels: 3, background: { r: shade, g: 255 - shade, b: 90 } } }).jpeg().toFile(path);
-}
-
-/** Writes a RobotCar Seasons tree: 5 references (4 with NVM poses), dawn + night queries with v2 poses, a dusk image without one. */
-export async function writeRobotCarTree(root: string): Promise<void> {
-  const refs = [1000, 1001, 1002, 1003, 1004];
-  for (const [k, t] of refs.entries()) await jpg(join(root, 'images/overcast-reference/rear', `${t}.jpg`), 20 * k);
-  await jpg(join(root, 'images/overcast-reference/left', '1000.jpg'), 5); // another camera: ignored
-  await jpg(join(root, 'images/dawn/rear/2000.jpg'), 120);
-  await jpg(join(root, 'images/night/rear/3000.jpg'), 200);
-  await jpg(join(root, 'images/night-rain/rear/3100.jpg'), 210);
-  await jpg(join(root, 'images/dusk/rear/4000.jpg'), 90); // no pose anywhere: training only
-  // NVM: world-to-camera rotation q, camera centre c; references along x, 1 m apart, rotated 30° about z
-  const { q } = rotZ(30);
-  const lines = refs.slice(0, 4).map((t, k) => `./overcast-reference/rear/${t}.png 400 ${q.join(' ')} ${k} 0 0 0 0`);
-  mkdirSync(join(root, '3D-models/all-merged'), { recursive: true });
-  writeFileSync(join(root, '3D-models/all-merged/all.nvm'), `NVM_V3\n\n${lines.length}\n${lines.join('\n')}\n\n0\n`);
-  // v2 train: camera-to-world 4x4, so the world-from-camera rotation of the references is rotZ(−30)
-  const m = rotZ(-30).m;
-  const row = (name: string, x: number) => `${name} ${m[0]} ${m[1]} ${m[2]} ${x} ${m[3]} ${m[4]} ${m[5]} 0 ${m[6]} ${m[7]} ${m[8]} 0 0 0 0 1`;
-  writeFileSync(join(root, 'robotcar_v2_train.txt'), [row('dawn/rear/2000.png', 1.1), row('night/rear/3000.jpg', 2), row('night-rain/rear/3100.jpg', 2.9), row('snow/rear/9999.jpg', 5)].join('\n') + '\n');
-}
 
 let tmp: string;
 beforeAll(() => {
@@ -77,7 +46,7 @@ describe('RobotCar Seasons reader', () => {
     expect(e.metres).toBeCloseTo(0.1, 9);
     expect(e.degrees).toBeLessThan(1e-6);
     expect(poseError(s.queries.night[0]!.pose!, s.references[2]!.pose!).metres).toBeCloseTo(0, 9);
-    expect(s.references[3]!.pose!.position).toEqual([3, 0, 0]);
+    expect(s.references[3]!.pose!.position).toEqual([11, 0, 0]);
   });
 
   it('parses quaternions into rotations (90° about z) and refuses truncated NVM files', () => {
