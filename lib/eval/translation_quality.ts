@@ -20,7 +20,6 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
-import { createOptimizer } from '../train/optimizers.js';
 
 /** An image as [H, W, 3] floats in [−1, 1] (one row of an ImageBank). */
 export type FloatPixels = Float32Array;
@@ -62,46 +61,60 @@ export interface DomainClassifier {
   classes: number;
 }
 
-/** Softmax regression on standardised features, full-batch Adam (deterministic: zero initial weights). */
+/**
+ * Softmax regression on standardised features, full-batch gradient descent with Adam (lr 0.05,
+ * β 0.9 / 0.999), zero initial weights: deterministic, and small enough (32 features, a few
+ * classes) to run in plain JavaScript in milliseconds.
+ */
 export function trainDomainClassifier(features: Float32Array[], labels: number[], classes: number, iterations = 300): DomainClassifier {
   const n = features.length, d = features[0]?.length ?? 0;
   if (n === 0 || labels.length !== n || labels.some((l) => !(l >= 0 && l < classes))) {
     throw new CvglError('trainDomainClassifier: feature rows with a label in [0, classes) each', `${n} rows, ${labels.length} labels`, 'pass the training images of every domain');
   }
-  const mean = new Float32Array(d), std = new Float32Array(d);
+  const mean = new Float64Array(d), std = new Float64Array(d);
   for (const f of features) for (let j = 0; j < d; j++) mean[j]! += f[j]! / n;
   for (const f of features) for (let j = 0; j < d; j++) std[j]! += (f[j]! - mean[j]!) ** 2 / n;
   for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]!) || 1;
-  const standard = (fs: Float32Array[]) => {
-    const out = new Float32Array(fs.length * d);
-    fs.forEach((f, i) => {
-      for (let j = 0; j < d; j++) out[i * d + j] = (f[j]! - mean[j]!) / std[j]!;
-    });
-    return tf.tensor2d(out, [fs.length, d]);
+  const xs = features.map((f) => Float64Array.from({ length: d }, (_, j) => (f[j]! - mean[j]!) / std[j]!));
+  // parameters: weights [d, classes] then biases [classes]
+  const np = (d + 1) * classes;
+  const theta = new Float64Array(np), m = new Float64Array(np), v = new Float64Array(np), g = new Float64Array(np);
+  const scores = (x: ArrayLike<number>, out: Float64Array) => {
+    for (let c = 0; c < classes; c++) {
+      let s = theta[d * classes + c]!;
+      for (let j = 0; j < d; j++) s += x[j]! * theta[j * classes + c]!;
+      out[c] = s;
+    }
   };
-  const x = standard(features);
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes));
-  const w = tf.tidy(() => tf.variable(tf.zeros([d, classes]), true)), b = tf.tidy(() => tf.variable(tf.zeros([classes]), true));
-  const vars = new Map([['w', w], ['b', b]]);
-  const opt = createOptimizer({ kind: 'adam', lr: 0.05 });
-  for (let it = 0; it < iterations; it++) {
-    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, w), b)) as tf.Scalar, [w, b]);
-    opt.apply(vars, new Map([['w', grads[w.name]!], ['b', grads[b.name]!]]), 0.05);
-    tf.dispose([value, ...Object.values(grads)]);
+  const p = new Float64Array(classes);
+  const [lr, b1, b2, eps] = [0.05, 0.9, 0.999, 1e-8];
+  for (let it = 1; it <= iterations; it++) {
+    g.fill(0);
+    for (let i = 0; i < n; i++) {
+      scores(xs[i]!, p);
+      let mx = -Infinity;
+      for (let c = 0; c < classes; c++) mx = Math.max(mx, p[c]!);
+      let z = 0;
+      for (let c = 0; c < classes; c++) z += (p[c] = Math.exp(p[c]! - mx));
+      for (let c = 0; c < classes; c++) {
+        const e = (p[c]! / z - (c === labels[i] ? 1 : 0)) / n; // d(mean cross-entropy)/d score
+        for (let j = 0; j < d; j++) g[j * classes + c]! += e * xs[i]![j]!;
+        g[d * classes + c]! += e;
+      }
+    }
+    for (let k = 0; k < np; k++) {
+      m[k] = b1 * m[k]! + (1 - b1) * g[k]!;
+      v[k] = b2 * v[k]! + (1 - b2) * g[k]! * g[k]!;
+      theta[k]! -= (lr * (m[k]! / (1 - b1 ** it))) / (Math.sqrt(v[k]! / (1 - b2 ** it)) + eps);
+    }
   }
-  const wv = w.arraySync() as number[][], bv = Array.from(b.dataSync());
-  tf.dispose([x, y, w, b]);
-  opt.dispose();
   return {
     classes,
     predict: (fs) =>
       fs.map((f) => {
-        let best = 0, bestScore = -Infinity;
-        for (let c = 0; c < classes; c++) {
-          let s = bv[c]!;
-          for (let j = 0; j < d; j++) s += ((f[j]! - mean[j]!) / std[j]!) * wv[j]![c]!;
-          if (s > bestScore) [bestScore, best] = [s, c];
-        }
+        scores(Array.from({ length: d }, (_, j) => (f[j]! - mean[j]!) / std[j]!), p);
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (p[c]! > p[best]!) best = c;
         return best;
       }),
   };

@@ -105,12 +105,12 @@ export const MDUIT_PROFILES: Record<MduitProfile, MduitStudyConfig> = {
   },
   smoke: {
     height: 32, width: 48,
-    synth: { routes: 2, referenceSpacing: 6, queriesPerRoute: 2, trainPerDomain: 6, width: 48, height: 32 },
+    synth: { routes: 2, referenceSpacing: 6, queriesPerRoute: 2, trainPerDomain: 4, width: 48, height: 32 },
     model: { widthDivisor: 16, contentResBlocks: 1, generatorResBlocks: 1, discriminatorLayers: 2, embedDim: 16, init: { kind: 'torch-default' } },
     i2iTraining: { ...paperTraining(1, 1), batchSize: 2, stepsPerEpoch: 2, nNeg: 4, lr: 1e-3, negatives: 'current' },
     plainTraining: { ...paperTraining(1, 1), batchSize: 2, stepsPerEpoch: 2, nNeg: 4, lr: 1e-3, negatives: 'bank' },
     netvlad: { model: { widthDivisor: 16, clusters: 4 }, batchSize: 2, epochs: 1, stepsPerEpoch: 2, nNeg: 2, margin: 0.1, lr: 1e-4, poseThresholds: MDUIT_POSE_THRESHOLDS },
-    gridSources: 3, qualityPoses: 4,
+    gridSources: 3, qualityPoses: 2,
   },
 };
 
