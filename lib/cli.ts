@@ -11,7 +11,7 @@
   cvgl data synth --out DIR [--pairs N] [--seed S] [--orientation-noise DEG] [--fov DEG]
                   [--offset M] [--domains day,dusk,night,snow,fog] ...
       Renders the synthetic cross-view world in the CVUSA (or, with --offset, VIGOR) layout.
-  cvgl data check DIR [--format cvusa|cvact|vigor] [--protocol same|cross] [--no-decode]
+  cvgl data check DIR [--format cvusa|cvact|vigor|robotcar-seasons] [--protocol same|cross] [--no-decode]
       Reads a dataset through the training readers; lists missing or unreadable files (exit 1).
       \`cvgl data --help\` for all options.
   cvgl kernel install [--prefix DIR]
@@ -58,7 +58,7 @@ Usage:
   cvgl data synth --out DIR [--pairs N] [--seed S] [--orientation-noise DEG] [--fov DEG]
                   [--offset M] [--domains day,dusk,night,snow,fog] ...
       Renders the synthetic cross-view world in the CVUSA (or, with --offset, VIGOR) layout.
-  cvgl data check DIR [--format cvusa|cvact|vigor] [--protocol same|cross] [--no-decode]
+  cvgl data check DIR [--format cvusa|cvact|vigor|robotcar-seasons] [--protocol same|cross] [--no-decode]
       Reads a dataset through the training readers; lists missing or unreadable files (exit 1).
       \`cvgl data --help\` for all options.
 ${MODELS_HELP}

@@ -4,9 +4,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CvglError } from './engine/errors.js';
 import { progressBar } from './engine/progress.js';
-import { checkDataset, formatCheckReport } from './data/check.js';
+import { checkDataset, checkLocalizationSet, formatCheckReport } from './data/check.js';
 import type { DatasetFormat } from './data/dataset.js';
-import { openDataset } from './data/readers.js';
+import { detectFormat, openDataset } from './data/readers.js';
+import { isRobotCarSeasons, readRobotCarSeasons } from './data/robotcar_seasons.js';
 import { DOMAIN_NAMES, type DomainName } from './synth/domains.js';
 import { SYNTH_DEFAULTS, generateSynthetic } from './synth/generate.js';
 
@@ -24,10 +25,13 @@ export const DATA_HELP = `cvgl data — datasets
       ${SYNTH_DEFAULTS.panoWidth}x${SYNTH_DEFAULTS.panoHeight} (VIGOR: 448x224 full sphere, 80 m tiles). Extra domains go to DIR/domains/<name>/.
       Ground truth (pose, UTM-like coordinates, splits) is in DIR/synthetic.json.
 
-  cvgl data check DIR [--format cvusa|cvact|vigor] [--protocol same|cross] [--no-decode]
+  cvgl data check DIR [--format cvusa|cvact|vigor|robotcar-seasons] [--protocol same|cross] [--no-decode]
       Reads a dataset through the same readers as training, counts pairs per split, and opens
       every image (a full decode, so truncated JPEGs are caught; --no-decode only checks that the
-      files exist). Lists missing/unreadable files (first 20 and the total); exit status 1 if any.`;
+      files exist). Lists missing/unreadable files (first 20 and the total); exit status 1 if any.
+      RobotCar Seasons (MDUIT's visual-localization set: images/<condition>/rear/,
+      3D-models/all-merged/all.nvm, robotcar_v2_train.txt) is recognised too: references and
+      queries with poses, images per condition.`;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -114,11 +118,19 @@ async function check(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new CvglError('one dataset directory: cvgl data check DIR', positionals.length ? `'${positionals.join(' ')}'` : 'none', 'e.g. cvgl data check data/synthetic');
-  const format = v.format as DatasetFormat | undefined;
-  if (format !== undefined && !['cvusa', 'cvact', 'vigor'].includes(format)) throw new CvglError('--format cvusa|cvact|vigor', `'${format}'`, 'leave it out to detect the layout');
+  const format = v.format as DatasetFormat | 'robotcar-seasons' | undefined;
+  if (format !== undefined && !['cvusa', 'cvact', 'vigor', 'robotcar-seasons'].includes(format)) throw new CvglError('--format cvusa|cvact|vigor|robotcar-seasons', `'${format}'`, 'leave it out to detect the layout');
+  if (format === 'robotcar-seasons' || (format === undefined && detectFormat(positionals[0]!) === null && isRobotCarSeasons(positionals[0]!))) {
+    const set = readRobotCarSeasons(positionals[0]!);
+    const bar = progressBar('checking', { quiet: Boolean(v.quiet), unit: 'files' });
+    const report = await checkLocalizationSet(set, { decode: !v['no-decode'], onProgress: bar });
+    bar.end();
+    console.log(formatCheckReport(report));
+    return report.ok ? 0 : 1;
+  }
   const protocol = v.protocol as 'same' | 'cross' | undefined;
   if (protocol !== undefined && protocol !== 'same' && protocol !== 'cross') throw new CvglError('--protocol same|cross (VIGOR)', `'${protocol}'`, 'e.g. --protocol cross');
-  const ds = await openDataset(positionals[0]!, { format, vigor: { protocol } });
+  const ds = await openDataset(positionals[0]!, { format: format as DatasetFormat | undefined, vigor: { protocol } });
   const bar = progressBar('checking', { quiet: Boolean(v.quiet), unit: 'files' });
   const report = await checkDataset(ds, { decode: !v['no-decode'], onProgress: bar });
   bar.end();

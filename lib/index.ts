@@ -68,6 +68,20 @@ export { buildObjective } from './train/objective.js';
 export { profileConfig, PROFILES, isProfile, type ProfileName, type ProfileOptions } from './train/profiles.js';
 export { runStudy, recallPercent, type StudyOptions, type StudyRun, type StudyResult } from './train/study.js';
 export { buildModel } from './models/registry.js';
+// MDUIT (paper 004): the model, its losses, the localization sets, the study a notebook runs
+export { Mduit, MDUIT_DEFAULTS, type MduitOptions } from './models/mduit.js';
+export { dynamicGroupConv2d } from './models/adaptive_conv.js';
+export { NetVlad, netvladLayer, netvladTripletLoss, type NetVladOptions } from './models/netvlad.js';
+export { MDUIT_LOSS_WEIGHTS, MDUIT_TAU, MDUIT_N_NEG, MDUIT_MARGIN_C, nceLoss, contentConsistency, appearanceConsistency, imageAdversarialD, appearanceAdversarialD, adversarialG, mduitObjective } from './losses/mduit.js';
+export { mduitStep, MDUIT_VARIANTS, type MduitVariant, type MduitBatch } from './train/mduit_step.js';
+export { trainMduit, MDUIT_POSE_THRESHOLDS, type MduitTrainConfig } from './train/mduit_train.js';
+export { runMduitStudy, mduitStudyConfig, MDUIT_PROFILES, MDUIT_ROWS, MDUIT_ROW_IDS, type MduitStudyOptions, type MduitStudyResult, type MduitProfile, type MduitStudyProgress } from './train/mduit_study.js';
+export { poseError, type Pose, type PosedImage, type LocalizationSet } from './data/localization.js';
+export { readRobotCarSeasons, isRobotCarSeasons } from './data/robotcar_seasons.js';
+export { generateSynthLocalization, ensureSynthLocalization, readSynthLocalization, SYNTH_LOCALIZATION_DEFAULTS } from './synth/localization.js';
+export { localizationAccuracy, retrieveTop1, TABLE1_THRESHOLDS } from './eval/localization.js';
+export { translationGridPng } from './eval/translation_grid.js';
+export { translationQuality, type TranslationQuality } from './eval/translation_quality.js';
 // reports: published numbers, claims, show.* for notebooks
 export type { PublishedNumber, Claim, ClaimStatus, ReproducedResults, ResultsBundle, PaperKey, Provenance, NotebookRunStatus } from './report/types.js';
 export { RESULTS_MIME } from './report/types.js';

@@ -1,5 +1,6 @@
 /**
- * Checks that every image a dataset names is there and decodes: each distinct file once
+ * Checks that every image a dataset names is there and decodes (cross-view datasets, and
+ * RobotCar Seasons for MDUIT): each distinct file once
  * (VIGOR's satellites are shared by many panoramas and both splits), with bounded concurrency.
  * By default each image is fully decoded with sharp, failing on truncation, so a half-downloaded
  * JPEG is caught (a header probe alone would pass it).
@@ -9,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import { relative, isAbsolute } from 'node:path';
 import sharp from 'sharp';
 import type { CrossViewDataset, DatasetFormat } from './dataset.js';
+import type { LocalizationSet } from './localization.js';
 
 export interface CheckProblem {
   path: string;
@@ -17,12 +19,14 @@ export interface CheckProblem {
 }
 
 export interface CheckReport {
-  format: DatasetFormat;
+  format: DatasetFormat | 'robotcar-seasons';
   root: string;
   splits: { name: string; pairs: number; gallery: number }[];
   filesChecked: number;
   problems: CheckProblem[];
   ok: boolean;
+  /** Lines that describe the dataset instead of `splits` (datasets that are not cross-view pairs). */
+  summary?: string[];
 }
 
 export interface CheckOptions {
@@ -71,9 +75,44 @@ async function checkFile(path: string, decode: boolean): Promise<CheckProblem | 
 }
 
 export async function checkDataset(ds: CrossViewDataset, opts: CheckOptions = {}): Promise<CheckReport> {
+  const files = datasetFiles(ds);
+  const problems = await checkFiles(files, opts);
+  return {
+    format: ds.format,
+    root: ds.root,
+    splits: Object.values(ds.splits).map((s) => ({ name: s.name, pairs: s.pairs.length, gallery: s.gallery.length })),
+    filesChecked: files.length,
+    problems,
+    ok: problems.length === 0,
+  };
+}
+
+/** RobotCar Seasons (MDUIT's dataset, lib/data/robotcar_seasons.ts): every rear image the reader found. */
+export async function checkLocalizationSet(set: LocalizationSet, opts: CheckOptions = {}): Promise<CheckReport> {
+  const files = [...new Set(set.training.map((i) => i.path))];
+  const problems = await checkFiles(files, opts);
+  const byCondition = new Map<string, number>();
+  for (const i of set.training) byCondition.set(i.condition, (byCondition.get(i.condition) ?? 0) + 1);
+  return {
+    format: set.kind === 'robotcar-seasons' ? 'robotcar-seasons' : 'cvusa',
+    root: set.root,
+    splits: [],
+    filesChecked: files.length,
+    problems,
+    ok: problems.length === 0,
+    summary: [
+      `  references (${set.referenceCondition}, with poses): ${set.references.length}`,
+      `  queries with poses: ${set.queries.day.length} day ("Day-All"), ${set.queries.night.length} night ("Night-All")`,
+      `  rear-camera images by condition: ${[...byCondition].map(([c, n]) => `${c} ${n}`).join(', ')}`,
+      ...set.notes.map((n) => `  note: ${n}`),
+    ],
+  };
+}
+
+/** The problems of `files` (missing, empty, undecodable), sorted by path. */
+export async function checkFiles(files: string[], opts: CheckOptions = {}): Promise<CheckProblem[]> {
   const decode = opts.decode ?? true;
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? Math.max(4, availableParallelism() * 2)));
-  const files = datasetFiles(ds);
   const problems: CheckProblem[] = [];
   let next = 0;
   let done = 0;
@@ -89,21 +128,15 @@ export async function checkDataset(ds: CrossViewDataset, opts: CheckOptions = {}
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
   problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return {
-    format: ds.format,
-    root: ds.root,
-    splits: Object.values(ds.splits).map((s) => ({ name: s.name, pairs: s.pairs.length, gallery: s.gallery.length })),
-    filesChecked: files.length,
-    problems,
-    ok: problems.length === 0,
-  };
+  return problems;
 }
 
-const FORMAT_NAMES: Record<DatasetFormat, string> = { cvusa: 'CVUSA', cvact: 'CVACT', vigor: 'VIGOR' };
+const FORMAT_NAMES: Record<CheckReport['format'], string> = { cvusa: 'CVUSA', cvact: 'CVACT', vigor: 'VIGOR', 'robotcar-seasons': 'RobotCar Seasons' };
 
 /** A human-readable report: pairs per split, the first `maxListed` problems, a verdict. */
 export function formatCheckReport(r: CheckReport, maxListed = 20): string {
   const out: string[] = [`${FORMAT_NAMES[r.format] ?? r.format} dataset at ${r.root}`];
+  if (r.summary) out.push(...r.summary);
   for (const s of r.splits) out.push(`  ${s.name}: ${s.pairs} pairs, gallery of ${s.gallery} aerials`);
   out.push(`  ${r.filesChecked} distinct image files checked`);
   if (r.problems.length) {

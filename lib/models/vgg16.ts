@@ -25,8 +25,8 @@ export function vgg16Cfg(divisor = 1): (number | 'M')[] {
   return VGG16_CFG.map((c) => (c === 'M' ? c : c / divisor));
 }
 
-/** Where the feature extractor stops. */
-export type Vgg16Cut = 'conv5_3' | 'pool5' | 'pool4' | 'conv4_3';
+/** Where the feature extractor stops (MDUIT's appearance encoder reads relu3_3: 'conv3_3'). */
+export type Vgg16Cut = 'conv5_3' | 'pool5' | 'pool4' | 'conv4_3' | 'conv3_3';
 
 export interface Vgg16Options {
   /** Default 'pool5': the full `features` block of the thesis' appendix. CVFT uses 'conv5_3'. */

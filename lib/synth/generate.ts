@@ -308,8 +308,8 @@ function settingsOf(o: SynthOptions): RenderSettings {
   };
 }
 
-/** Runs the render jobs on a pool of worker threads. */
-async function runJobs(jobs: RenderJob[], settings: RenderSettings, workers: number, onProgress?: (done: number, total: number) => void): Promise<void> {
+/** Runs the render jobs on a pool of worker threads (also the MDUIT localization set's, lib/synth/localization.ts). */
+export async function runJobs(jobs: RenderJob[], settings: RenderSettings, workers: number, onProgress?: (done: number, total: number) => void): Promise<void> {
   const chunk = 8;
   let next = 0, done = 0;
   const total = jobs.length;

@@ -1,0 +1,417 @@
+/**
+ * The MDUIT study (paper 004) as one call for a notebook: `runMduitStudy`.
+ *
+ *   data      the synthetic multi-domain localization set (lib/synth/localization.ts), rendered on
+ *             first use, or a RobotCar Seasons folder (profile 'paper', lib/data/robotcar_seasons.ts)
+ *   train     Table 1's five rows from scratch: a NetVLAD baseline (lib/train/netvlad_train.ts) and
+ *             MDUIT "w/o I2I, L_NCE", "w/o I2I", "w/o L_NCE", "Full" (lib/train/mduit_train.ts)
+ *   evaluate  retrieval-based localization of the day and night queries against the references,
+ *             accuracy at (0.25 m, 2°), (0.5 m, 5°), (5 m, 10°) (lib/eval/localization.ts); the
+ *             translation grid of Fig. 3 (lib/eval/translation_grid.ts); the translation quality
+ *             against true target renders (synthetic sets only, lib/eval/translation_quality.ts)
+ *
+ * Profiles (sizes in `MDUIT_PROFILES`; every setting the paper states is kept unless listed here):
+ *   paper  the paper's model (c = 256, 256 groups, 5 × 5), batch 1, 50 epochs (35 + 15), Adam
+ *          β1 0.5, lr 2e-4, N(0, 0.001²) init, on a user's RobotCar Seasons folder; images 256 × 256
+ *          (the paper gives no size: assumption). Far beyond a CPU: it validates the folder, loads it
+ *          and starts; `onProgress` reports every step.
+ *   quick  what the report runs: a 48 × 64 synthetic set, every width ÷ 8, one residual block,
+ *          batch 4, 60 steps for each row with translation and 160 for the others (see the README
+ *          for its time). Three deviations, each because the run is about a thousand times shorter
+ *          than the paper's: PyTorch's default initialisation instead of N(0, 0.001²) (with σ = 0.001
+ *          the generator's L1 reconstruction did not move in 40 steps: 0.455 → 0.473; with the
+ *          default 0.455 → 0.25); lr 1e-3 instead of 2e-4 (L_NCE sits at ln 17 — all z alike —
+ *          for the first ~100 steps at 2e-4; at 1e-3 "w/o I2I" reached 41% day (5 m, 10°) in 160
+ *          steps, 28% at 2e-4); L_NCE's negatives from the epoch's memory bank of z instead of
+ *          encoding 16 images per source every step.
+ *   smoke  the same code on a tiny set in seconds (what CI runs through the notebook runner);
+ *          both ways of encoding negatives run.
+ */
+import { join } from 'node:path';
+import { tf } from '../engine/tf.js';
+import { CvglError } from '../engine/errors.js';
+import { recordDataset } from '../engine/session.js';
+import { Rng } from '../engine/rng.js';
+import { bankBatch, bankImage, loadImageBank, type ImageBank } from '../data/image_bank.js';
+import type { LocalizationSet, PosedImage } from '../data/localization.js';
+import { isRobotCarSeasons, readRobotCarSeasons } from '../data/robotcar_seasons.js';
+import { MOCO_V2 } from '../data/augment.js';
+import { ensureSynthLocalization, type SynthLocalizationOptions } from '../synth/localization.js';
+import { localizationAccuracy, retrieveTop1, TABLE1_THRESHOLDS, type LocalizationResult } from '../eval/localization.js';
+import { translationGridPng } from '../eval/translation_grid.js';
+import { domainFeatures, trainDomainClassifier, translationQuality, type TranslationQuality, type TruthCase } from '../eval/translation_quality.js';
+import { MDUIT_N_NEG } from '../losses/mduit.js';
+import type { Mduit, MduitOptions } from '../models/mduit.js';
+import type { NetVladOptions } from '../models/netvlad.js';
+import { embedBank, MDUIT_POSE_THRESHOLDS, trainMduit, type MduitTrainConfig } from './mduit_train.js';
+import type { MduitVariant } from './mduit_step.js';
+import { trainNetVlad, type NetVladTrainConfig } from './netvlad_train.js';
+
+export type MduitProfile = 'smoke' | 'quick' | 'paper';
+export const MDUIT_PROFILE_NAMES: readonly MduitProfile[] = ['smoke', 'quick', 'paper'];
+
+/** Table 1's rows: experiment id (lib/report/papers/mduit.ts) → what trains it. */
+export const MDUIT_ROWS = {
+  'mduit.table1.netvlad': { label: 'NetVLAD [35] (baseline)', variant: null },
+  'mduit.table1.woI2iNce': { label: 'w/o I2I, L_NCE', variant: 'woI2iNce' },
+  'mduit.table1.woI2i': { label: 'w/o I2I', variant: 'woI2i' },
+  'mduit.table1.woNce': { label: 'w/o L_NCE', variant: 'woNce' },
+  'mduit.table1.full': { label: 'Full', variant: 'full' },
+} as const satisfies Record<string, { label: string; variant: MduitVariant | null }>;
+export type MduitRowId = keyof typeof MDUIT_ROWS;
+export const MDUIT_ROW_IDS = Object.keys(MDUIT_ROWS) as MduitRowId[];
+
+/** Everything a profile fixes. */
+export interface MduitStudyConfig {
+  /** Model input size (images are resized to it). */
+  height: number;
+  width: number;
+  /** Synthetic set options (ignored for RobotCar Seasons). */
+  synth: Partial<Omit<SynthLocalizationOptions, 'out' | 'onProgress' | 'force'>>;
+  model: Omit<MduitOptions, 'rng' | 'name' | 'i2i'>;
+  /** Training of the MDUIT rows with translation ("Full", "w/o L_NCE"). */
+  i2iTraining: Omit<MduitTrainConfig, 'variant' | 'seed' | 'model'>;
+  /** Training of the rows without translation (much cheaper steps: more of them). */
+  plainTraining: Omit<MduitTrainConfig, 'variant' | 'seed' | 'model'>;
+  netvlad: Omit<NetVladTrainConfig, 'seed'>;
+  /** Sources (rows) of the translation grid, one per condition in order, up to this many. */
+  gridSources: number;
+  /** Query poses scored by the translation-quality measure (synthetic sets). */
+  qualityPoses: number;
+}
+
+const paperTraining = (epochs: number, constantEpochs: number) => ({
+  batchSize: 1, epochs, constantEpochs, lr: 2e-4, beta1: 0.5, beta2: 0.999, nNeg: MDUIT_N_NEG, poseThresholds: MDUIT_POSE_THRESHOLDS, jitter: MOCO_V2.jitter, negatives: 'current' as const,
+});
+
+export const MDUIT_PROFILES: Record<MduitProfile, MduitStudyConfig> = {
+  paper: {
+    height: 256, width: 256,
+    synth: {},
+    model: { widthDivisor: 1, contentResBlocks: 4, generatorResBlocks: 4, discriminatorLayers: 4, embedDim: 128, init: { kind: 'normal', std: 0.001 } },
+    i2iTraining: paperTraining(50, 35),
+    plainTraining: paperTraining(50, 35),
+    netvlad: { model: { widthDivisor: 1, clusters: 64 }, batchSize: 4, epochs: 5, nNeg: 10, margin: 0.1, lr: 1e-5, poseThresholds: MDUIT_POSE_THRESHOLDS },
+    gridSources: 5, qualityPoses: 0,
+  },
+  quick: {
+    height: 48, width: 64,
+    synth: { routes: 6, referenceSpacing: 2, queriesPerRoute: 8, trainPerDomain: 60, width: 64, height: 48 },
+    model: { widthDivisor: 8, contentResBlocks: 1, generatorResBlocks: 1, discriminatorLayers: 3, embedDim: 64, init: { kind: 'torch-default' } },
+    i2iTraining: { ...paperTraining(3, 2), batchSize: 4, stepsPerEpoch: 20, lr: 1e-3, negatives: 'bank' },
+    plainTraining: { ...paperTraining(4, 3), batchSize: 4, stepsPerEpoch: 40, lr: 1e-3, negatives: 'bank' },
+    netvlad: { model: { widthDivisor: 8, clusters: 8 }, batchSize: 4, epochs: 2, stepsPerEpoch: 20, nNeg: 4, margin: 0.1, lr: 1e-4, poseThresholds: MDUIT_POSE_THRESHOLDS },
+    gridSources: 5, qualityPoses: 24,
+  },
+  smoke: {
+    height: 32, width: 48,
+    synth: { routes: 2, referenceSpacing: 6, queriesPerRoute: 2, trainPerDomain: 4, width: 48, height: 32 },
+    model: { widthDivisor: 16, contentResBlocks: 1, generatorResBlocks: 1, discriminatorLayers: 2, embedDim: 16, init: { kind: 'torch-default' } },
+    i2iTraining: { ...paperTraining(1, 1), batchSize: 2, stepsPerEpoch: 2, nNeg: 4, lr: 1e-3, negatives: 'current' },
+    plainTraining: { ...paperTraining(1, 1), batchSize: 2, stepsPerEpoch: 2, nNeg: 4, lr: 1e-3, negatives: 'bank' },
+    netvlad: { model: { widthDivisor: 16, clusters: 4 }, batchSize: 2, epochs: 1, stepsPerEpoch: 2, nNeg: 2, margin: 0.1, lr: 1e-4, poseThresholds: MDUIT_POSE_THRESHOLDS },
+    gridSources: 3, qualityPoses: 2,
+  },
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+export interface MduitStudyProgress {
+  phase: 'data' | 'train' | 'evaluate' | 'grid' | 'quality' | 'done';
+  /** The Table 1 row being trained or evaluated. */
+  row?: MduitRowId;
+  step?: number;
+  steps?: number;
+  loss?: number;
+  message: string;
+}
+
+export interface MduitStudyOptions {
+  profile: MduitProfile;
+  /** Synthetic profiles: where the set is rendered (default data/synthetic-mduit-<profile>).
+   *  'paper': the RobotCar Seasons folder (required). */
+  dataDir?: string;
+  seed?: number;
+  onProgress?: (p: MduitStudyProgress) => void;
+  /** Rows to train (default all five, in Table 1's order). */
+  rows?: MduitRowId[];
+  /** Changes to the profile's settings (tests, experiments), merged into MDUIT_PROFILES[profile]. */
+  overrides?: DeepPartial<MduitStudyConfig>;
+  /** Stops the study after the current training step (it then rejects with a CvglError). */
+  signal?: AbortSignal;
+}
+
+export interface MduitRowResult {
+  label: string;
+  steps: number;
+  /** Training seconds (noisy on a shared machine). */
+  seconds: number;
+  /** Median position / orientation error of the retrieved poses. */
+  median: { day: { metres: number; degrees: number }; night: { metres: number; degrees: number } };
+}
+
+/** One row of a loss history (per training step). */
+export interface MduitLossRecord {
+  step: number;
+  epoch: number;
+  lr: number;
+  /** The row's loss: Eq. 6's generator side (MDUIT rows) or the triplet ranking loss (NetVLAD). */
+  loss: number;
+  /** MDUIT rows with translation: the discriminators' loss. */
+  discriminator?: number;
+  /** MDUIT rows: Eq. 6's unweighted terms (NaN where the row has no such term). */
+  terms?: Record<string, number>;
+}
+
+export interface MduitStudyResult {
+  profile: MduitProfile;
+  seed: number;
+  config: MduitStudyConfig;
+  dataset: {
+    kind: LocalizationSet['kind'];
+    name: string;
+    root: string;
+    /** True for the synthetic world (a substitute for RobotCar Seasons: never compare its numbers as a match or a miss). */
+    substitute: boolean;
+    references: number;
+    queries: { day: number; night: number };
+    training: number;
+    conditions: string[];
+    notes: string[];
+  };
+  /**
+   * Table 1 as reproduced: percent of queries localized, by experiment id
+   * ('mduit.table1.netvlad', '…woI2iNce', '…woI2i', '…woNce', '…full') and metric key
+   * ('day_0.25m_2deg', 'day_0.5m_5deg', 'day_5m_10deg', 'night_0.25m_2deg', 'night_0.5m_5deg',
+   * 'night_5m_10deg') — the ids and keys of lib/report/papers/mduit.ts, for show.results.
+   */
+  localization: Record<string, Record<string, number>>;
+  rows: Record<string, MduitRowResult>;
+  /** Fig. 3's grid as PNG bytes (rows: sources of different conditions, columns: one target per
+   *  condition), from the "Full" model (else "w/o L_NCE"); null when neither was trained. */
+  gridPng: Uint8Array | null;
+  grid: { model: MduitRowId; sources: string[]; targets: string[] } | null;
+  /** Translation quality against true target renders (synthetic sets with an I2I row), else null. */
+  translationQuality: TranslationQuality | null;
+  /** Per row, the loss of every training step. */
+  lossHistory: Record<string, MduitLossRecord[]>;
+  /** Seconds per phase (noisy on a shared machine). */
+  timings: { data: number; train: Record<string, number>; evaluate: number; grid: number; quality: number; total: number };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge<T>(base: T, over: unknown): T {
+  if (!isObject(over)) return base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k], v) : v;
+  return out as T;
+}
+
+/** The settings `runMduitStudy` will use for these options. */
+export function mduitStudyConfig(profile: MduitProfile, overrides?: DeepPartial<MduitStudyConfig>): MduitStudyConfig {
+  if (!MDUIT_PROFILE_NAMES.includes(profile)) throw new CvglError(`profile: ${MDUIT_PROFILE_NAMES.join(', ')}`, `'${String(profile)}'`, "use 'quick' in a report, 'smoke' in CI, 'paper' on a RobotCar Seasons folder");
+  return merge(MDUIT_PROFILES[profile], overrides);
+}
+
+async function openData(o: MduitStudyOptions, c: MduitStudyConfig, seed: number, progress: (m: string) => void): Promise<LocalizationSet> {
+  if (o.profile === 'paper') {
+    if (!o.dataDir) throw new CvglError("profile 'paper': dataDir, a RobotCar Seasons folder", 'no dataDir', "pass dataDir: '/path/to/RobotCar-Seasons' (images/, 3D-models/, robotcar_v2_train.txt), or use profile 'quick' for the synthetic set");
+    if (!isRobotCarSeasons(o.dataDir)) {
+      throw new CvglError("profile 'paper': a RobotCar Seasons folder (images/overcast-reference/, 3D-models/all-merged/all.nvm, robotcar_v2_train.txt)", o.dataDir, 'pass the folder the dataset was unpacked into');
+    }
+    progress(`reading RobotCar Seasons at ${o.dataDir}`);
+    return readRobotCarSeasons(o.dataDir);
+  }
+  const dir = o.dataDir ?? join('data', `synthetic-mduit-${o.profile}`);
+  progress(`synthetic localization set at ${dir} (rendered on first use)`);
+  return ensureSynthLocalization(dir, { ...c.synth, seed: c.synth.seed ?? seed });
+}
+
+function record(set: LocalizationSet): void {
+  const pairs = (ims: PosedImage[]) => ims.map((i) => ({ id: i.id, ground: i.path, aerial: '' }));
+  recordDataset({
+    root: set.root,
+    format: set.kind === 'synthetic' ? 'synthetic-localization' : 'robotcar-seasons',
+    splits: {
+      references: { pairs: pairs(set.references), gallery: [] },
+      queries_day: { pairs: pairs(set.queries.day), gallery: [] },
+      queries_night: { pairs: pairs(set.queries.night), gallery: [] },
+      training: { pairs: pairs(set.training), gallery: [] },
+    },
+  });
+}
+
+async function localize(embed: (x: tf.Tensor4D) => tf.Tensor2D, refs: ImageBank, queries: { day: ImageBank; night: ImageBank }, set: LocalizationSet): Promise<{ day: LocalizationResult; night: LocalizationResult }> {
+  const zr = await embedBank(embed, refs);
+  const gallery = { data: zr.z, shape: [refs.n, zr.dim] as [number, number] };
+  const one = async (g: 'day' | 'night') => {
+    if (!queries[g].n) return { accuracy: Object.fromEntries(TABLE1_THRESHOLDS.map((t) => [t.key, NaN])), errors: [], median: { metres: NaN, degrees: NaN } };
+    const zq = await embedBank(embed, queries[g]);
+    const top = await retrieveTop1({ data: zq.z, shape: [queries[g].n, zq.dim] }, gallery);
+    return localizationAccuracy(top, set.queries[g].map((q) => q.pose!), set.references.map((r) => r.pose!));
+  };
+  return { day: await one('day'), night: await one('night') };
+}
+
+/**
+ * Runs the MDUIT study and returns (see `MduitStudyResult`):
+ *  - `localization`: Table 1 as reproduced — `localization['mduit.table1.full']['night_5m_10deg']`
+ *    is the percent of night queries of the "Full" row localized within 5 m and 10°; the ids and
+ *    metric keys are those of lib/report/papers/mduit.ts (pass it to `show.results` with
+ *    `dataset: { name: result.dataset.name, substitute: result.dataset.substitute }`);
+ *  - `rows`: per row, steps, training seconds, median pose errors (day, night);
+ *  - `gridPng` (PNG bytes) and `grid` (the model, source and target conditions): Fig. 3;
+ *  - `translationQuality`: per (source, target) domain pair and method (MDUIT, colour transfer,
+ *    untranslated source, target image), L1 / PSNR / structure against the true target render and
+ *    the domain classifier's accuracy, plus the classifier's accuracy on real renders; null on
+ *    RobotCar Seasons (no true targets) or without an I2I row;
+ *  - `lossHistory`: per row, every training step's loss (and Eq. 6's terms for MDUIT rows);
+ *  - `dataset`, `config`, `timings`.
+ * Same seed, same backend → same numbers (every draw goes through the seeded generator).
+ */
+export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyResult> {
+  const t0 = performance.now();
+  const seed = o.seed ?? 1;
+  const c = mduitStudyConfig(o.profile, o.overrides);
+  const rows = o.rows ?? MDUIT_ROW_IDS;
+  for (const r of rows) if (!(r in MDUIT_ROWS)) throw new CvglError(`rows: Table 1 experiment ids (${MDUIT_ROW_IDS.join(', ')})`, `'${r}'`, 'leave rows out for all five');
+  const report = (p: MduitStudyProgress) => {
+    if (o.signal?.aborted) throw new CvglError('the MDUIT study to run to the end', `stopped by its AbortSignal (${p.phase}${p.row ? `, ${MDUIT_ROWS[p.row].label}` : ''}${p.step ? `, step ${p.step}` : ''})`, 'run it again without aborting, or with a smaller profile');
+    o.onProgress?.(p);
+  };
+  const since = (t: number) => (performance.now() - t) / 1000;
+
+  // ---------------------------------------------------------------- data
+  let t = performance.now();
+  const set = await openData(o, c, seed, (message) => report({ phase: 'data', message }));
+  record(set);
+  const load = (ims: PosedImage[], what: string) =>
+    loadImageBank(ims.map((i) => i.path), c.height, c.width, { onProgress: (done, total) => (done === total || done % 500 === 0) && report({ phase: 'data', message: `${what}: ${done}/${total} images decoded` }) });
+  const train = await load(set.training, 'training images');
+  const refs = await load(set.references, 'references');
+  const queries = { day: await load(set.queries.day, 'day queries'), night: await load(set.queries.night, 'night queries') };
+  const conditions = set.conditions;
+  const images = { bank: train, records: set.training, domain: Int32Array.from(set.training.map((r) => conditions.indexOf(r.condition))), conditions };
+  const timings: MduitStudyResult['timings'] = { data: since(t), train: {}, evaluate: 0, grid: 0, quality: 0, total: 0 };
+  report({ phase: 'data', message: `${set.references.length} references, ${set.queries.day.length} day and ${set.queries.night.length} night queries, ${set.training.length} training images (${conditions.join(', ')})` });
+
+  const localization: MduitStudyResult['localization'] = {};
+  const rowResults: MduitStudyResult['rows'] = {};
+  const lossHistory: MduitStudyResult['lossHistory'] = {};
+  const keep = new Map<MduitRowId, Mduit>();
+  try {
+    for (const id of rows) {
+      const spec = MDUIT_ROWS[id];
+      t = performance.now();
+      let embed: (x: tf.Tensor4D) => tf.Tensor2D;
+      let dispose: () => void;
+      let steps: number;
+      if (spec.variant === null) {
+        // NetVLAD on the posed images of the reference condition
+        const dayIdx = set.training.map((r, i) => (r.condition === set.referenceCondition && r.pose ? i : -1)).filter((i) => i >= 0);
+        const per = train.height * train.width * 3;
+        const dayBank: ImageBank = { n: dayIdx.length, height: train.height, width: train.width, data: new Uint8Array(dayIdx.length * per) };
+        dayIdx.forEach((i, k) => dayBank.data.set(train.data.subarray(i * per, (i + 1) * per), k * per));
+        const total = c.netvlad.epochs * (c.netvlad.stepsPerEpoch ?? Math.floor(dayIdx.length / c.netvlad.batchSize));
+        const r = await trainNetVlad(dayBank, dayIdx.map((i) => set.training[i]!), { ...c.netvlad, seed: seed + 100 }, {
+          onStep: (s) => report({ phase: 'train', row: id, step: s.step + 1, steps: total, loss: s.loss, message: `${spec.label}: step ${s.step + 1}/${total}, triplet loss ${s.loss.toFixed(4)}` }),
+        });
+        lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: c.netvlad.lr, loss: h.loss }));
+        embed = (x) => r.model.embedImages(x);
+        dispose = () => r.model.dispose();
+        steps = r.steps;
+      } else {
+        const base = spec.variant === 'full' || spec.variant === 'woNce' ? c.i2iTraining : c.plainTraining;
+        const total = base.epochs * (base.stepsPerEpoch ?? Math.floor(train.n / base.batchSize));
+        const r = await trainMduit(images, { ...base, model: c.model, variant: spec.variant, seed: seed + 200 + MDUIT_ROW_IDS.indexOf(id) }, {
+          name: `mduit_${spec.variant}`,
+          onStep: (s) => report({ phase: 'train', row: id, step: s.step + 1, steps: total, loss: s.generator, message: `${spec.label}: step ${s.step + 1}/${total}, loss ${s.generator.toFixed(3)}` }),
+        });
+        lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: h.lr, loss: h.generator, ...(Number.isFinite(h.discriminator) ? { discriminator: h.discriminator } : {}), terms: h.terms }));
+        embed = (x) => r.model.embedImages(x);
+        steps = r.steps;
+        if (spec.variant === 'full' || spec.variant === 'woNce') {
+          keep.set(id, r.model);
+          dispose = () => {};
+        } else dispose = () => r.model.dispose();
+      }
+      timings.train[id] = since(t);
+      t = performance.now();
+      report({ phase: 'evaluate', row: id, message: `${spec.label}: localizing ${queries.day.n} day and ${queries.night.n} night queries` });
+      const res = await localize(embed, refs, queries, set);
+      dispose();
+      timings.evaluate += since(t);
+      localization[id] = {};
+      for (const g of ['day', 'night'] as const) for (const [k, v] of Object.entries(res[g].accuracy)) localization[id]![`${g}_${k}`] = v;
+      rowResults[id] = { label: spec.label, steps, seconds: timings.train[id]!, median: { day: res.day.median, night: res.night.median } };
+    }
+
+    // ------------------------------------------------------------- Fig. 3 grid, translation quality
+    const gridId = (['mduit.table1.full', 'mduit.table1.woNce'] as const).find((id) => keep.has(id));
+    let gridPng: Uint8Array | null = null, grid: MduitStudyResult['grid'] = null, quality: TranslationQuality | null = null;
+    if (gridId) {
+      const model = keep.get(gridId)!;
+      t = performance.now();
+      report({ phase: 'grid', message: `translation grid (Fig. 3) of ${MDUIT_ROWS[gridId].label}` });
+      const rng = new Rng(seed + 7);
+      // sources: test queries of different conditions (held out from training); targets: one training image per condition
+      const pool = [...set.queries.day, ...set.queries.night];
+      const srcRecs = conditions.map((cond) => pool.filter((q) => q.condition === cond)).filter((a) => a.length).map((a) => a[rng.int(a.length)]!).slice(0, c.gridSources);
+      const tgtIdx = conditions.map((cond) => set.training.map((r, i) => (r.condition === cond ? i : -1)).filter((i) => i >= 0)).filter((a) => a.length).map((a) => a[rng.int(a.length)]!);
+      const srcBank = await loadImageBank(srcRecs.map((r) => r.path), c.height, c.width);
+      const sources = bankBatch(srcBank, srcRecs.map((_, i) => i)), targets = bankBatch(train, tgtIdx);
+      try {
+        gridPng = await translationGridPng(model, sources, targets, { columnLabels: tgtIdx.map((i) => set.training[i]!.condition), rowLabels: srcRecs.map((r) => r.condition) });
+      } finally {
+        tf.dispose([sources, targets]);
+      }
+      grid = { model: gridId, sources: srcRecs.map((r) => r.condition), targets: tgtIdx.map((i) => set.training[i]!.condition) };
+      timings.grid = since(t);
+
+      if (set.truth && c.qualityPoses > 0) {
+        t = performance.now();
+        report({ phase: 'quality', message: `translation quality against true target renders (${MDUIT_ROWS[gridId].label})` });
+        const poseIds = [...set.truth.keys()].filter((p) => conditions.every((d) => set.truth!.get(p)!.has(d)));
+        const chosen = rng.shuffle(poseIds).slice(0, c.qualityPoses);
+        const truthRecs = chosen.flatMap((p) => conditions.map((d) => set.truth!.get(p)!.get(d)!));
+        const truthBank = await loadImageBank(truthRecs.map((r) => r.path), c.height, c.width);
+        const cases: TruthCase[] = chosen.map((_, k) => ({ renders: new Map(conditions.map((d, j) => [d, bankImage(truthBank, k * conditions.length + j)])) }));
+        const feats = Array.from({ length: train.n }, (_, i) => domainFeatures(bankImage(train, i), c.height, c.width));
+        const classifier = trainDomainClassifier(feats, Array.from(images.domain), conditions.length);
+        const appearance = new Map(conditions.map((d, di) => [d, Array.from({ length: train.n }, (_, i) => i).filter((i) => images.domain[i] === di).map((i) => bankImage(train, i))]));
+        quality = await translationQuality((s, g) => model.translate(s, g), cases, appearance, { model: classifier, domains: conditions, trainedOn: train.n }, c.height, c.width, seed + 11);
+        timings.quality = since(t);
+      }
+    }
+    timings.total = since(t0);
+    report({ phase: 'done', message: `MDUIT study (${o.profile}) done in ${timings.total.toFixed(1)} s` });
+    return {
+      profile: o.profile,
+      seed,
+      config: c,
+      dataset: {
+        kind: set.kind,
+        name: set.kind === 'synthetic' ? 'synthetic multi-domain localization set' : 'RobotCar Seasons (v2 training queries)',
+        root: set.root,
+        substitute: set.kind === 'synthetic',
+        references: set.references.length,
+        queries: { day: set.queries.day.length, night: set.queries.night.length },
+        training: set.training.length,
+        conditions,
+        notes: set.notes,
+      },
+      localization,
+      rows: rowResults,
+      gridPng,
+      grid,
+      translationQuality: quality,
+      lossHistory,
+      timings,
+    };
+  } finally {
+    for (const m of keep.values()) m.dispose();
+  }
+}

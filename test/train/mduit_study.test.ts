@@ -1,0 +1,129 @@
+/**
+ * The MDUIT study entry point — lib/train/mduit_study.ts, `runMduitStudy` — end to end:
+ *   - the smoke profile on its synthetic set: every Table 1 experiment id with the six metric keys
+ *     of lib/report/papers/mduit.ts, percentages, loss histories as long as the steps, the Fig. 3
+ *     grid as a PNG that decodes to the expected size, translation quality with its four methods,
+ *     the same numbers for the same seed, no tensor leaks;
+ *   - the 'paper' profile on a tiny RobotCar Seasons tree (sizes overridden): the same code on the
+ *     real layout (no true targets, so no translation quality), and an AbortSignal that stops it;
+ *   - bad input: no RobotCar folder, a folder that is not RobotCar, a RobotCar folder missing its
+ *     files, unknown profile and row names.
+ */
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CvglError, tf } from '../../lib/engine/index.js';
+import { PUBLISHED } from '../../lib/report/papers/index.js';
+import { MDUIT_ROW_IDS, runMduitStudy, type MduitStudyResult } from '../../lib/train/mduit_study.js';
+import { useBackend } from '../engine/parity_helpers.js';
+import { writeRobotCarTree } from '../fixtures/robotcar_tree.js';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'cvgl-mduit-study-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const METRICS = ['day_0.25m_2deg', 'day_0.5m_5deg', 'day_5m_10deg', 'night_0.25m_2deg', 'night_0.5m_5deg', 'night_5m_10deg'];
+
+describe('runMduitStudy, smoke profile', () => {
+  let first: MduitStudyResult;
+
+  it('trains and evaluates the five Table 1 rows, with the grid, translation quality and loss histories', async () => {
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const phases = new Set<string>();
+    first = await runMduitStudy({ profile: 'smoke', dataDir: join(tmp, 'smoke'), seed: 3, onProgress: (p) => phases.add(p.phase) });
+    expect(tf.memory().numTensors, 'tensors left by the study').toBe(before);
+    expect([...phases]).toEqual(['data', 'train', 'evaluate', 'grid', 'quality', 'done']);
+    // the ids and metric keys the report compares with the paper
+    const published = PUBLISHED.mduit;
+    expect(new Set(published.map((p) => p.experiment))).toEqual(new Set(MDUIT_ROW_IDS));
+    expect(Object.keys(first.localization).sort()).toEqual([...MDUIT_ROW_IDS].sort());
+    for (const id of MDUIT_ROW_IDS) {
+      expect(Object.keys(first.localization[id]!).sort()).toEqual([...METRICS].sort());
+      for (const p of published.filter((x) => x.experiment === id)) {
+        const v = first.localization[id]![p.metric]!;
+        expect(v >= 0 && v <= 100, `${id} ${p.metric} = ${v}`).toBe(true);
+      }
+      const row = first.rows[id]!;
+      expect(row.steps).toBeGreaterThan(0);
+      expect(first.lossHistory[id]!.length).toBe(row.steps);
+      expect(first.lossHistory[id]!.every((h) => Number.isFinite(h.loss))).toBe(true);
+    }
+    expect(first.lossHistory['mduit.table1.full']![0]!.terms!.recSelf).toBeGreaterThan(0);
+    expect(first.lossHistory['mduit.table1.full']![0]!.discriminator).toBeGreaterThan(0);
+    expect(first.dataset).toMatchObject({ kind: 'synthetic', substitute: true, conditions: ['day', 'dusk', 'night', 'snow', 'fog'] });
+    expect(first.dataset.queries.night).toBeGreaterThan(0);
+    // Fig. 3: (sources + 1) × (targets + 1) cells of 48 × 32 images, upscaled 2x, with labels
+    expect(first.grid).toMatchObject({ model: 'mduit.table1.full', targets: ['day', 'dusk', 'night', 'snow', 'fog'] });
+    expect(first.grid!.sources.length).toBe(3);
+    const meta = await sharp(Buffer.from(first.gridPng!)).metadata();
+    expect(meta.format).toBe('png');
+    expect(meta.width).toBeGreaterThan(6 * 96);
+    expect(meta.height).toBeGreaterThan(4 * 64);
+    const q = first.translationQuality!;
+    expect(q.summary.map((s) => s.method)).toEqual(['MDUIT', 'colour transfer', 'source (untranslated)', 'target image']);
+    expect(q.scores.length).toBe(5 * 4 * 4);
+    expect(q.classifier.realAccuracy).toBeGreaterThan(50);
+    expect(q.summary.find((s) => s.method === 'target image')!.domainAccuracy).toBe(100);
+    expect(first.timings.total).toBeGreaterThan(0);
+  });
+
+  it('gives the same numbers for the same seed', async () => {
+    await useBackend('wasm');
+    const again = await runMduitStudy({ profile: 'smoke', dataDir: join(tmp, 'smoke'), seed: 3 });
+    expect(again.localization).toEqual(first.localization);
+    expect(again.lossHistory).toEqual(first.lossHistory);
+    expect(Buffer.from(again.gridPng!).equals(Buffer.from(first.gridPng!))).toBe(true);
+  });
+});
+
+describe('runMduitStudy on RobotCar Seasons (profile paper)', () => {
+  const tiny = {
+    height: 16, width: 16,
+    model: { widthDivisor: 32, contentResBlocks: 1, generatorResBlocks: 1, discriminatorLayers: 2, embedDim: 8 },
+    i2iTraining: { epochs: 1, constantEpochs: 1, stepsPerEpoch: 1, nNeg: 2 },
+    plainTraining: { epochs: 1, constantEpochs: 1, stepsPerEpoch: 1, nNeg: 2 },
+    netvlad: { model: { widthDivisor: 32, clusters: 2 }, batchSize: 2, epochs: 1, stepsPerEpoch: 1, nNeg: 1 },
+  };
+
+  it('runs the same code on the real layout (sizes overridden); no true targets, no translation quality', async () => {
+    await useBackend('wasm');
+    const root = join(tmp, 'robotcar');
+    await writeRobotCarTree(root);
+    const r = await runMduitStudy({ profile: 'paper', dataDir: root, seed: 1, overrides: tiny });
+    expect(r.dataset).toMatchObject({ kind: 'robotcar-seasons', substitute: false, references: 4, queries: { day: 1, night: 2 }, training: 9 });
+    expect(r.config.i2iTraining).toMatchObject({ batchSize: 1, lr: 2e-4, beta1: 0.5, stepsPerEpoch: 1 }); // the paper's, but for the overrides
+    expect(r.config.model.init).toEqual({ kind: 'normal', std: 0.001 });
+    expect(Object.keys(r.localization).length).toBe(5);
+    expect(r.translationQuality).toBeNull();
+    expect(r.gridPng).not.toBeNull();
+    expect(r.grid!.targets[0]).toBe('overcast-reference');
+  });
+
+  it('an AbortSignal stops it with a CvglError, leaving no tensors', async () => {
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const ac = new AbortController();
+    const run = runMduitStudy({
+      profile: 'paper', dataDir: join(tmp, 'robotcar'), rows: ['mduit.table1.full'], overrides: tiny, signal: ac.signal,
+      onProgress: (p) => p.phase === 'train' && ac.abort(),
+    });
+    await expect(run).rejects.toThrow(/stopped by its AbortSignal \((train|evaluate), Full/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('bad input: no folder, not RobotCar, RobotCar missing its files, unknown profile or row', async () => {
+    await expect(runMduitStudy({ profile: 'paper' })).rejects.toThrow(/dataDir, a RobotCar Seasons folder/);
+    await expect(runMduitStudy({ profile: 'paper', dataDir: tmp })).rejects.toThrow(CvglError);
+    const broken = join(tmp, 'broken');
+    await writeRobotCarTree(broken);
+    unlinkSync(join(broken, 'robotcar_v2_train.txt'));
+    await expect(runMduitStudy({ profile: 'paper', dataDir: broken })).rejects.toThrow(/robotcar_v2_train\.txt/);
+    await expect(runMduitStudy({ profile: 'fast' as never })).rejects.toThrow(/profile: smoke, quick, paper/);
+    await expect(runMduitStudy({ profile: 'smoke', rows: ['mduit.table1.other' as never] })).rejects.toThrow(/Table 1 experiment ids/);
+  });
+});
