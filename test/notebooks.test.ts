@@ -27,7 +27,7 @@ async function smoke(file: string) {
 
 describe('notebooks (smoke profile)', () => {
   it('every notebook in notebooks/ has a smoke test here', () => {
-    const tested = ['00-quickstart.ipynb', 'cvft.ipynb', 'mgtl.ipynb', 'geocapsnet.ipynb'];
+    const tested = ['00-quickstart.ipynb', 'cvft.ipynb', 'mgtl.ipynb', 'geocapsnet.ipynb', 'mduit.ipynb'];
     expect(readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).filter((f) => !tested.includes(f))).toEqual([]);
   });
 
@@ -73,5 +73,16 @@ describe('notebooks (smoke profile)', () => {
     ]);
     expect(res['geocapsnet.table3.iSoftTriHard']!.params! - res['geocapsnet.table3.iiSoftTriHard']!.params!).toBe(17_826_048);
     expect(res['geocapsnet.table3.iiSoftTriHard']!.codeLength).toBe(2048);
+  }, 900_000);
+
+  it('mduit: Fig. 3 grid, translation quality against true renders, Table 1 and its reproduced numbers', async () => {
+    const { count, results } = await smoke('mduit.ipynb');
+    expect(count('image/png')).toBe(1); // Fig. 3
+    expect(count('application/vnd.vegalite.v5+json')).toBe(2); // classifier heat map, losses
+    expect(results).toHaveLength(1);
+    const res = results[0]!.results;
+    expect(Object.keys(res).sort()).toEqual(['mduit.table1.full', 'mduit.table1.netvlad', 'mduit.table1.woI2i', 'mduit.table1.woI2iNce', 'mduit.table1.woNce']);
+    for (const m of Object.values(res)) expect(Object.keys(m).sort()).toEqual(['day_0.25m_2deg', 'day_0.5m_5deg', 'day_5m_10deg', 'night_0.25m_2deg', 'night_0.5m_5deg', 'night_5m_10deg']);
+    expect(results[0]!.dataset.substitute).toBe(true);
   }, 900_000);
 });

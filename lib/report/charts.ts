@@ -53,7 +53,7 @@ export function scatterSpec(points: ArrayLike<number>, groups: string[], o: { ti
 }
 
 /** Loss per step for each run (e.g. a study's runs). */
-export function lossCurvesSpec(series: { name: string; losses: ArrayLike<number> }[], o: { title: string; width?: number; height?: number }): Record<string, unknown> {
+export function lossCurvesSpec(series: { name: string; losses: ArrayLike<number> }[], o: { title: string; width?: number; height?: number; log?: boolean }): Record<string, unknown> {
   const values = series.flatMap((s) => Array.from(s.losses, (loss, i) => ({ step: i + 1, loss, run: s.name })));
   return {
     title: o.title,
@@ -63,7 +63,8 @@ export function lossCurvesSpec(series: { name: string; losses: ArrayLike<number>
     mark: { type: 'line', strokeWidth: 1 },
     encoding: {
       x: { field: 'step', type: 'quantitative' },
-      y: { field: 'loss', type: 'quantitative', scale: { zero: false } },
+      // log: losses of different scales on one chart (symlog: zero and negative values stay drawable)
+      y: { field: 'loss', type: 'quantitative', scale: o.log ? { type: 'symlog' } : { zero: false } },
       color: { field: 'run', type: 'nominal', title: null, legend: { labelLimit: 320 } },
     },
   };
