@@ -86,7 +86,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
   mkdirSync(work, { recursive: true });
   const cacheDir = join(work, 'cache');
   const keep = (id: string) => o.keepModels === true || (Array.isArray(o.keepModels) && o.keepModels.includes(id));
-  const totalSteps = new Map<string, number>();
+  let totalSteps: number | null = null;
   const t0 = performance.now();
   const runs: StudyRun[] = [];
   const diverged: StudyResult['diverged'] = [];
@@ -100,10 +100,9 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       if (estimated || s.globalStep < 10) return;
       estimated = true;
       const perStep = s.seconds / s.globalStep;
-      const all = [...totalSteps.values()].reduce((a, b) => a + b, 0);
-      log(`estimate: ${(1 / perStep).toFixed(1)} steps/s on ${id}; the ${ids.length} runs (${all} steps) take about ${fmtTime(all * perStep)} of training`);
+      log(`estimate: ${(1 / perStep).toFixed(1)} steps/s on ${id}; the ${ids.length} runs (${totalSteps} steps) take about ${fmtTime(totalSteps! * perStep)} of training`);
     };
-    if (!totalSteps.size) for (const c of configs) totalSteps.set(c.name, await stepsOf(c));
+    totalSteps ??= (await Promise.all(configs.map(stepsOf))).reduce((a, b) => a + b, 0);
     let r: Awaited<ReturnType<typeof train>>;
     try {
       r = await train({ config: { ...config, evalEveryEpochs: 0 }, out: join(work, id), cacheDir, progress: false, log: () => undefined, onStep });
