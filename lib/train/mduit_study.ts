@@ -12,9 +12,13 @@
  *
  * Profiles (sizes in `MDUIT_PROFILES`; every setting the paper states is kept unless listed here):
  *   paper  the paper's model (c = 256, 256 groups, 5 × 5), batch 1, 50 epochs (35 + 15), Adam
- *          β1 0.5, lr 2e-4, N(0, 0.001²) init, on a user's RobotCar Seasons folder; images 256 × 256
- *          (the paper gives no size: assumption). Far beyond a CPU: it validates the folder, loads it
- *          and starts; `onProgress` reports every step.
+ *          β1 0.5, lr 2e-4, N(0, 0.001²) init, on a user's RobotCar Seasons folder; images 128 × 128
+ *          (the paper gives no size: assumption — a batch-1 step of the full model peaks at 2.9 GB
+ *          of tensors at 128 × 128, within the 4 GB heap of the wasm/native backends; 256 × 256
+ *          would need about 11 GB: pass overrides { height: 256, width: 256 } on a GPU backend).
+ *          50 epochs of RobotCar Seasons' 12,700 rear images are weeks on a CPU (15 s a step here):
+ *          on this machine the profile validates the folder, loads it and trains; `onProgress`
+ *          reports every step, `signal` stops it.
  *   quick  what the report runs: a 48 × 64 synthetic set, every width ÷ 8, one residual block,
  *          batch 4, 60 steps for each row with translation and 160 for the others (see the README
  *          for its time). Three deviations, each because the run is about a thousand times shorter
@@ -86,7 +90,7 @@ const paperTraining = (epochs: number, constantEpochs: number) => ({
 
 export const MDUIT_PROFILES: Record<MduitProfile, MduitStudyConfig> = {
   paper: {
-    height: 256, width: 256,
+    height: 128, width: 128,
     synth: {},
     model: { widthDivisor: 1, contentResBlocks: 4, generatorResBlocks: 4, discriminatorLayers: 4, embedDim: 128, init: { kind: 'normal', std: 0.001 } },
     i2iTraining: paperTraining(50, 35),
@@ -100,8 +104,8 @@ export const MDUIT_PROFILES: Record<MduitProfile, MduitStudyConfig> = {
     model: { widthDivisor: 8, contentResBlocks: 1, generatorResBlocks: 1, discriminatorLayers: 3, embedDim: 64, init: { kind: 'torch-default' } },
     i2iTraining: { ...paperTraining(3, 2), batchSize: 4, stepsPerEpoch: 20, lr: 1e-3, negatives: 'bank' },
     plainTraining: { ...paperTraining(4, 3), batchSize: 4, stepsPerEpoch: 40, lr: 1e-3, negatives: 'bank' },
-    netvlad: { model: { widthDivisor: 8, clusters: 8 }, batchSize: 4, epochs: 2, stepsPerEpoch: 20, nNeg: 4, margin: 0.1, lr: 1e-4, poseThresholds: MDUIT_POSE_THRESHOLDS },
-    gridSources: 5, qualityPoses: 24,
+    netvlad: { model: { widthDivisor: 8, clusters: 8 }, batchSize: 4, epochs: 2, stepsPerEpoch: 15, nNeg: 3, margin: 0.1, lr: 1e-4, poseThresholds: MDUIT_POSE_THRESHOLDS },
+    gridSources: 5, qualityPoses: 16,
   },
   smoke: {
     height: 32, width: 48,
@@ -317,6 +321,7 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
         dayIdx.forEach((i, k) => dayBank.data.set(train.data.subarray(i * per, (i + 1) * per), k * per));
         const total = c.netvlad.epochs * (c.netvlad.stepsPerEpoch ?? Math.floor(dayIdx.length / c.netvlad.batchSize));
         const r = await trainNetVlad(dayBank, dayIdx.map((i) => set.training[i]!), { ...c.netvlad, seed: seed + 100 }, {
+          onEpoch: (_, what) => report({ phase: 'train', row: id, steps: total, message: `${spec.label}: ${what}` }),
           onStep: (s) => report({ phase: 'train', row: id, step: s.step + 1, steps: total, loss: s.loss, message: `${spec.label}: step ${s.step + 1}/${total}, triplet loss ${s.loss.toFixed(4)}` }),
         });
         lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: c.netvlad.lr, loss: h.loss }));
@@ -328,6 +333,7 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
         const total = base.epochs * (base.stepsPerEpoch ?? Math.floor(train.n / base.batchSize));
         const r = await trainMduit(images, { ...base, model: c.model, variant: spec.variant, seed: seed + 200 + MDUIT_ROW_IDS.indexOf(id) }, {
           name: `mduit_${spec.variant}`,
+          onEpoch: (_, what) => report({ phase: 'train', row: id, steps: total, message: `${spec.label}: ${what}` }),
           onStep: (s) => report({ phase: 'train', row: id, step: s.step + 1, steps: total, loss: s.generator, message: `${spec.label}: step ${s.step + 1}/${total}, loss ${s.generator.toFixed(3)}` }),
         });
         lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: h.lr, loss: h.generator, ...(Number.isFinite(h.discriminator) ? { discriminator: h.discriminator } : {}), terms: h.terms }));

@@ -277,10 +277,10 @@ export function validateTrainConfig(c: MduitTrainConfig, n: number): void {
 }
 
 /**
- * Trains one Table 1 row from scratch. `onStep` sees every step's losses; `onEpoch` the epoch's
- * pairing (after it is computed).
+ * Trains one Table 1 row from scratch. `onStep` sees every step's losses; `onEpoch` a line
+ * before and after each epoch's pairing.
  */
-export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, hooks: { onStep?: (r: MduitStepRecord) => void; name?: string } = {}): Promise<MduitTrainResult> {
+export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, hooks: { onStep?: (r: MduitStepRecord) => void; onEpoch?: (epoch: number, what: string) => void; name?: string } = {}): Promise<MduitTrainResult> {
   const n = images.bank.n;
   validateTrainConfig(c, n);
   const t0 = performance.now();
@@ -296,8 +296,10 @@ export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, ho
   let globalStep = 0;
   try {
     for (let epoch = 0; epoch < c.epochs; epoch++) {
+      hooks.onEpoch?.(epoch, `epoch ${epoch + 1}/${c.epochs}: embedding ${n} training images to pair them`);
       const { z, dim } = await embedBank((x) => model.embedImages(x), images.bank);
       const pairing = await pairByEmbedding(images, z, dim, c.nNeg, c.poseThresholds, rng);
+      hooks.onEpoch?.(epoch, `epoch ${epoch + 1}/${c.epochs}: pairs and negatives chosen, ${stepsPerEpoch} steps of ${c.batchSize}`);
       const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
       for (let s = 0; s < stepsPerEpoch; s++) {
         const idx = Array.from({ length: c.batchSize }, (_, k) => order[(s * c.batchSize + k) % n]!);

@@ -48,7 +48,7 @@ function samePlace(a: PosedImage, b: PosedImage, t: { metres: number; degrees: n
   return e.metres <= t.metres && e.degrees <= t.degrees;
 }
 
-export async function trainNetVlad(bank: ImageBank, records: PosedImage[], c: NetVladTrainConfig, hooks: { onStep?: (r: NetVladStepRecord) => void } = {}): Promise<{ model: NetVlad; history: NetVladStepRecord[]; steps: number; seconds: number }> {
+export async function trainNetVlad(bank: ImageBank, records: PosedImage[], c: NetVladTrainConfig, hooks: { onStep?: (r: NetVladStepRecord) => void; onEpoch?: (epoch: number, what: string) => void } = {}): Promise<{ model: NetVlad; history: NetVladStepRecord[]; steps: number; seconds: number }> {
   const t0 = performance.now();
   const n = bank.n;
   if (records.length !== n) throw new CvglError('one record per image of the bank', `${records.length} for ${n}`, 'load the bank from the records');
@@ -75,6 +75,7 @@ export async function trainNetVlad(bank: ImageBank, records: PosedImage[], c: Ne
     const stepsPerEpoch = c.stepsPerEpoch ?? Math.floor(queries.length / c.batchSize);
     let step = 0;
     for (let epoch = 0; epoch < c.epochs; epoch++) {
+      hooks.onEpoch?.(epoch, `epoch ${epoch + 1}/${c.epochs}: embedding ${n} images to mine positives and negatives`);
       const { z, dim } = await embedBank((x) => model.embedImages(x), bank);
       const bestPos = new Int32Array(n).fill(-1);
       const negs: number[][] = new Array(n);
