@@ -287,8 +287,8 @@ export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, ho
   const rng = new Rng(c.seed);
   const model = new Mduit({ ...c.model, rng: new Rng(c.seed + 1), name: hooks.name ?? `mduit_${c.variant}`, i2i: variantHasI2i(c.variant) });
   const opt = {
-    generator: createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2 }),
-    discriminator: variantHasI2i(c.variant) ? createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2 }) : null,
+    generator: createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2, fused: true }),
+    discriminator: variantHasI2i(c.variant) ? createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2, fused: true }) : null,
   };
   const stepsPerEpoch = c.stepsPerEpoch ?? Math.floor(n / c.batchSize);
   const schedule = { kind: 'linear-to-zero' as const, constantEpochs: c.constantEpochs, decayEpochs: Math.max(1e-9, c.epochs - c.constantEpochs) };

@@ -54,7 +54,7 @@ export async function trainNetVlad(bank: ImageBank, records: PosedImage[], c: Ne
   if (records.length !== n) throw new CvglError('one record per image of the bank', `${records.length} for ${n}`, 'load the bank from the records');
   const rng = new Rng(c.seed);
   const model = new NetVlad({ ...c.model, rng: new Rng(c.seed + 1), name: 'netvlad_baseline' });
-  const opt = createOptimizer({ kind: 'adam', lr: c.lr });
+  const opt = createOptimizer({ kind: 'adam', lr: c.lr, fused: true });
   const history: NetVladStepRecord[] = [];
   // potential positives: the same place, known once for all epochs
   const positives = records.map((r, i) => records.map((s, j) => (j !== i && samePlace(r, s, c.poseThresholds) ? j : -1)).filter((j) => j >= 0));
