@@ -143,10 +143,16 @@ export interface MduitStudyOptions {
   overrides?: DeepPartial<MduitStudyConfig>;
   /** Stops the study after the current training step (it then rejects with a CvglError). */
   signal?: AbortSignal;
+  /** ImageNet VGG16 weights (a local torchvision/timm safetensors or tfjs model.json; nothing is
+   *  downloaded) for E_a's VGG16 and NetVLAD's backbone; their widths must match the profile's
+   *  (full VGG16: widthDivisor 1, the paper profile). Without it both start from random weights. */
+  vgg16Weights?: string;
 }
 
 export interface MduitRowResult {
   label: string;
+  /** E.g. where the VGG16 weights came from. */
+  notes: string[];
   steps: number;
   /** Training seconds (noisy on a shared machine). */
   seconds: number;
@@ -313,6 +319,7 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
       let embed: (x: tf.Tensor4D) => tf.Tensor2D;
       let dispose: () => void;
       let steps: number;
+      let rowNotes: string[] = [];
       if (spec.variant === null) {
         // NetVLAD on the posed images of the reference condition
         const dayIdx = set.training.map((r, i) => (r.condition === set.referenceCondition && r.pose ? i : -1)).filter((i) => i >= 0);
@@ -320,7 +327,7 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
         const dayBank: ImageBank = { n: dayIdx.length, height: train.height, width: train.width, data: new Uint8Array(dayIdx.length * per) };
         dayIdx.forEach((i, k) => dayBank.data.set(train.data.subarray(i * per, (i + 1) * per), k * per));
         const total = c.netvlad.epochs * (c.netvlad.stepsPerEpoch ?? Math.floor(dayIdx.length / c.netvlad.batchSize));
-        const r = await trainNetVlad(dayBank, dayIdx.map((i) => set.training[i]!), { ...c.netvlad, seed: seed + 100 }, {
+        const r = await trainNetVlad(dayBank, dayIdx.map((i) => set.training[i]!), { ...c.netvlad, seed: seed + 100, ...(o.vgg16Weights ? { vgg16Weights: o.vgg16Weights } : {}) }, {
           onEpoch: (_, what) => report({ phase: 'train', row: id, steps: total, message: `${spec.label}: ${what}` }),
           onStep: (s) => report({ phase: 'train', row: id, step: s.step + 1, steps: total, loss: s.loss, message: `${spec.label}: step ${s.step + 1}/${total}, triplet loss ${s.loss.toFixed(4)}` }),
         });
@@ -328,10 +335,11 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
         embed = (x) => r.model.embedImages(x);
         dispose = () => r.model.dispose();
         steps = r.steps;
+        rowNotes = r.notes;
       } else {
         const base = spec.variant === 'full' || spec.variant === 'woNce' ? c.i2iTraining : c.plainTraining;
         const total = base.epochs * (base.stepsPerEpoch ?? Math.floor(train.n / base.batchSize));
-        const r = await trainMduit(images, { ...base, model: c.model, variant: spec.variant, seed: seed + 200 + MDUIT_ROW_IDS.indexOf(id) }, {
+        const r = await trainMduit(images, { ...base, model: c.model, variant: spec.variant, seed: seed + 200 + MDUIT_ROW_IDS.indexOf(id), ...(o.vgg16Weights ? { vgg16Weights: o.vgg16Weights } : {}) }, {
           name: `mduit_${spec.variant}`,
           onEpoch: (_, what) => report({ phase: 'train', row: id, steps: total, message: `${spec.label}: ${what}` }),
           onStep: (s) => report({ phase: 'train', row: id, step: s.step + 1, steps: total, loss: s.generator, message: `${spec.label}: step ${s.step + 1}/${total}, loss ${s.generator.toFixed(3)}` }),
@@ -339,6 +347,7 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
         lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: h.lr, loss: h.generator, ...(Number.isFinite(h.discriminator) ? { discriminator: h.discriminator } : {}), terms: h.terms }));
         embed = (x) => r.model.embedImages(x);
         steps = r.steps;
+        rowNotes = r.notes;
         if (spec.variant === 'full' || spec.variant === 'woNce') {
           keep.set(id, r.model);
           dispose = () => {};
@@ -352,7 +361,7 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
       timings.evaluate += since(t);
       localization[id] = {};
       for (const g of ['day', 'night'] as const) for (const [k, v] of Object.entries(res[g].accuracy)) localization[id]![`${g}_${k}`] = v;
-      rowResults[id] = { label: spec.label, steps, seconds: timings.train[id]!, median: { day: res.day.median, night: res.night.median } };
+      rowResults[id] = { label: spec.label, notes: rowNotes, steps, seconds: timings.train[id]!, median: { day: res.day.median, night: res.night.median } };
     }
 
     // ------------------------------------------------------------- Fig. 3 grid, translation quality

@@ -30,6 +30,7 @@ import { bankBatch, type ImageBank } from '../data/image_bank.js';
 import { poseError, type PosedImage } from '../data/localization.js';
 import { MDUIT_N_NEG } from '../losses/mduit.js';
 import { Mduit, type MduitOptions } from '../models/mduit.js';
+import { loadVgg16Weights } from '../models/weight_import.js';
 import { scanSimilarity } from '../eval/similarity_blocks.js';
 import { createOptimizer } from './optimizers.js';
 import { scheduleFactor } from './schedules.js';
@@ -56,6 +57,10 @@ export interface MduitTrainConfig {
   /** L_NCE's negatives: encoded by the current network every step ('current', the paper's Eq. 5)
    *  or read from the epoch's memory bank of z ('bank': no extra forward passes). */
   negatives: 'current' | 'bank';
+  /** A VGG16 weight file (torchvision/timm safetensors or tfjs model.json, lib/models/weight_import.ts)
+   *  for E_a's VGG16 — the paper's "pre-trained VGG-16"; without it the VGG16 stays at its random
+   *  initialisation (frozen either way). */
+  vgg16Weights?: string;
   seed: number;
 }
 
@@ -93,6 +98,8 @@ export interface MduitTrainResult {
   history: MduitStepRecord[];
   steps: number;
   seconds: number;
+  /** E.g. where E_a's VGG16 weights came from. */
+  notes: string[];
 }
 
 export interface MduitPairing {
@@ -290,6 +297,18 @@ export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, ho
     generator: createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2, fused: true }),
     discriminator: variantHasI2i(c.variant) ? createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2, fused: true }) : null,
   };
+  const notes: string[] = [];
+  if (c.vgg16Weights && model.vgg) {
+    try {
+      const rep = await loadVgg16Weights(model.vgg, c.vgg16Weights);
+      notes.push(`E_a's VGG16: ${rep.loaded.length} tensors from ${c.vgg16Weights}`);
+    } catch (e) {
+      model.dispose();
+      opt.generator.dispose();
+      opt.discriminator?.dispose();
+      throw e;
+    }
+  } else if (model.vgg) notes.push("E_a's VGG16: random initialisation (no vgg16Weights given), frozen");
   const stepsPerEpoch = c.stepsPerEpoch ?? Math.floor(n / c.batchSize);
   const schedule = { kind: 'linear-to-zero' as const, constantEpochs: c.constantEpochs, decayEpochs: Math.max(1e-9, c.epochs - c.constantEpochs) };
   const history: MduitStepRecord[] = [];
@@ -323,5 +342,5 @@ export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, ho
     opt.generator.dispose();
     opt.discriminator?.dispose();
   }
-  return { model, history, steps: globalStep, seconds: (performance.now() - t0) / 1000 };
+  return { model, history, steps: globalStep, seconds: (performance.now() - t0) / 1000, notes };
 }
