@@ -32,6 +32,7 @@
  *          both ways of encoding negatives run.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { recordDataset } from '../engine/session.js';
@@ -132,7 +133,8 @@ export interface MduitStudyProgress {
 
 export interface MduitStudyOptions {
   profile: MduitProfile;
-  /** Synthetic profiles: where the set is rendered (default data/synthetic-mduit-<profile>).
+  /** Synthetic profiles: where the set is rendered (default: data/synthetic-mduit-<profile> of the
+   *  repository, `mduitDefaultDataDir`).
    *  'paper': the RobotCar Seasons folder (required). */
   dataDir?: string;
   seed?: number;
@@ -226,6 +228,12 @@ export function mduitStudyConfig(profile: MduitProfile, overrides?: DeepPartial<
   return merge(MDUIT_PROFILES[profile], overrides);
 }
 
+/** Where a synthetic profile renders its set by default: data/synthetic-mduit-<profile> in the
+ *  repository (whatever the working directory: a notebook's kernel runs in notebooks/). */
+export function mduitDefaultDataDir(profile: MduitProfile): string {
+  return join(fileURLToPath(new URL('../../data/', import.meta.url)), `synthetic-mduit-${profile}`);
+}
+
 async function openData(o: MduitStudyOptions, c: MduitStudyConfig, seed: number, progress: (m: string) => void): Promise<LocalizationSet> {
   if (o.profile === 'paper') {
     if (!o.dataDir) throw new CvglError("profile 'paper': dataDir, a RobotCar Seasons folder", 'no dataDir', "pass dataDir: '/path/to/RobotCar-Seasons' (images/, 3D-models/, robotcar_v2_train.txt), or use profile 'quick' for the synthetic set");
@@ -235,7 +243,7 @@ async function openData(o: MduitStudyOptions, c: MduitStudyConfig, seed: number,
     progress(`reading RobotCar Seasons at ${o.dataDir}`);
     return readRobotCarSeasons(o.dataDir);
   }
-  const dir = o.dataDir ?? join('data', `synthetic-mduit-${o.profile}`);
+  const dir = o.dataDir ?? mduitDefaultDataDir(o.profile);
   progress(`synthetic localization set at ${dir} (rendered on first use)`);
   return ensureSynthLocalization(dir, { ...c.synth, seed: c.synth.seed ?? seed });
 }
