@@ -12,9 +12,13 @@
  *
  * Profiles (sizes in `MDUIT_PROFILES`; every setting the paper states is kept unless listed here):
  *   paper  the paper's model (c = 256, 256 groups, 5 × 5), batch 1, 50 epochs (35 + 15), Adam
- *          β1 0.5, lr 2e-4, N(0, 0.001²) init, on a user's RobotCar Seasons folder; images 256 × 256
- *          (the paper gives no size: assumption). Far beyond a CPU: it validates the folder, loads it
- *          and starts; `onProgress` reports every step.
+ *          β1 0.5, lr 2e-4, N(0, 0.001²) init, on a user's RobotCar Seasons folder; images 128 × 128
+ *          (the paper gives no size: assumption — a batch-1 step of the full model peaks at 2.9 GB
+ *          of tensors at 128 × 128, within the 4 GB heap of the wasm/native backends; 256 × 256
+ *          would need about 11 GB: pass overrides { height: 256, width: 256 } on a GPU backend).
+ *          50 epochs of RobotCar Seasons' 12,700 rear images are weeks on a CPU (15 s a step here):
+ *          on this machine the profile validates the folder, loads it and trains; `onProgress`
+ *          reports every step, `signal` stops it.
  *   quick  what the report runs: a 48 × 64 synthetic set, every width ÷ 8, one residual block,
  *          batch 4, 60 steps for each row with translation and 160 for the others (see the README
  *          for its time). Three deviations, each because the run is about a thousand times shorter
@@ -28,6 +32,7 @@
  *          both ways of encoding negatives run.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { recordDataset } from '../engine/session.js';
@@ -86,7 +91,7 @@ const paperTraining = (epochs: number, constantEpochs: number) => ({
 
 export const MDUIT_PROFILES: Record<MduitProfile, MduitStudyConfig> = {
   paper: {
-    height: 256, width: 256,
+    height: 128, width: 128,
     synth: {},
     model: { widthDivisor: 1, contentResBlocks: 4, generatorResBlocks: 4, discriminatorLayers: 4, embedDim: 128, init: { kind: 'normal', std: 0.001 } },
     i2iTraining: paperTraining(50, 35),
@@ -100,8 +105,8 @@ export const MDUIT_PROFILES: Record<MduitProfile, MduitStudyConfig> = {
     model: { widthDivisor: 8, contentResBlocks: 1, generatorResBlocks: 1, discriminatorLayers: 3, embedDim: 64, init: { kind: 'torch-default' } },
     i2iTraining: { ...paperTraining(3, 2), batchSize: 4, stepsPerEpoch: 20, lr: 1e-3, negatives: 'bank' },
     plainTraining: { ...paperTraining(4, 3), batchSize: 4, stepsPerEpoch: 40, lr: 1e-3, negatives: 'bank' },
-    netvlad: { model: { widthDivisor: 8, clusters: 8 }, batchSize: 4, epochs: 2, stepsPerEpoch: 20, nNeg: 4, margin: 0.1, lr: 1e-4, poseThresholds: MDUIT_POSE_THRESHOLDS },
-    gridSources: 5, qualityPoses: 24,
+    netvlad: { model: { widthDivisor: 8, clusters: 8 }, batchSize: 4, epochs: 2, stepsPerEpoch: 15, nNeg: 3, margin: 0.1, lr: 1e-4, poseThresholds: MDUIT_POSE_THRESHOLDS },
+    gridSources: 5, qualityPoses: 16,
   },
   smoke: {
     height: 32, width: 48,
@@ -128,7 +133,8 @@ export interface MduitStudyProgress {
 
 export interface MduitStudyOptions {
   profile: MduitProfile;
-  /** Synthetic profiles: where the set is rendered (default data/synthetic-mduit-<profile>).
+  /** Synthetic profiles: where the set is rendered (default: data/synthetic-mduit-<profile> of the
+   *  repository, `mduitDefaultDataDir`).
    *  'paper': the RobotCar Seasons folder (required). */
   dataDir?: string;
   seed?: number;
@@ -139,10 +145,16 @@ export interface MduitStudyOptions {
   overrides?: DeepPartial<MduitStudyConfig>;
   /** Stops the study after the current training step (it then rejects with a CvglError). */
   signal?: AbortSignal;
+  /** ImageNet VGG16 weights (a local torchvision/timm safetensors or tfjs model.json; nothing is
+   *  downloaded) for E_a's VGG16 and NetVLAD's backbone; their widths must match the profile's
+   *  (full VGG16: widthDivisor 1, the paper profile). Without it both start from random weights. */
+  vgg16Weights?: string;
 }
 
 export interface MduitRowResult {
   label: string;
+  /** E.g. where the VGG16 weights came from. */
+  notes: string[];
   steps: number;
   /** Training seconds (noisy on a shared machine). */
   seconds: number;
@@ -216,6 +228,12 @@ export function mduitStudyConfig(profile: MduitProfile, overrides?: DeepPartial<
   return merge(MDUIT_PROFILES[profile], overrides);
 }
 
+/** Where a synthetic profile renders its set by default: data/synthetic-mduit-<profile> in the
+ *  repository (whatever the working directory: a notebook's kernel runs in notebooks/). */
+export function mduitDefaultDataDir(profile: MduitProfile): string {
+  return join(fileURLToPath(new URL('../../data/', import.meta.url)), `synthetic-mduit-${profile}`);
+}
+
 async function openData(o: MduitStudyOptions, c: MduitStudyConfig, seed: number, progress: (m: string) => void): Promise<LocalizationSet> {
   if (o.profile === 'paper') {
     if (!o.dataDir) throw new CvglError("profile 'paper': dataDir, a RobotCar Seasons folder", 'no dataDir', "pass dataDir: '/path/to/RobotCar-Seasons' (images/, 3D-models/, robotcar_v2_train.txt), or use profile 'quick' for the synthetic set");
@@ -225,7 +243,7 @@ async function openData(o: MduitStudyOptions, c: MduitStudyConfig, seed: number,
     progress(`reading RobotCar Seasons at ${o.dataDir}`);
     return readRobotCarSeasons(o.dataDir);
   }
-  const dir = o.dataDir ?? join('data', `synthetic-mduit-${o.profile}`);
+  const dir = o.dataDir ?? mduitDefaultDataDir(o.profile);
   progress(`synthetic localization set at ${dir} (rendered on first use)`);
   return ensureSynthLocalization(dir, { ...c.synth, seed: c.synth.seed ?? seed });
 }
@@ -309,6 +327,7 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
       let embed: (x: tf.Tensor4D) => tf.Tensor2D;
       let dispose: () => void;
       let steps: number;
+      let rowNotes: string[] = [];
       if (spec.variant === null) {
         // NetVLAD on the posed images of the reference condition
         const dayIdx = set.training.map((r, i) => (r.condition === set.referenceCondition && r.pose ? i : -1)).filter((i) => i >= 0);
@@ -316,23 +335,27 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
         const dayBank: ImageBank = { n: dayIdx.length, height: train.height, width: train.width, data: new Uint8Array(dayIdx.length * per) };
         dayIdx.forEach((i, k) => dayBank.data.set(train.data.subarray(i * per, (i + 1) * per), k * per));
         const total = c.netvlad.epochs * (c.netvlad.stepsPerEpoch ?? Math.floor(dayIdx.length / c.netvlad.batchSize));
-        const r = await trainNetVlad(dayBank, dayIdx.map((i) => set.training[i]!), { ...c.netvlad, seed: seed + 100 }, {
+        const r = await trainNetVlad(dayBank, dayIdx.map((i) => set.training[i]!), { ...c.netvlad, seed: seed + 100, ...(o.vgg16Weights ? { vgg16Weights: o.vgg16Weights } : {}) }, {
+          onEpoch: (_, what) => report({ phase: 'train', row: id, steps: total, message: `${spec.label}: ${what}` }),
           onStep: (s) => report({ phase: 'train', row: id, step: s.step + 1, steps: total, loss: s.loss, message: `${spec.label}: step ${s.step + 1}/${total}, triplet loss ${s.loss.toFixed(4)}` }),
         });
         lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: c.netvlad.lr, loss: h.loss }));
         embed = (x) => r.model.embedImages(x);
         dispose = () => r.model.dispose();
         steps = r.steps;
+        rowNotes = r.notes;
       } else {
         const base = spec.variant === 'full' || spec.variant === 'woNce' ? c.i2iTraining : c.plainTraining;
         const total = base.epochs * (base.stepsPerEpoch ?? Math.floor(train.n / base.batchSize));
-        const r = await trainMduit(images, { ...base, model: c.model, variant: spec.variant, seed: seed + 200 + MDUIT_ROW_IDS.indexOf(id) }, {
+        const r = await trainMduit(images, { ...base, model: c.model, variant: spec.variant, seed: seed + 200 + MDUIT_ROW_IDS.indexOf(id), ...(o.vgg16Weights ? { vgg16Weights: o.vgg16Weights } : {}) }, {
           name: `mduit_${spec.variant}`,
+          onEpoch: (_, what) => report({ phase: 'train', row: id, steps: total, message: `${spec.label}: ${what}` }),
           onStep: (s) => report({ phase: 'train', row: id, step: s.step + 1, steps: total, loss: s.generator, message: `${spec.label}: step ${s.step + 1}/${total}, loss ${s.generator.toFixed(3)}` }),
         });
         lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: h.lr, loss: h.generator, ...(Number.isFinite(h.discriminator) ? { discriminator: h.discriminator } : {}), terms: h.terms }));
         embed = (x) => r.model.embedImages(x);
         steps = r.steps;
+        rowNotes = r.notes;
         if (spec.variant === 'full' || spec.variant === 'woNce') {
           keep.set(id, r.model);
           dispose = () => {};
@@ -346,7 +369,7 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
       timings.evaluate += since(t);
       localization[id] = {};
       for (const g of ['day', 'night'] as const) for (const [k, v] of Object.entries(res[g].accuracy)) localization[id]![`${g}_${k}`] = v;
-      rowResults[id] = { label: spec.label, steps, seconds: timings.train[id]!, median: { day: res.day.median, night: res.night.median } };
+      rowResults[id] = { label: spec.label, notes: rowNotes, steps, seconds: timings.train[id]!, median: { day: res.day.median, night: res.night.median } };
     }
 
     // ------------------------------------------------------------- Fig. 3 grid, translation quality

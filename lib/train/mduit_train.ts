@@ -30,6 +30,7 @@ import { bankBatch, type ImageBank } from '../data/image_bank.js';
 import { poseError, type PosedImage } from '../data/localization.js';
 import { MDUIT_N_NEG } from '../losses/mduit.js';
 import { Mduit, type MduitOptions } from '../models/mduit.js';
+import { loadVgg16Weights } from '../models/weight_import.js';
 import { scanSimilarity } from '../eval/similarity_blocks.js';
 import { createOptimizer } from './optimizers.js';
 import { scheduleFactor } from './schedules.js';
@@ -56,6 +57,10 @@ export interface MduitTrainConfig {
   /** L_NCE's negatives: encoded by the current network every step ('current', the paper's Eq. 5)
    *  or read from the epoch's memory bank of z ('bank': no extra forward passes). */
   negatives: 'current' | 'bank';
+  /** A VGG16 weight file (torchvision/timm safetensors or tfjs model.json, lib/models/weight_import.ts)
+   *  for E_a's VGG16 — the paper's "pre-trained VGG-16"; without it the VGG16 stays at its random
+   *  initialisation (frozen either way). */
+  vgg16Weights?: string;
   seed: number;
 }
 
@@ -93,6 +98,8 @@ export interface MduitTrainResult {
   history: MduitStepRecord[];
   steps: number;
   seconds: number;
+  /** E.g. where E_a's VGG16 weights came from. */
+  notes: string[];
 }
 
 export interface MduitPairing {
@@ -277,27 +284,41 @@ export function validateTrainConfig(c: MduitTrainConfig, n: number): void {
 }
 
 /**
- * Trains one Table 1 row from scratch. `onStep` sees every step's losses; `onEpoch` the epoch's
- * pairing (after it is computed).
+ * Trains one Table 1 row from scratch. `onStep` sees every step's losses; `onEpoch` a line
+ * before and after each epoch's pairing.
  */
-export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, hooks: { onStep?: (r: MduitStepRecord) => void; name?: string } = {}): Promise<MduitTrainResult> {
+export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, hooks: { onStep?: (r: MduitStepRecord) => void; onEpoch?: (epoch: number, what: string) => void; name?: string } = {}): Promise<MduitTrainResult> {
   const n = images.bank.n;
   validateTrainConfig(c, n);
   const t0 = performance.now();
   const rng = new Rng(c.seed);
   const model = new Mduit({ ...c.model, rng: new Rng(c.seed + 1), name: hooks.name ?? `mduit_${c.variant}`, i2i: variantHasI2i(c.variant) });
   const opt = {
-    generator: createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2 }),
-    discriminator: variantHasI2i(c.variant) ? createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2 }) : null,
+    generator: createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2, fused: true }),
+    discriminator: variantHasI2i(c.variant) ? createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2, fused: true }) : null,
   };
+  const notes: string[] = [];
+  if (c.vgg16Weights && model.vgg) {
+    try {
+      const rep = await loadVgg16Weights(model.vgg, c.vgg16Weights);
+      notes.push(`E_a's VGG16: ${rep.loaded.length} tensors from ${c.vgg16Weights}`);
+    } catch (e) {
+      model.dispose();
+      opt.generator.dispose();
+      opt.discriminator?.dispose();
+      throw e;
+    }
+  } else if (model.vgg) notes.push("E_a's VGG16: random initialisation (no vgg16Weights given), frozen");
   const stepsPerEpoch = c.stepsPerEpoch ?? Math.floor(n / c.batchSize);
   const schedule = { kind: 'linear-to-zero' as const, constantEpochs: c.constantEpochs, decayEpochs: Math.max(1e-9, c.epochs - c.constantEpochs) };
   const history: MduitStepRecord[] = [];
   let globalStep = 0;
   try {
     for (let epoch = 0; epoch < c.epochs; epoch++) {
+      hooks.onEpoch?.(epoch, `epoch ${epoch + 1}/${c.epochs}: embedding ${n} training images to pair them`);
       const { z, dim } = await embedBank((x) => model.embedImages(x), images.bank);
       const pairing = await pairByEmbedding(images, z, dim, c.nNeg, c.poseThresholds, rng);
+      hooks.onEpoch?.(epoch, `epoch ${epoch + 1}/${c.epochs}: pairs and negatives chosen, ${stepsPerEpoch} steps of ${c.batchSize}`);
       const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
       for (let s = 0; s < stepsPerEpoch; s++) {
         const idx = Array.from({ length: c.batchSize }, (_, k) => order[(s * c.batchSize + k) % n]!);
@@ -321,5 +342,5 @@ export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, ho
     opt.generator.dispose();
     opt.discriminator?.dispose();
   }
-  return { model, history, steps: globalStep, seconds: (performance.now() - t0) / 1000 };
+  return { model, history, steps: globalStep, seconds: (performance.now() - t0) / 1000, notes };
 }

@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CvglError, tf } from '../../lib/engine/index.js';
+import { CvglError, Rng, tf } from '../../lib/engine/index.js';
+import { Vgg16 } from '../../lib/models/vgg16.js';
+import { exportVgg16Safetensors } from '../../lib/models/weight_import.js';
 import { PUBLISHED } from '../../lib/report/papers/index.js';
 import { MDUIT_ROW_IDS, runMduitStudy, type MduitStudyResult } from '../../lib/train/mduit_study.js';
 import { useBackend } from '../engine/parity_helpers.js';
@@ -90,11 +92,20 @@ describe('runMduitStudy on RobotCar Seasons (profile paper)', () => {
     netvlad: { model: { widthDivisor: 32, clusters: 2 }, batchSize: 2, epochs: 1, stepsPerEpoch: 1, nNeg: 1 },
   };
 
-  it('runs the same code on the real layout (sizes overridden); no true targets, no translation quality', async () => {
+  it('runs the same code on the real layout (sizes overridden), VGG16 weights from a file; no true targets, no translation quality', async () => {
     await useBackend('wasm');
     const root = join(tmp, 'robotcar');
     await writeRobotCarTree(root);
-    const r = await runMduitStudy({ profile: 'paper', dataDir: root, seed: 1, overrides: tiny });
+    // a VGG16 of the overridden width, written as torchvision names (what ImageNet weights would be at full width)
+    const weights = join(tmp, 'vgg16_div32.safetensors');
+    const vgg = new Vgg16({ widthDivisor: 32, cut: 'conv5_3', rng: new Rng(8) });
+    await exportVgg16Safetensors(vgg, weights);
+    vgg.dispose();
+    const r = await runMduitStudy({ profile: 'paper', dataDir: root, seed: 1, overrides: tiny, vgg16Weights: weights });
+    expect(r.rows['mduit.table1.full']!.notes.join()).toMatch(/E_a's VGG16: 14 tensors from .*vgg16_div32/); // conv1_1 … conv3_3
+    expect(r.rows['mduit.table1.netvlad']!.notes.join()).toMatch(/VGG16: 26 tensors from/); // … conv5_3
+    expect(r.rows['mduit.table1.woI2i']!.notes).toEqual([]); // no E_a without translation
+    await expect(runMduitStudy({ profile: 'paper', dataDir: root, rows: ['mduit.table1.full'], overrides: tiny, vgg16Weights: join(tmp, 'none.safetensors') })).rejects.toThrow(CvglError);
     expect(r.dataset).toMatchObject({ kind: 'robotcar-seasons', substitute: false, references: 4, queries: { day: 1, night: 2 }, training: 9 });
     expect(r.config.i2iTraining).toMatchObject({ batchSize: 1, lr: 2e-4, beta1: 0.5, stepsPerEpoch: 1 }); // the paper's, but for the overrides
     expect(r.config.model.init).toEqual({ kind: 'normal', std: 0.001 });

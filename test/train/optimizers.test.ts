@@ -26,6 +26,8 @@ const CASES: { name: string; config: OptimizerConfig; torch: Record<string, unkn
   { name: 'adam', config: { kind: 'adam', lr: 1e-2 }, torch: {} },
   { name: 'adam_wd', config: { kind: 'adam', lr: 1e-2, weightDecay: 1e-2 }, torch: { weight_decay: 1e-2 } },
   { name: 'adam_mduit', config: { kind: 'adam', lr: 2e-2, beta1: 0.5, beta2: 0.999 }, torch: { betas: [0.5, 0.999] } },
+  { name: 'adam_mduit_fused', config: { kind: 'adam', lr: 2e-2, beta1: 0.5, beta2: 0.999, fused: true }, torch: { betas: [0.5, 0.999] } },
+  { name: 'adam_wd_fused', config: { kind: 'adam', lr: 1e-2, weightDecay: 1e-2, fused: true }, torch: { weight_decay: 1e-2 } },
   { name: 'sgd', config: { kind: 'sgd', lr: 0.05 }, torch: {} },
   { name: 'sgd_moco', config: { kind: 'sgd', lr: 0.03, momentum: 0.9, weightDecay: 1e-4 }, torch: { momentum: 0.9, weight_decay: 1e-4 } },
   { name: 'sgd_nesterov', config: { kind: 'sgd', lr: 0.03, momentum: 0.9, nesterov: true }, torch: { momentum: 0.9, nesterov: true } },
@@ -111,6 +113,49 @@ describe('optimizer state and schedules', () => {
       return out;
     };
     expect(run(2)).toEqual(run(null));
+  });
+
+  it('fused Adam moves several variables exactly as per-variable Adam; checks its variables and gradients; restores', () => {
+    const before = tf.memory().numTensors;
+    const r = new Rng(5);
+    const shapes = [[3, 4], [5], [2, 2, 2]];
+    const inits = shapes.map((sh) => normalArray(r, sh.reduce((a, b) => a * b, 1)));
+    const gs = Array.from({ length: 5 }, () => shapes.map((sh) => normalArray(r, sh.reduce((a, b) => a * b, 1), 0.3)));
+    const run = (fused: boolean, restoreAt = -1) => {
+      const vars = new Map(shapes.map((sh, i) => [`w${i}`, tf.tidy(() => tf.variable(tf.tensor(inits[i]!, sh), true))] as const));
+      const config = { kind: 'adam', lr: 0.05, beta1: 0.5, weightDecay: 1e-3, fused } as const;
+      let opt = createOptimizer(config);
+      gs.forEach((step, k) => {
+        if (k === restoreAt) {
+          const saved = new Map([...opt.slots()].map(([key, t]) => [key, { shape: t.shape, data: t.dataSync() as Float32Array }]));
+          const steps = opt.steps;
+          opt.dispose();
+          opt = createOptimizer(config);
+          opt.restore(saved, steps);
+        }
+        const grads = new Map(step.map((g, i) => [`w${i}`, tf.tensor(g, shapes[i]!)] as const));
+        opt.apply(vars, grads, 0.05 * (k < 3 ? 1 : 0.5));
+        tf.dispose([...grads.values()]);
+      });
+      const out = [...vars.values()].map((v) => Array.from(v.dataSync()));
+      opt.dispose();
+      tf.dispose([...vars.values()]);
+      return out;
+    };
+    const plain = run(false);
+    expect(run(true)).toEqual(plain); // the same float32 arithmetic, bit for bit
+    expect(run(true, 2)).toEqual(plain);
+    // a missing gradient, or other variables than at the first step, are refused
+    const a = tf.tidy(() => tf.variable(tf.zeros([2]), true)), b = tf.tidy(() => tf.variable(tf.zeros([3]), true));
+    const g = tf.ones([2]);
+    const opt = createOptimizer({ kind: 'adam', lr: 0.1, fused: true });
+    expect(() => opt.apply(new Map([['a', a], ['b', b]]), new Map([['a', g]]), 0.1)).toThrow(/a gradient for every variable/);
+    opt.apply(new Map([['a', a]]), new Map([['a', g]]), 0.1);
+    expect(() => opt.apply(new Map([['b', b]]), new Map([['b', g]]), 0.1)).toThrow(/the same variables/);
+    expect([...opt.slots().keys()]).toEqual(['m/*', 'v/*']);
+    opt.dispose();
+    tf.dispose([a, b, g]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('restoring slots of another optimizer is refused', () => {
