@@ -34,6 +34,11 @@ export interface CrossViewModel {
   /** Forward FLOPs (2 x multiply-accumulates) of one (ground, aerial) pair at these sizes. */
   flops(groundHW: [number, number], aerialHW: [number, number]): number;
   dispose(): void;
+  /** Called by the trainer after each optimizer update (momentum encoders and queues of the
+   *  thesis' unified MoCo, appendix 6.5). Absent: nothing to do. */
+  afterStep?(): void;
+  /** Called after pre-trained weights were loaded into a fresh model (key encoders copy them). */
+  afterInitWeights?(): void;
 }
 
 /**

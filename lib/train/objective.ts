@@ -8,6 +8,7 @@ import { softMarginTripletExhaustive, softTriHard, softTripletThesis } from '../
 import { uniformityLoss } from '../losses/uniformity.js';
 import type { CrossViewModel, Embeddings } from '../models/model.js';
 import { Mgtl, mgtlLoss } from '../models/mgtl.js';
+import { UnifiedMoCo } from '../models/unified_moco.js';
 import type { LossConfig } from './config.js';
 import { CvglError } from '../engine/errors.js';
 
@@ -22,11 +23,15 @@ function tripletOf(loss: LossConfig): (e: Embeddings) => tf.Scalar {
     case 'soft-trihard':
       return (e) => softTriHard(e.g, e.s, loss.alpha ?? 15);
     default:
-      throw new CvglError('a descriptor loss', loss.kind, 'mgtl is handled with its model');
+      throw new CvglError('a descriptor loss', loss.kind, 'mgtl and unified-infonce are handled with their models');
   }
 }
 
 export function buildObjective(model: CrossViewModel, loss: LossConfig): Objective {
+  if (loss.kind === 'unified-infonce') {
+    if (!(model instanceof UnifiedMoCo)) throw new CvglError('the unified-moco model for the unified-infonce loss', model.name, 'use soft-triplet-thesis for other models');
+    return (ground, aerial) => model.loss(ground, aerial);
+  }
   const alpha = loss.uniformity ?? 0;
   const withUniformity = (e: Embeddings, main: tf.Scalar): tf.Scalar => (alpha > 0 ? tf.add(main, tf.mul(uniformityLoss(e.g, e.s), alpha)) : main);
   if (loss.kind === 'mgtl') {

@@ -34,6 +34,7 @@ const SMALL: Record<string, { options: Record<string, unknown>; g: [number, numb
   mgtl: { options: { widthDivisor: 16, steps: 2, groundHW: [32, 64], aerialHW: [32, 64] }, g: [32, 64], a: [32, 64] },
   'geocapsnet-i': { options: { widthDivisor: 16, groundHW: [96, 96], aerialHW: [96, 96] }, g: [96, 96], a: [96, 96] },
   'geocapsnet-ii': { options: { widthDivisor: 16, groundHW: [96, 96], aerialHW: [96, 96] }, g: [96, 96], a: [96, 96] },
+  'unified-moco': { options: { widthDivisor: 16, dim: 16, queueSize: 8 }, g: [32, 64], a: [32, 32] },
 };
 
 describe('each branch sees its own view only', () => {
