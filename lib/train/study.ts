@@ -17,10 +17,11 @@ import { CvglError } from '../engine/errors.js';
 import { openDataset } from '../data/readers.js';
 import { limitSplit } from '../data/dataset.js';
 import { extractEmbeddings, type SplitEmbeddings } from '../eval/embeddings.js';
-import { recallSummary, splitRecall, type RecallSummary } from '../eval/evaluate.js';
+import { embeddingUniformity, recallSummary, splitRecall, type RecallSummary } from '../eval/evaluate.js';
 import type { CrossViewModel } from '../models/model.js';
 import type { ReproducedResults } from '../report/types.js';
 import type { TrainConfig } from './config.js';
+import type { EvalRecord } from './checkpoint.js';
 import { profileConfig, type ProfileName, type ProfileOptions } from './profiles.js';
 import { train } from './trainer.js';
 
@@ -32,6 +33,12 @@ export interface StudyOptions extends ProfileOptions {
   keepModels?: boolean | string[];
   /** Keep each run's validation descriptors (for t-SNE, retrieval examples, heat maps). */
   keepEmbeddings?: boolean;
+  /**
+   * Let these experiments (true: all) evaluate during training as their config says
+   * (`evalEveryEpochs`, `evalUniformity`), e.g. for a metric along epochs (thesis Fig. 4.5); by
+   * default a study trains without evaluating and evaluates once at the end.
+   */
+  epochEvals?: boolean | string[];
   /** Folder for the runs' checkpoints, logs and the shared image cache (default: a new temporary one). */
   workDir?: string;
   /** Lines for a human (default: stdout, which a notebook shows). */
@@ -48,6 +55,10 @@ export interface StudyRun {
   /** Rank of each query's true match (0 = first). */
   ranks: Int32Array;
   losses: number[];
+  /** The trainer's evaluations during training (only with `epochEvals`). */
+  evals: EvalRecord[];
+  /** L_uniform of the final validation descriptors (thesis Eqs. 3.6–3.8), when the config has `evalUniformity`. */
+  uniformity?: { ground: number; satellite: number; all: number };
   steps: number;
   seconds: number;
   out: string;
@@ -57,7 +68,8 @@ export interface StudyRun {
 
 export interface StudyResult {
   runs: StudyRun[];
-  /** r1, r5, r10, r1pct in percent by experiment id (for `show.results` and the claims). */
+  /** r1, r5, r10, r1pct in percent by experiment id (for `show.results` and the claims); with
+   *  `evalUniformity`, also uniformGround, uniformSatellite, uniformAll (L_uniform values). */
   results: ReproducedResults;
   seconds: number;
 }
@@ -82,6 +94,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
   mkdirSync(work, { recursive: true });
   const cacheDir = join(work, 'cache');
   const keep = (id: string) => o.keepModels === true || (Array.isArray(o.keepModels) && o.keepModels.includes(id));
+  const duringTraining = (id: string) => o.epochEvals === true || (Array.isArray(o.epochEvals) && o.epochEvals.includes(id));
   const totalSteps = new Map<string, number>();
   const t0 = performance.now();
   const runs: StudyRun[] = [];
@@ -99,7 +112,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       log(`estimate: ${(1 / perStep).toFixed(1)} steps/s on ${id}; the ${ids.length} runs (${all} steps) take about ${fmtTime(all * perStep)} of training`);
     };
     if (!totalSteps.size) for (const c of configs) totalSteps.set(c.name, await stepsOf(c));
-    const r = await train({ config: { ...config, evalEveryEpochs: 0 }, out: join(work, id), cacheDir, progress: false, log: () => undefined, onStep });
+    const r = await train({ config: duringTraining(id) ? config : { ...config, evalEveryEpochs: 0 }, out: join(work, id), cacheDir, progress: false, log: () => undefined, onStep });
     try {
       const ds = await openDataset(config.data.dir, config.data.vigorProtocol ? { vigor: { protocol: config.data.vigorProtocol } } : {});
       const valName = config.data.valSplit ?? (ds.splits.val ? 'val' : 'test');
@@ -108,9 +121,13 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       const val = config.data.limit?.val ? limitSplit(full, config.data.limit.val) : full;
       const emb = await extractEmbeddings(r.model, val, config.data, { cacheDir, augment: config.data.evalAugment ?? null });
       const rec = await splitRecall(emb);
+      const uniformity = config.evalUniformity ? await embeddingUniformity(emb) : undefined;
       const seconds = (performance.now() - t1) / 1000;
       const recall = recallSummary(rec);
-      const run: StudyRun = { id, config, recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, steps: stepsDone, seconds, out: r.out, ...(o.keepEmbeddings ? { embeddings: emb } : {}) };
+      const run: StudyRun = {
+        id, config, recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, evals: r.evals, steps: stepsDone, seconds, out: r.out,
+        ...(uniformity ? { uniformity } : {}), ...(o.keepEmbeddings ? { embeddings: emb } : {}),
+      };
       if (keep(id)) run.model = r.model;
       runs.push(run);
       const pct = recallPercent(recall);
@@ -122,7 +139,9 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       if (!keep(id)) r.model.dispose();
     }
   }
-  const results: ReproducedResults = Object.fromEntries(runs.map((r) => [r.id, recallPercent(r.recall)]));
+  const results: ReproducedResults = Object.fromEntries(
+    runs.map((r) => [r.id, { ...recallPercent(r.recall), ...(r.uniformity ? { uniformGround: r.uniformity.ground, uniformSatellite: r.uniformity.satellite, uniformAll: r.uniformity.all } : {}) }]),
+  );
   return { runs, results, seconds: (performance.now() - t0) / 1000 };
 }
 
