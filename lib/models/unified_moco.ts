@@ -141,6 +141,11 @@ export class UnifiedMoCo extends NamedVariableModel implements CrossViewModel {
     return this.query.embed(ground, aerial);
   }
 
+  /** One view's descriptors of the query encoders. */
+  embedView(view: 'ground' | 'aerial', x: tf.Tensor4D): tf.Tensor2D {
+    return this.query.embedView(view, x);
+  }
+
   /** Keys without gradient: k'(G') [B, dim] and k(S') [B, dim]. */
   keys(ground: tf.Tensor4D, aerial: tf.Tensor4D): { kg: tf.Tensor2D; ks: tf.Tensor2D } {
     return tf.tidy(() => ({ kg: stopGradient(encode(this.keyGround, ground)), ks: stopGradient(encode(this.keyAerial, aerial)) }));
