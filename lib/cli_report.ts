@@ -8,6 +8,7 @@ import { relative } from 'node:path';
 import { CvglError } from './engine/errors.js';
 import { writeQuickstartReport } from './report/quickstart.js';
 import { buildReports } from './report/build.js';
+import { isProfile, PROFILES } from './train/profiles.js';
 
 import { REPORT_HELP } from './cli_report_help.js';
 
@@ -61,7 +62,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   }
   if (v.pdf && v['no-pdf']) throw new CvglError('--pdf or --no-pdf', 'both', 'give one of them');
   const profile = typeof v.profile === 'string' ? v.profile : 'quick';
-  if (profile !== 'quick' && profile !== 'paper') throw new CvglError("--profile quick or paper", `'${profile}'`, 'quick: the synthetic set at small sizes; paper: the papers\' settings on your datasets');
+  if (!isProfile(profile)) throw new CvglError(`--profile ${PROFILES.join(', ')}`, `'${profile}'`, 'quick: the synthetic set at small sizes; smoke: quick for one epoch of a few batches (CI); paper: the papers\' settings on your datasets');
   const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new CvglError('--jobs: an integer >= 1', `'${String(v.jobs)}'`, 'e.g. --jobs 2');
   const params = Object.fromEntries(((v.param as string[] | undefined) ?? []).map(parseParam));

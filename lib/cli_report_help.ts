@@ -1,5 +1,5 @@
 /** The help text of `cvgl report` (apart from lib/cli_report.ts so that `cvgl --help` loads no report code). */
-export const REPORT_HELP = `  cvgl report --notebooks PATH[,PATH...] [--param key=value ...] [--profile quick|paper]
+export const REPORT_HELP = `  cvgl report --notebooks PATH[,PATH...] [--param key=value ...] [--profile quick|smoke|paper]
               [--jobs N] [--pdf | --no-pdf] [--cell-timeout S] [--timeout S] [--out DIR]
       Re-executes the notebooks (files or folders) on fresh tslab kernels, writes the executed
       copies, one self-contained HTML page per paper (claims, provenance, published vs

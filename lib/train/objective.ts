@@ -33,7 +33,9 @@ export function buildObjective(model: CrossViewModel, loss: LossConfig): Objecti
     return (ground, aerial) => model.loss(ground, aerial);
   }
   const alpha = loss.uniformity ?? 0;
-  const withUniformity = (e: Embeddings, main: tf.Scalar): tf.Scalar => (alpha > 0 ? tf.add(main, tf.mul(uniformityLoss(e.g, e.s), alpha)) : main);
+  // Eq. 3.9 sums over pairs i ≠ j inside a view: a batch of one pair (the VIGOR sampler can end an
+  // epoch with one) has none, and adds no uniformity term
+  const withUniformity = (e: Embeddings, main: tf.Scalar): tf.Scalar => (alpha > 0 && e.g.shape[0] >= 2 && e.s.shape[0] >= 2 ? tf.add(main, tf.mul(uniformityLoss(e.g, e.s), alpha)) : main);
   if (loss.kind === 'mgtl') {
     if (!(model instanceof Mgtl)) throw new CvglError('the MGTL model for the mgtl loss', model.name, 'use soft-margin-exhaustive for other models');
     return (ground, aerial) => tf.tidy(() => {

@@ -180,6 +180,12 @@ describe('unified MoCo: descriptors, key copies, errors', () => {
       expect(() => tf.tidy(() => m.loss(g, tf.zeros([3, 32, 32, 3]) as tf.Tensor4D))).toThrow(CvglError);
       tf.dispose([g, s]);
       expect(() => new UnifiedMoCo({ queueSize: 0 })).toThrow(CvglError);
+      // a second model of the same architecture can be alive (its query encoders are a Siamese-VGG
+      // like the first's): tfjs names differ, the model's own names do not
+      const m2 = newModel();
+      expect([...m2.namedVariables().keys()]).toEqual([...m.namedVariables().keys()]);
+      expect(m2.ground.variables()[0]!.name).not.toBe(m.ground.variables()[0]!.name);
+      m2.dispose();
     } finally {
       m.dispose();
     }
