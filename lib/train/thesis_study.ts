@@ -399,7 +399,10 @@ function withInit(c: TrainConfig, files: Map<string, string>): TrainConfig {
 }
 
 /** What two rows must share to be one run: everything but names and evaluation settings. */
-const runKey = (c: TrainConfig) => json({ ...c, name: '', source: '', assumptions: [], evalUniformity: false, evalEveryEpochs: 0 });
+function runKey(c: TrainConfig): string {
+  const { name: _n, source: _s, assumptions: _a, evalUniformity: _u, evalEveryEpochs: _e, ...rest } = c;
+  return json(rest);
+}
 
 /** The validation split a config is evaluated on (limited as configured). */
 async function valSplitOf(c: TrainConfig): Promise<DatasetSplit> {

@@ -12,7 +12,8 @@ import { getPreset, PRESET_NAMES, thesisSettingInit } from '../../lib/train/pres
 import { profileConfig } from '../../lib/train/profiles.js';
 import { loadInitWeights } from '../../lib/train/trainer.js';
 import { buildModel } from '../../lib/models/registry.js';
-import { CvglError, initEngine } from '../../lib/engine/index.js';
+import { CvglError, initEngine, Rng, tf } from '../../lib/engine/index.js';
+import { buildObjective } from '../../lib/train/objective.js';
 
 const ids = [...new Set(THESIS_NUMBERS.map((n) => n.experiment).filter((e): e is string => !!e))];
 
@@ -69,6 +70,24 @@ describe('thesis presets', () => {
       await expect(loadInitWeights(m, q)).rejects.toThrow(/runThesisStudy/);
       await expect(loadInitWeights(m, { ...q, initFrom: { ground: 'random' }, init: { ground: 'x.safetensors' } })).rejects.toThrow(/random/);
       await expect(loadInitWeights(m, { ...q, initFrom: { ground: 'random', aerial: 'random' } })).resolves.toBeUndefined();
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('the uniformity term (Eq. 3.9) needs two pairs: a batch of one (a VIGOR epoch can end with one) adds none', async () => {
+    await initEngine({ backend: 'cpu' });
+    const m = buildModel('siamese-vgg', { widthDivisor: 16, dim: 8 });
+    try {
+      const [withU, without] = [buildObjective(m, { kind: 'soft-triplet-thesis', gamma: 10, uniformity: 0.1 }), buildObjective(m, { kind: 'soft-triplet-thesis', gamma: 10 })];
+      const r = new Rng(1);
+      const [g, a] = [r.uniformTensor([1, 32, 64, 3]) as tf.Tensor4D, r.uniformTensor([1, 32, 32, 3]) as tf.Tensor4D];
+      const [u, v] = [withU(g, a), without(g, a)];
+      expect(u.dataSync()[0]).toBe(v.dataSync()[0]);
+      const [g2, a2] = [r.uniformTensor([3, 32, 64, 3]) as tf.Tensor4D, r.uniformTensor([3, 32, 32, 3]) as tf.Tensor4D];
+      const [u2, v2] = [withU(g2, a2), without(g2, a2)];
+      expect(u2.dataSync()[0]! - v2.dataSync()[0]!).not.toBe(0); // with two pairs or more it is there
+      tf.dispose([g, a, u, v, g2, a2, u2, v2]);
     } finally {
       m.dispose();
     }
