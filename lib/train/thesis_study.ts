@@ -55,11 +55,11 @@ export type ThesisDataset = 'cvact' | 'vigor';
 export const THESIS_SIZES = {
   quick: {
     widthDivisor: 16, ground: { height: 32, width: 64 }, aerial: 32, batch: 32, epochs: 2, trainPairs: 160, valPairs: 96,
-    mocoSteps: 12, mocoQueue: 128, imagenetSteps: 32,
+    mocoSteps: 12, mocoQueue: 128, imagenetSteps: 32, plotPoints: 2000,
   },
   smoke: {
     widthDivisor: 16, ground: { height: 32, width: 64 }, aerial: 32, batch: 8, epochs: 1, trainPairs: 16, valPairs: 32,
-    mocoSteps: 2, mocoQueue: 16, imagenetSteps: 2,
+    mocoSteps: 2, mocoQueue: 16, imagenetSteps: 2, plotPoints: 40,
   },
 } as const;
 
@@ -129,16 +129,17 @@ export function thesisMatrix(profile: ProfileName | string = 'paper'): { ids: st
   const of = (pred: (table: string) => boolean) => [...new Set(THESIS_NUMBERS.filter((n) => n.experiment && pred(n.table)).map((n) => n.experiment!))];
   const all = { ids: of((t) => t.startsWith('Table') || t === 'Figure 6.3'), snapshots: of((t) => t === 'Figure 4.3' || t === 'Figure 4.4') };
   if (profileOf(profile) !== 'smoke') return all;
-  // smoke (CI): one row per code path — each initialisation kind, both models, both layouts, the
-  // swapped split, α > 0, both augmentations, the unified model — and every snapshot
+  // smoke (CI): one row per code path — each pre-trained initialisation, both models, both layouts,
+  // the swapped split, α > 0, augmentation, the unified model, the two rows of the heat maps
+  // (exp. 2 and 5) — and every snapshot
   const smoke = new Set(SMOKE_ROWS);
   return { ids: all.ids.filter((id) => smoke.has(id)), snapshots: all.snapshots };
 }
 
 /** The rows of the smoke profile's matrix (see thesisMatrix). */
 export const SMOKE_ROWS = [
-  'thesis.table42.setting1', 'thesis.table42.setting7', 'thesis.table43.setting6',
-  'thesis.stage2.siameseVggVigor', 'thesis.table44.setting3', 'thesis.table45.setting4', 'thesis.table46.setting6',
+  'thesis.stage2.siameseVggCvact', 'thesis.table42.setting6', 'thesis.table42.setting7',
+  'thesis.stage2.siameseVggVigor', 'thesis.table45.setting4', 'thesis.table46.setting6',
   'thesis.table47.alpha0', 'thesis.table47.alpha1e1', 'thesis.table48.mocoAugNoCrop', 'thesis.appendix65.unified',
 ];
 
@@ -263,7 +264,7 @@ function mocoConfig(source: InitSource, branch: PretrainBranch, dsName: ThesisDa
   // the thesis' lr at its batch, scaled linearly to ours (0.015 at 128, as MoCo v2's 0.03 at 256)
   const lr = (paper.optimizer.lr * z.batch) / paper.data.batchSize;
   const images = branchImages(ds.splits, splits, branch, dir).pairs.length;
-  const epochs = Math.max(1, Math.ceil((z.mocoSteps * z.batch) / Math.max(1, images)));
+  const epochs = Math.max(1, Math.ceil(z.mocoSteps / Math.max(1, Math.floor(images / z.batch)))); // whole batches per epoch
   return {
     config: {
       ...c, name, splits, seed: o.seed ?? c.seed, ...(init ? { init } : {}),
@@ -299,7 +300,7 @@ async function imagenetStandIn(o: ThesisStudyOptions): Promise<PretrainedWeights
     assumptions: [`world: seed ${THESIS_WORLDS.imagenet.seed}, style ${THESIS_WORLDS.imagenet.style}, ${THESIS_WORLDS.imagenet.pairs} pairs (no image of it is in any downstream set); ${z.imagenetSteps} steps of ${z.batch}; each branch keeps the backbone of its own view (ImageNet gives one VGG16 to both)`],
     model: { name: 'siamese-vgg', options: { widthDivisor: z.widthDivisor } },
     data: { ...base.data, dir: world, ground: { ...z.ground }, aerial: { size: z.aerial, polar: null }, batchSize: z.batch },
-    epochs: Math.max(1, Math.ceil((z.imagenetSteps * z.batch) / Math.max(1, trainPairs))),
+    epochs: Math.max(1, Math.ceil(z.imagenetSteps / Math.max(1, Math.floor(trainPairs / z.batch)))),
     evalEveryEpochs: 0,
     seed: o.seed ?? 1,
   };
@@ -417,7 +418,7 @@ async function valSplitOf(c: TrainConfig): Promise<DatasetSplit> {
  * Figs. 4.3/4.4 for one row: its model as initialised (before any downstream step), the validation
  * descriptors, t-SNE / S¹ / vMF KDE and the three uniformity values (per city for VIGOR).
  */
-export async function initialSnapshot(c: TrainConfig, o: { cacheDir?: string | null; seed?: number; title?: string } = {}): Promise<FeatureSnapshot> {
+export async function initialSnapshot(c: TrainConfig, o: { cacheDir?: string | null; seed?: number; title?: string; maxPoints?: number } = {}): Promise<FeatureSnapshot> {
   const model = buildModel(c.model.name, c.model.options ?? {}, c.seed);
   try {
     await loadInitWeights(model, c);
@@ -427,6 +428,7 @@ export async function initialSnapshot(c: TrainConfig, o: { cacheDir?: string | n
     return await featureSnapshot(e, {
       seed: o.seed ?? 0,
       title: o.title,
+      ...(o.maxPoints ? { maxPoints: o.maxPoints } : {}),
       ...(vigor ? { groundGroups: val.pairs.map((p) => vigorCityOf(p.ground)), aerialGroups: val.gallery.map(vigorCityOf) } : {}),
     });
   } finally {
@@ -454,7 +456,8 @@ export async function runThesisStudy(ids: string[], o: ThesisStudyOptions): Prom
   const snapshots: Record<string, FeatureSnapshot> = {};
   for (const id of o.snapshots ?? []) {
     const t1 = performance.now();
-    snapshots[id] = await initialSnapshot(configs.get(id)!, { seed: o.seed ?? 0, cacheDir: work ? join(work, 'cache') : null });
+    const profile = profileOf(o.profile);
+    snapshots[id] = await initialSnapshot(configs.get(id)!, { seed: o.seed ?? 0, cacheDir: work ? join(work, 'cache') : null, ...(profile === 'paper' ? {} : { maxPoints: THESIS_SIZES[profile].plotPoints }) });
     log(`${id}: descriptors before training — ${snapshots[id]!.caption} (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
   }
 
