@@ -3,8 +3,8 @@
  * image backbone's last layer (f_θ for ground images, f_ξ for satellite images: VGG16 up to pool5,
  * appendix 6.1) for a batch of samples, "to have an insight of where are the important parts of
  * the image that have high activation values". Each map is the mean over channels of the feature
- * map, scaled to [0, 1] per image, upsampled (bilinear) to the image and drawn over it in a
- * blue → red colour scale.
+ * map, scaled to [0, 1] per image, upsampled (bilinear, pixel centres aligned) to the image and
+ * drawn over it in a blue → red colour scale.
  */
 import sharp, { type OverlayOptions } from 'sharp';
 import { tf } from '../engine/tf.js';
@@ -55,17 +55,27 @@ function colour(t: number): [number, number, number] {
   return [a[0] + f * (c[0] - a[0]), a[1] + f * (c[1] - a[1]), a[2] + f * (c[2] - a[2])];
 }
 
+/** The map [h, w] at (y, x) in map pixels (centres at integers), bilinear, clamped at the border. */
+function bilinear(m: Float32Array, h: number, w: number, y: number, x: number): number {
+  const cy = Math.min(h - 1, Math.max(0, y)), cx = Math.min(w - 1, Math.max(0, x));
+  const y0 = Math.floor(cy), x0 = Math.floor(cx), y1 = Math.min(h - 1, y0 + 1), x1 = Math.min(w - 1, x0 + 1);
+  const fy = cy - y0, fx = cx - x0;
+  const at = (yy: number, xx: number) => m[yy * w + xx]!;
+  return (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
+}
+
 /** The panel at `height` pixels high: the image, and beside it the map over the image. */
 async function panelPngs(p: FeatureMapPanel, height: number): Promise<{ image: Buffer; overlay: Buffer; width: number }> {
   const width = Math.max(1, Math.round((p.width * height) / p.height));
   const rgb = Buffer.from(Uint8Array.from(p.image, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))));
   const img = await sharp(rgb, { raw: { width: p.width, height: p.height, channels: 3 } }).resize(width, height, { kernel: 'lanczos3' }).raw().toBuffer();
-  const grey = Buffer.from(Uint8Array.from(p.map, (v) => Math.round(255 * v)));
-  const up = await sharp(grey, { raw: { width: p.mapWidth, height: p.mapHeight, channels: 1 } }).resize(width, height, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer();
   const over = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < width * height; i++) {
-    const [r, g, b] = colour(up[i]! / 255);
-    for (const [c, v] of [r, g, b].entries()) over[3 * i + c] = Math.round(0.45 * img[3 * i + c]! + 0.55 * v);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const [r, g, b] = colour(bilinear(p.map, p.mapHeight, p.mapWidth, ((y + 0.5) * p.mapHeight) / height - 0.5, ((x + 0.5) * p.mapWidth) / width - 0.5));
+      for (const [c, v] of [r, g, b].entries()) over[3 * i + c] = Math.round(0.45 * img[3 * i + c]! + 0.55 * v);
+    }
   }
   const png = (buf: Buffer) => sharp(buf, { raw: { width, height, channels: 3 } }).png().toBuffer();
   return { image: await png(img), overlay: await png(over), width };

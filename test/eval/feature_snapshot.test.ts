@@ -132,6 +132,17 @@ describe('feature maps (Fig. 6.2)', () => {
       expect(meta.height).toBe(2 * (40 + 4));
       expect(meta.width).toBe(2 * (2 * 60 + 2 * 4)); // two samples of 60 px (96·40/64) with their maps
       await expect(writeFeatureMapSheet([[]], out)).rejects.toThrow(CvglError);
+      // the overlay: a 1x2 map (high left, low right) over a grey image is red on the left, blue on
+      // the right, the same in every row
+      const grey = { image: new Float32Array(20 * 40 * 3).fill(0.5), height: 20, width: 40, map: Float32Array.from([1, 0]), mapHeight: 1, mapWidth: 2, range: [0, 1] as [number, number] };
+      const one = join(tmp, 'one.png');
+      await writeFeatureMapSheet([[grey]], one, { height: 20, gap: 0 });
+      const { data, info } = await sharp(one).raw().toBuffer({ resolveWithObject: true });
+      const px = (x: number, y: number) => [0, 1, 2].map((c) => data[(y * info.width + x) * info.channels + c]!);
+      const [left, right] = [px(41 + 2, 10), px(41 + 37, 10)]; // the overlay starts after the image and a 1-pixel gap
+      expect(left[0]! - left[2]!).toBeGreaterThan(40);
+      expect(right[2]! - right[0]!).toBeGreaterThan(40);
+      for (let y = 0; y < 20; y++) expect(px(41 + 2, y)).toEqual(left);
       const small = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;
       await expect(featureMapPanels(vgg, small)).rejects.toThrow(CvglError);
       small.dispose();
