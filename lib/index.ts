@@ -92,3 +92,20 @@ export { show } from './report/show.js';
 // The runner and renderer (lib/report/runner, lib/report/render, lib/report/build.ts) are not
 // re-exported here: notebooks load this file through tsx's CommonJS hook, and the renderer's
 // dependencies (vega, puppeteer) cannot be required that way. Import them from their files.
+// the thesis (003): MoCo pre-training, the unified double MoCo, the experiment matrix as a study,
+// feature-distribution snapshots (Figs. 4.3/4.4), feature maps (Fig. 6.2), its tables
+export { MoCo, type MoCoOptions } from './models/moco.js';
+export { UnifiedMoCo, type UnifiedMoCoOptions } from './models/unified_moco.js';
+export { pretrain, getPretrainPreset, pretrainPresets, PRETRAIN_PRESET_NAMES, type PretrainConfig, type PretrainResult } from './train/pretrain.js';
+export { INIT_SOURCES, type InitSource } from './train/config.js';
+export { thesisSettingInit } from './train/presets.js';
+export {
+  runThesisStudy, thesisMatrix, thesisConfig, thesisRun, resolveThesisInits, initialSnapshot, ensureThesisWorlds, thesisDatasetOf,
+  THESIS_SIZES, THESIS_WORLDS, SMOKE_ROWS, type ThesisStudyOptions, type ThesisStudyResult, type PretrainedWeights,
+} from './train/thesis_study.js';
+export { embeddingUniformity } from './eval/evaluate.js';
+export { featureSnapshot, type FeatureSnapshot, type FeatureSnapshotOptions } from './eval/feature_snapshot.js';
+export { featureMapPanels, writeFeatureMapSheet, type FeatureMapPanel } from './eval/feature_overlay.js';
+export { vigorCityOf } from './data/vigor.js';
+export { THESIS_NUMBERS, THESIS_SETTINGS } from './report/papers/thesis.js';
+export { thesisTable, publishedUniformity } from './report/thesis_tables.js';

@@ -61,6 +61,6 @@ describe('cvgl report --notebooks', () => {
     expect(b.stderr).toMatch(/--param key=value/);
     const c = cvgl('report', '--notebooks', join(FIX, 'papers'), '--profile', 'fast');
     expect(c.code).toBe(2);
-    expect(c.stderr).toMatch(/--profile quick or paper/);
+    expect(c.stderr).toMatch(/--profile paper, quick, smoke/);
   }, 120_000);
 });

@@ -27,7 +27,7 @@ async function smoke(file: string) {
 
 describe('notebooks (smoke profile)', () => {
   it('every notebook in notebooks/ has a smoke test here', () => {
-    const tested = ['00-quickstart.ipynb', 'cvft.ipynb', 'mgtl.ipynb', 'geocapsnet.ipynb', 'mduit.ipynb'];
+    const tested = ['00-quickstart.ipynb', 'cvft.ipynb', 'mgtl.ipynb', 'geocapsnet.ipynb', 'mduit.ipynb', 'ssl-crossview.ipynb'];
     expect(readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).filter((f) => !tested.includes(f))).toEqual([]);
   });
 
@@ -85,4 +85,25 @@ describe('notebooks (smoke profile)', () => {
     for (const m of Object.values(res)) expect(Object.keys(m).sort()).toEqual(['day_0.25m_2deg', 'day_0.5m_5deg', 'day_5m_10deg', 'night_0.25m_2deg', 'night_0.5m_5deg', 'night_5m_10deg']);
     expect(results[0]!.dataset.substitute).toBe(true);
   }, 900_000);
+
+  it('ssl-crossview (thesis) runs its matrix and shows Tables 4.2–4.8, Figs. 4.3–4.5, 6.1, 6.2, the unified model and the results', async () => {
+    const r = await runNotebook(join(NOTEBOOKS, 'ssl-crossview.ipynb'), { outPath: join(tmp, 'ssl-crossview.ipynb'), profile: 'smoke' });
+    expect(r.status.ok, JSON.stringify(r.status.error)).toBe(true);
+    const outputs = r.notebook.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []));
+    const bundles = outputs.flatMap((o) => (o.output_type === 'display_data' ? [o.data as Record<string, unknown>] : []));
+    const of = (mime: string) => bundles.filter((b) => mime in b);
+    // Figs. 4.3/4.4: one three-column figure per snapshot (6), and Fig. 4.5
+    const plots = of('application/vnd.vegalite.v5+json').map((b) => b['application/vnd.vegalite.v5+json'] as { title?: unknown; hconcat?: unknown[] });
+    expect(plots.filter((p) => p.hconcat?.length === 3)).toHaveLength(6);
+    expect(plots.some((p) => String(p.title).startsWith('Fig. 4.5'))).toBe(true);
+    expect(of('image/png')).toHaveLength(2); // Fig. 6.1 heat maps (exp. 2 and 5), Fig. 6.2 feature maps
+    const html = of('text/html').map((b) => String(b['text/html'])).join('\n');
+    for (const t of ['Table 4.2', 'Table 4.3', 'Table 4.4', 'Table 4.5', 'Table 4.6', 'Table 4.7', 'Table 4.8', 'the unified double MoCo', 'L_uniform before downstream training']) expect(html, t).toContain(t);
+    const results = of(RESULTS_MIME).map((b) => b[RESULTS_MIME] as { paper: string; results: Record<string, Record<string, number>>; dataset: { substitute: boolean } });
+    expect(results).toHaveLength(1);
+    expect(results[0]!.paper).toBe('thesis');
+    expect(results[0]!.dataset.substitute).toBe(true);
+    expect(Object.keys(results[0]!.results)).toEqual(expect.arrayContaining(['thesis.table42.setting7', 'thesis.table47.alpha1e1', 'thesis.appendix65.unified', 'thesis.table44.setting6']));
+    expect(results[0]!.results['thesis.table44.setting6']).toMatchObject({ uniformAll: expect.any(Number) }); // a snapshot-only row
+  }, 600_000);
 });

@@ -66,6 +66,15 @@ export function vigorSplitsDir(root: string): string | null {
   return null;
 }
 
+/**
+ * The VIGOR city a panorama or satellite image belongs to, from its path
+ * (`<root>/<City>/panorama/…` or `<root>/<City>/satellite/…`), or null for other layouts.
+ */
+export function vigorCityOf(path: string): string | null {
+  const m = /(?:^|[\\/])([^\\/]+)[\\/](?:panorama|satellite)[\\/][^\\/]+$/.exec(path);
+  return m && (VIGOR_CITIES as readonly string[]).includes(m[1]!) ? m[1]! : null;
+}
+
 /** lat/lon from `satellite_<lat>_<lon>.png`, or null. */
 export function parseSatelliteLatLon(name: string): [number, number] | null {
   const m = /^satellite_(-?\d+(?:\.\d+)?)_(-?\d+(?:\.\d+)?)\.[A-Za-z]+$/.exec(name);

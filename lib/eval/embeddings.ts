@@ -5,9 +5,10 @@
  *
  * One-to-one splits (CVUSA, CVACT, the synthetic CVUSA layout): ground query i and aerial i are a
  * pair and go through the model together. VIGOR-style splits, whose gallery is every aerial of
- * the split's cities: the queries and the gallery are embedded separately, each batch with a
- * black image in the other view's place — every model here computes g from the ground image alone
- * and s from the aerial alone (tested for each architecture), so the filler never matters.
+ * the split's cities: the queries and the gallery are embedded separately — through the model's
+ * `embedView` where it has one, else each batch with a black image in the other view's place:
+ * every model here computes g from the ground image alone and s from the aerial alone (tested for
+ * each architecture), so the filler never matters.
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
@@ -122,6 +123,7 @@ async function embedView(model: CrossViewModel, split: DatasetSplit, views: View
     for await (const b of pipe.batches(0)) {
       const B = b.index.length;
       const d = tf.tidy(() => {
+        if (model.embedView) return model.embedView(which === 'g' ? 'ground' : 'aerial', (which === 'g' ? b.ground : b.aerial)!);
         const ground = b.ground ?? tf.zeros([B, gh, gw, 3]);
         const aerial = b.aerial ?? tf.zeros([B, ah, aw, 3]);
         return model.embed(ground as tf.Tensor4D, aerial as tf.Tensor4D)[which];

@@ -5,6 +5,7 @@
  */
 import { evaluateRecall, type RecallOptions, type RecallResult } from './recall.js';
 import type { SplitEmbeddings } from './embeddings.js';
+import { uniformityMetric } from './uniformity.js';
 
 /** r1, r5, r10, r1pct as fractions in [0, 1], chance1 (1 / gallery size), and VIGOR's hit rate. */
 export type RecallSummary = Record<'r1' | 'r5' | 'r10' | 'r1pct' | 'chance1', number> & { hitRate?: number };
@@ -19,4 +20,14 @@ export function splitRecall(e: SplitEmbeddings, o: Omit<RecallOptions, 'ks' | 't
 
 export function recallSummary(r: RecallResult): RecallSummary {
   return { r1: r.atK[1]!, r5: r.atK[5]!, r10: r.atK[10]!, r1pct: r.atOnePercent, chance1: r.chance[1]!, ...(r.hitRate !== undefined ? { hitRate: r.hitRate } : {}) };
+}
+
+/**
+ * The thesis' uniformity metric (003, Eqs. 3.6–3.8; lib/eval/uniformity.ts) of a split's
+ * descriptors: within the ground queries, within the aerial gallery (for VIGOR every aerial of the
+ * split once, not the positives of the queries, which repeat), and over both together.
+ */
+export async function embeddingUniformity(e: SplitEmbeddings, t = 2): Promise<{ ground: number; satellite: number; all: number }> {
+  const u = await uniformityMetric({ data: e.ground, shape: [e.n, e.dim] }, { data: e.aerial, shape: [e.galleryN, e.dim] }, { t });
+  return { ground: u.ground, satellite: u.satellite, all: u.all };
 }

@@ -43,19 +43,19 @@ export interface MoCoOptions {
   momentum?: number;
 }
 
-interface Linear {
+export interface Linear {
   w: tf.Variable; // [in, out], the transpose of torch's Linear.weight
   b: tf.Variable;
 }
 
 /** One encoder: backbone f and projection head g (AdaptiveAvgPool2d → Linear → ReLU → Linear). */
-interface Encoder {
+export interface Encoder {
   vgg: Vgg16;
   fc1: Linear;
   fc2: Linear;
 }
 
-function linear(r: Rng, name: string, fin: number, fout: number, trainable: boolean): Linear {
+export function linear(r: Rng, name: string, fin: number, fout: number, trainable: boolean): Linear {
   // PyTorch's nn.Linear default init: U(−1/√fin, 1/√fin) for weight and bias.
   const k = 1 / Math.sqrt(fin);
   return {
@@ -64,7 +64,8 @@ function linear(r: Rng, name: string, fin: number, fout: number, trainable: bool
   };
 }
 
-function encoderVariables(e: Encoder, prefix: string): Map<string, tf.Variable> {
+/** An encoder's variables as `<prefix>.features.N.*` and `<prefix>.classifier.{0,2}.*`. */
+export function encoderVariables(e: Encoder, prefix: string): Map<string, tf.Variable> {
   const m = new Map<string, tf.Variable>();
   for (const [k, v] of e.vgg.namedVariables()) m.set(`${prefix}.${k}`, v);
   m.set(`${prefix}.classifier.0.weight`, e.fc1.w);
@@ -72,6 +73,39 @@ function encoderVariables(e: Encoder, prefix: string): Map<string, tf.Variable> 
   m.set(`${prefix}.classifier.2.weight`, e.fc2.w);
   m.set(`${prefix}.classifier.2.bias`, e.fc2.b);
   return m;
+}
+
+/** Encoder e's L2-normalised projection of images x [B,H,W,3] -> [B, dim] (f then g, Sec. 3.1.1). */
+export function encode(e: Encoder, x: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const pooled = tf.mean(e.vgg.apply(x), [1, 2]) as tf.Tensor2D; // AdaptiveAvgPool2d(1)
+    const h = tf.relu(tf.add(tf.matMul(pooled, e.fc1.w as tf.Tensor2D), e.fc1.b)) as tf.Tensor2D;
+    return normalizeRows(tf.add(tf.matMul(h, e.fc2.w as tf.Tensor2D), e.fc2.b) as tf.Tensor2D);
+  });
+}
+
+/**
+ * Writes `keys` [B, D] into the ring `queue` [K, D] at rows p, p+1, … (mod K), B <= K: Algorithm
+ * 1's enqueue of the newest batch over the oldest keys. The caller keeps the pointer.
+ */
+export function ringWrite(queue: tf.Variable, p: number, keys: tf.Tensor2D): void {
+  const [K, d] = queue.shape as [number, number];
+  const b = keys.shape[0];
+  if (keys.rank !== 2 || keys.shape[1] !== d || b < 1 || b > K || !(p >= 0 && p < K)) {
+    throw new CvglError(`ringWrite: keys [B <= ${K}, ${d}] and a pointer in [0, ${K})`, `keys [${keys.shape.join(', ')}], pointer ${p}`, 'a queue at least as long as the batch');
+  }
+  tf.tidy(() => {
+    const rows = (t: tf.Tensor, from: number, to: number) => tf.slice(t, [from, 0], [to - from, d]);
+    const parts: tf.Tensor[] = [];
+    if (p + b <= K) {
+      if (p > 0) parts.push(rows(queue, 0, p));
+      parts.push(keys);
+      if (p + b < K) parts.push(rows(queue, p + b, K));
+    } else {
+      parts.push(rows(keys, K - p, b), rows(queue, p + b - K, p), rows(keys, 0, K - p));
+    }
+    queue.assign(parts.length === 1 ? tf.clone(parts[0]!) : tf.concat(parts, 0));
+  });
 }
 
 export class MoCo {
@@ -124,13 +158,8 @@ export class MoCo {
     this.queuePtr = param(() => tf.scalar(0), `${this.name}/queue_ptr`, false);
   }
 
-  /** Encoder e's L2-normalised projection of images x [B,H,W,3] -> [B, dim]. */
   private encode(e: Encoder, x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const pooled = tf.mean(e.vgg.apply(x), [1, 2]) as tf.Tensor2D; // AdaptiveAvgPool2d(1)
-      const h = tf.relu(tf.add(tf.matMul(pooled, e.fc1.w as tf.Tensor2D), e.fc1.b)) as tf.Tensor2D;
-      return normalizeRows(tf.add(tf.matMul(h, e.fc2.w as tf.Tensor2D), e.fc2.b) as tf.Tensor2D);
-    });
+    return encode(e, x);
   }
 
   /** q = normalize(f_q(x_q)) [B, dim] (differentiable w.r.t. the query encoder). */
@@ -175,22 +204,10 @@ export class MoCo {
         `use a batch size that divides ${this.queueSize} (e.g. drop the last incomplete batch), or a queue size that is a multiple of the batch size`,
       );
     }
+    // a batch size that changed between calls (each dividing K) can run past the end: ringWrite wraps
     const p = this.pointer();
-    tf.tidy(() => {
-      const K = this.queueSize;
-      const rows = (t: tf.Tensor, from: number, to: number) => tf.slice(t, [from, 0], [to - from, this.dim]);
-      const parts: tf.Tensor[] = [];
-      if (p + b <= K) {
-        if (p > 0) parts.push(rows(this.queue, 0, p));
-        parts.push(keys);
-        if (p + b < K) parts.push(rows(this.queue, p + b, K));
-      } else {
-        // a batch size that changed between calls (each dividing K) can run past the end: wrap
-        parts.push(rows(keys, K - p, b), rows(this.queue, p + b - K, p), rows(keys, 0, K - p));
-      }
-      this.queue.assign(parts.length === 1 ? tf.clone(parts[0]!) : tf.concat(parts, 0));
-      this.queuePtr.assign(tf.scalar((p + b) % this.queueSize));
-    });
+    ringWrite(this.queue, p, keys);
+    tf.tidy(() => this.queuePtr.assign(tf.scalar((p + b) % this.queueSize)));
   }
 
   /**

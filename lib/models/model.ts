@@ -24,6 +24,9 @@ export interface CrossViewModel {
    * view at a time; test/eval/embeddings.test.ts checks it for every architecture).
    */
   embed(ground: tf.Tensor4D, aerial: tf.Tensor4D): Embeddings;
+  /** The descriptors of one view alone, equal to that view's part of `embed` (evaluators of
+   *  VIGOR-style splits use it to skip the other branch). Absent: `embed` with a filler. */
+  embedView?(view: 'ground' | 'aerial', x: tf.Tensor4D): tf.Tensor2D;
   /** Trainable variables, in a stable order. */
   variables(): tf.Variable[];
   /** Variables by their checkpoint/import name (torchvision-style where a torch twin exists). */
@@ -34,6 +37,11 @@ export interface CrossViewModel {
   /** Forward FLOPs (2 x multiply-accumulates) of one (ground, aerial) pair at these sizes. */
   flops(groundHW: [number, number], aerialHW: [number, number]): number;
   dispose(): void;
+  /** Called by the trainer after each optimizer update (momentum encoders and queues of the
+   *  thesis' unified MoCo, appendix 6.5). Absent: nothing to do. */
+  afterStep?(): void;
+  /** Called after pre-trained weights were loaded into a fresh model (key encoders copy them). */
+  afterInitWeights?(): void;
 }
 
 /**

@@ -17,8 +17,9 @@ import { GEOCAPSNET_PUBLISHED } from '../report/papers/geocapsnet.js';
 import { GEOCAPSNET_INPUT_HW, GeoCapsNet, geoCapsNetForwardMacs, geoCapsNetParamCount, type GeoCapsNetVariant } from './geocapsnet.js';
 import { resnetxParamCount } from './resnetx.js';
 import { vgg16Layers } from './vgg16.js';
+import { UnifiedMoCo } from './unified_moco.js';
 
-export const MODEL_NAMES = ['siamese-vgg', 'safa', 'cvft', 'mgtl', 'geocapsnet-i', 'geocapsnet-ii'] as const;
+export const MODEL_NAMES = ['siamese-vgg', 'safa', 'cvft', 'mgtl', 'geocapsnet-i', 'geocapsnet-ii', 'unified-moco'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export interface ModelFacts {
@@ -119,6 +120,17 @@ export function modelFacts(name: string): ModelFacts {
         ],
       };
     }
+    case 'unified-moco': {
+      // the query encoders are a Siamese-VGG; the two key encoders are non-trainable copies of them
+      const g: [number, number] = [224, 448], a: [number, number] = [224, 224];
+      const sv = siameseVggParamCount();
+      return {
+        model: name, params: sv, descriptorLength: 128, input: { ground: g, aerial: a },
+        forwardGflops: (2 * siameseVggForwardMacs(g, a)) / 1e9,
+        breakdown: { vgg16x2: 2 * vggFeatures('pool5'), head: sv - 2 * vggFeatures('pool5') },
+        published: [{ ...MGTL_TWO_VGG, note: `${MGTL_TWO_VGG.note}; the trained query encoders are a Siamese-VGG, the two momentum key encoders (${(sv).toLocaleString('en-US')} values, not trained) and the two queues (2 x 16384 x 128) are state` }],
+      };
+    }
     default:
       throw new CvglError(`a model name: ${MODEL_NAMES.join(', ')}`, `'${name}'`, 'e.g. cvgl params cvft');
   }
@@ -165,6 +177,10 @@ export function quickModel(name: string, seed = 1): {
       const model = new Mgtl({ widthDivisor: 8, steps: 2, groundHW: [32, 128], aerialHW: [32, 128], rng });
       return { model, learningRate: 1e-3, objective: (ground, aerial) => mgtlLoss(model.forwardWithAux(ground, aerial), 10, 0.05), ground: { height: 32, width: 128 }, aerial: { size: 64, polar: { height: 32, width: 128 } } };
     }
+    case 'unified-moco': {
+      const model = new UnifiedMoCo({ widthDivisor: 8, queueSize: 256, rng });
+      return { model, learningRate: 1e-3, objective: (ground, aerial) => model.loss(ground, aerial), ground: { height: 32, width: 128 }, aerial: { size: 64, polar: null } };
+    }
     default:
       throw new CvglError(`a model name: ${MODEL_NAMES.join(', ')}`, `'${name}'`, 'e.g. --model cvft');
   }
@@ -178,6 +194,7 @@ const MODEL_OPTIONS: Record<ModelName, string[]> = {
   mgtl: ['variant', 'steps', 'widthDivisor', 'heads', 'ffn', 'groundHW', 'aerialHW', 'name'],
   'geocapsnet-i': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
   'geocapsnet-ii': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
+  'unified-moco': ['dim', 'widthDivisor', 'queueSize', 'tau', 'momentum'],
 };
 
 /**
@@ -204,6 +221,8 @@ export function buildModel(name: string, options: Record<string, unknown> = {}, 
     case 'geocapsnet-i':
     case 'geocapsnet-ii':
       return new GeoCapsNet({ variant: name === 'geocapsnet-i' ? 'I' : 'II', ...o });
+    case 'unified-moco':
+      return new UnifiedMoCo(o);
     default:
       throw new CvglError(`a model name: ${MODEL_NAMES.join(', ')}`, `'${name}'`, 'e.g. "model": {"name": "cvft"}');
   }

@@ -247,6 +247,11 @@ export class Safa extends NamedVariableModel implements CrossViewModel {
     }));
   }
 
+  /** One view's descriptors (equal to that part of `embed`). */
+  embedView(view: 'ground' | 'aerial', x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => l2normalize((view === 'ground' ? this.groundSpe : this.aerialSpe).apply(this[view].apply(x))));
+  }
+
   /**
    * By PyTorch-style name (`ground.features.0.weight`, …, `ground.spe.fc1.weight`, …, then the
    * same under `aerial.`), the names test/reference/safa_torch.py's state_dict uses. Layouts

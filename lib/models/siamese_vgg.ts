@@ -76,6 +76,11 @@ export class SiameseVgg extends NamedVariableModel implements CrossViewModel {
     return tf.tidy(() => ({ g: this.head(this.ground.apply(ground)), s: this.head(this.aerial.apply(aerial)) }));
   }
 
+  /** One view's descriptors (equal to that part of `embed`). */
+  embedView(view: 'ground' | 'aerial', x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => this.head(this[view].apply(x)));
+  }
+
   /**
    * Variables by name, in the order of `variables()`: `ground.features.N.{weight,bias}` and
    * `aerial.features.N.{weight,bias}` (torchvision's VGG16 `features` names under the branch;

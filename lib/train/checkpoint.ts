@@ -34,6 +34,8 @@ export interface EvalRecord {
   split: string;
   n: number;
   recall: Record<string, number>;
+  /** L_uniform of the descriptors (thesis Eqs. 3.6–3.8), when the config asks for it (`evalUniformity`). */
+  uniformity?: { ground: number; satellite: number; all: number };
 }
 
 /** Everything of a run but the tensors. */

@@ -21,6 +21,8 @@ export const LOSS_KINDS = [
   'soft-trihard',
   /** MGTL (000) Eq. 7–9: soft-margin triplet γ + λ·Σ_l reconstruction MSEs. */
   'mgtl',
+  /** Thesis (003) appendix 6.5: InfoNCE (Eq. 3.1) of both crossed MoCo pairs of the unified model. */
+  'unified-infonce',
 ] as const;
 export type LossKind = (typeof LOSS_KINDS)[number];
 
@@ -83,7 +85,26 @@ export interface TrainConfig {
   evalEveryEpochs?: number;
   /** Pretrained weight files (safetensors, torchvision VGG16 names) for the two backbones. */
   init?: { ground?: string; aerial?: string };
+  /**
+   * Where each backbone's weights come from, by the thesis' names (003, Table 3.1): a symbol a
+   * study resolves to a file in `init` by running the pre-training it names (lib/train/thesis_study.ts),
+   * not a file itself. Absent: random. The trainer refuses a symbol without its file in `init`.
+   */
+  initFrom?: { ground?: InitSource; aerial?: InitSource };
+  /** Also compute the uniformity metric (thesis Eqs. 3.6–3.8) of the validation descriptors at
+   *  each evaluation and log it in metrics.jsonl (Fig. 4.5). */
+  evalUniformity?: boolean;
 }
+
+/**
+ * The pre-trained weights of a branch in the thesis' terms (003, Sec. 3.1.2 and Table 3.1):
+ * 'random' ("/"); 'imagenet' (supervised ImageNet weights: a user file, or a stand-in where none
+ * exists); 'sat' (MoCov2 from scratch on the satellite images of the whole downstream dataset);
+ * 'sat train*' / 'sat val*' / 'sat*' (MoCov2 from ImageNet weights on the satellites of the
+ * training split / the validation split / both); 'grd*' (the same as 'sat*' on the ground images).
+ */
+export const INIT_SOURCES = ['random', 'imagenet', 'grd*', 'sat', 'sat train*', 'sat val*', 'sat*'] as const;
+export type InitSource = (typeof INIT_SOURCES)[number];
 
 function fail(path: string, expected: string, found: unknown, fix: string): never {
   throw new CvglError(`${path}: ${expected}`, found === undefined ? 'nothing' : JSON.stringify(found), fix);
@@ -103,6 +124,8 @@ export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
   for (const k of ['gamma', 'alpha', 'lambda'] as const) if (c.loss[k] !== undefined && !(c.loss[k]! > 0)) fail(`loss.${k}`, 'a positive number', c.loss[k], 'or leave it out for the paper value');
   if (c.loss.uniformity !== undefined && !(c.loss.uniformity >= 0)) fail('loss.uniformity', 'a weight >= 0', c.loss.uniformity, 'thesis Table 4.7: 0.0001 ... 0.1');
   if (c.loss.kind === 'mgtl' && c.model.name !== 'mgtl') fail('loss.kind', `a loss for ${c.model.name} (mgtl's loss needs the MGTL model)`, c.loss.kind, 'use soft-margin-exhaustive');
+  if ((c.loss.kind === 'unified-infonce') !== (c.model.name === 'unified-moco')) fail('loss.kind', c.model.name === 'unified-moco' ? "'unified-infonce' (the unified MoCo trains with its own InfoNCE pairs)" : `a loss for ${c.model.name} ('unified-infonce' needs the unified-moco model)`, c.loss.kind, c.model.name === 'unified-moco' ? '"loss": {"kind": "unified-infonce"}' : 'use soft-triplet-thesis');
+  if (c.loss.kind === 'unified-infonce' && c.loss.uniformity) fail('loss.uniformity', 'no uniformity term with the unified model', c.loss.uniformity, 'leave it out');
   const d = c.data;
   if (!isObj(d)) fail('data', 'an object {dir, ground, aerial, batchSize}', d, 'see a preset');
   if (typeof d.dir !== 'string' || !d.dir) fail('data.dir', 'a dataset directory', d.dir, 'e.g. "data/synthetic"');
@@ -119,6 +142,15 @@ export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
   if (!Number.isInteger(c.seed) || c.seed < 0) fail('seed', 'an integer >= 0', c.seed, 'e.g. "seed": 1');
   if (c.checkpointEverySteps !== undefined && !posInt(c.checkpointEverySteps)) fail('checkpointEverySteps', 'an integer >= 1', c.checkpointEverySteps, 'or leave it out (end of each epoch)');
   if (c.evalEveryEpochs !== undefined && !(Number.isInteger(c.evalEveryEpochs) && c.evalEveryEpochs >= 0)) fail('evalEveryEpochs', 'an integer >= 0', c.evalEveryEpochs, '1: after every epoch, 0: never');
+  if (c.init !== undefined && (!isObj(c.init) || Object.entries(c.init).some(([k, v]) => (k !== 'ground' && k !== 'aerial') || typeof v !== 'string' || !v))) fail('init', '{ground?: FILE, aerial?: FILE} (VGG16 .safetensors)', c.init, 'e.g. {"aerial": "runs/moco-sat/backbone.safetensors"}');
+  if (c.initFrom !== undefined) {
+    if (!isObj(c.initFrom)) fail('initFrom', `{ground?, aerial?} with values ${INIT_SOURCES.join(', ')}`, c.initFrom, 'e.g. {"ground": "imagenet", "aerial": "sat*"} (thesis Table 3.1)');
+    for (const [k, v] of Object.entries(c.initFrom)) {
+      if (k !== 'ground' && k !== 'aerial') fail(`initFrom.${k}`, 'a branch: ground or aerial', k, 'e.g. {"aerial": "sat*"}');
+      if (!(INIT_SOURCES as readonly string[]).includes(v as string)) fail(`initFrom.${k}`, `one of ${INIT_SOURCES.join(', ')} (thesis Table 3.1)`, v, 'e.g. "sat*"');
+    }
+  }
+  if (c.evalUniformity !== undefined && typeof c.evalUniformity !== 'boolean') fail('evalUniformity', 'true or false', c.evalUniformity, 'true logs L_uniform at every evaluation');
   return c;
 }
 

@@ -8,6 +8,7 @@ import { softMarginTripletExhaustive, softTriHard, softTripletThesis } from '../
 import { uniformityLoss } from '../losses/uniformity.js';
 import type { CrossViewModel, Embeddings } from '../models/model.js';
 import { Mgtl, mgtlLoss } from '../models/mgtl.js';
+import { UnifiedMoCo } from '../models/unified_moco.js';
 import type { LossConfig } from './config.js';
 import { CvglError } from '../engine/errors.js';
 
@@ -22,13 +23,19 @@ function tripletOf(loss: LossConfig): (e: Embeddings) => tf.Scalar {
     case 'soft-trihard':
       return (e) => softTriHard(e.g, e.s, loss.alpha ?? 15);
     default:
-      throw new CvglError('a descriptor loss', loss.kind, 'mgtl is handled with its model');
+      throw new CvglError('a descriptor loss', loss.kind, 'mgtl and unified-infonce are handled with their models');
   }
 }
 
 export function buildObjective(model: CrossViewModel, loss: LossConfig): Objective {
+  if (loss.kind === 'unified-infonce') {
+    if (!(model instanceof UnifiedMoCo)) throw new CvglError('the unified-moco model for the unified-infonce loss', model.name, 'use soft-triplet-thesis for other models');
+    return (ground, aerial) => model.loss(ground, aerial);
+  }
   const alpha = loss.uniformity ?? 0;
-  const withUniformity = (e: Embeddings, main: tf.Scalar): tf.Scalar => (alpha > 0 ? tf.add(main, tf.mul(uniformityLoss(e.g, e.s), alpha)) : main);
+  // Eq. 3.9 sums over pairs i ≠ j inside a view: a batch of one pair (the VIGOR sampler can end an
+  // epoch with one) has none, and adds no uniformity term
+  const withUniformity = (e: Embeddings, main: tf.Scalar): tf.Scalar => (alpha > 0 && e.g.shape[0] >= 2 && e.s.shape[0] >= 2 ? tf.add(main, tf.mul(uniformityLoss(e.g, e.s), alpha)) : main);
   if (loss.kind === 'mgtl') {
     if (!(model instanceof Mgtl)) throw new CvglError('the MGTL model for the mgtl loss', model.name, 'use soft-margin-exhaustive for other models');
     return (ground, aerial) => tf.tidy(() => {

@@ -38,6 +38,13 @@ export interface ProfileOptions {
 /** Epochs of a quick run by model (the quick preset's unless set here). */
 const QUICK_EPOCHS: Partial<Record<string, number>> = {};
 
+/** How a profile's config is initialised, for its assumptions. */
+function initText(paper: TrainConfig): string {
+  const from = paper.initFrom;
+  if (!from || Object.values(from).every((v) => v === 'random')) return 'from random weights';
+  return `initialised as the row says (ground ${from.ground ?? 'random'}, aerial ${from.aerial ?? 'random'}: symbols a study resolves to weight files, lib/train/thesis_study.ts)`;
+}
+
 export function isProfile(p: unknown): p is ProfileName {
   return typeof p === 'string' && (PROFILES as readonly string[]).includes(p);
 }
@@ -70,7 +77,7 @@ export function profileConfig(name: string, profile: ProfileName | string, o: Pr
       ...(paper.assumptions ?? []),
       `${profile} profile: sizes and widths of quick.${paper.model.name} (${base.source}); ` +
         `ground ${base.data.ground.height}x${base.data.ground.width}, aerial ${base.data.aerial.size}${base.data.aerial.polar ? ` polar ${base.data.aerial.polar.height}x${base.data.aerial.polar.width}` : ''}; ` +
-        `batch ${batchSize}${batchSize < d.batchSize ? ` (paper ${d.batchSize})` : ''}; ${base.optimizer.kind} lr ${base.optimizer.lr} (paper ${paper.optimizer.kind} ${paper.optimizer.lr}); ${epochs} epoch(s) (paper ${paper.epochs}); from random weights`,
+        `batch ${batchSize}${batchSize < d.batchSize ? ` (paper ${d.batchSize})` : ''}; ${base.optimizer.kind} lr ${base.optimizer.lr} (paper ${paper.optimizer.kind} ${paper.optimizer.lr}); ${epochs} epoch(s) (paper ${paper.epochs}); ${initText(paper)}`,
     ],
     model: { name: paper.model.name, options: { ...(base.model.options ?? {}), ...kept } },
     loss: { ...paper.loss },
@@ -91,6 +98,9 @@ export function profileConfig(name: string, profile: ProfileName | string, o: Pr
     // one evaluation, at the end
     evalEveryEpochs: epochs,
     seed: o.seed ?? paper.seed,
+    // the row's initialisation (thesis Table 3.1) is what makes it the row: kept as a symbol
+    ...(paper.initFrom ? { initFrom: { ...paper.initFrom } } : {}),
+    ...(paper.evalUniformity ? { evalUniformity: true } : {}),
   };
   delete c.init;
   delete c.checkpointEverySteps;

@@ -85,6 +85,7 @@ export async function quickRun(o: QuickRunOptions): Promise<QuickRunResult> {
     while ((performance.now() - t0) / 1000 < o.seconds) {
       for await (const b of trainPipe.batches(epoch)) {
         const cost = opt.minimize(() => o.objective(b.ground!, b.aerial!), true, o.model.variables()) as tf.Scalar;
+        o.model.afterStep?.();
         losses.push((await cost.data())[0]!);
         cost.dispose();
         b.ground!.dispose();

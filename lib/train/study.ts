@@ -17,10 +17,11 @@ import { CvglError } from '../engine/errors.js';
 import { openDataset } from '../data/readers.js';
 import { limitSplit, type DatasetSplit } from '../data/dataset.js';
 import { extractEmbeddings, type SplitEmbeddings } from '../eval/embeddings.js';
-import { recallSummary, splitRecall, type RecallSummary } from '../eval/evaluate.js';
+import { embeddingUniformity, recallSummary, splitRecall, type RecallSummary } from '../eval/evaluate.js';
 import type { CrossViewModel } from '../models/model.js';
 import type { ReproducedResults } from '../report/types.js';
 import type { TrainConfig } from './config.js';
+import type { EvalRecord } from './checkpoint.js';
 import { profileConfig, type ProfileName, type ProfileOptions } from './profiles.js';
 import { DivergedError, train } from './trainer.js';
 
@@ -32,6 +33,12 @@ export interface StudyOptions extends ProfileOptions {
   keepModels?: boolean | string[];
   /** Keep each run's validation descriptors (for t-SNE, retrieval examples, heat maps). */
   keepEmbeddings?: boolean;
+  /**
+   * Let these experiments (true: all) evaluate during training as their config says
+   * (`evalEveryEpochs`, `evalUniformity`), e.g. for a metric along epochs (thesis Fig. 4.5); by
+   * default a study trains without evaluating and evaluates once at the end.
+   */
+  epochEvals?: boolean | string[];
   /** Folder for the runs' checkpoints, logs and the shared image cache (default: a new temporary one). */
   workDir?: string;
   /** Lines for a human (default: stdout, which a notebook shows). */
@@ -48,6 +55,10 @@ export interface StudyRun {
   /** Rank of each query's true match (0 = first). */
   ranks: Int32Array;
   losses: number[];
+  /** The trainer's evaluations during training (only with `epochEvals`). */
+  evals: EvalRecord[];
+  /** L_uniform of the final validation descriptors (thesis Eqs. 3.6–3.8), when the config has `evalUniformity`. */
+  uniformity?: { ground: number; satellite: number; all: number };
   steps: number;
   seconds: number;
   out: string;
@@ -61,7 +72,8 @@ export interface StudyResult {
   runs: StudyRun[];
   /** Runs that diverged (non-finite loss or gradient): not in `runs` nor `results`. */
   diverged: { id: string; step: number; message: string }[];
-  /** r1, r5, r10, r1pct in percent by experiment id (for `show.results` and the claims). */
+  /** r1, r5, r10, r1pct in percent by experiment id (for `show.results` and the claims); with
+   *  `evalUniformity`, also uniformGround, uniformSatellite, uniformAll (L_uniform values). */
   results: ReproducedResults;
   seconds: number;
 }
@@ -86,6 +98,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
   mkdirSync(work, { recursive: true });
   const cacheDir = join(work, 'cache');
   const keep = (id: string) => o.keepModels === true || (Array.isArray(o.keepModels) && o.keepModels.includes(id));
+  const duringTraining = (id: string) => o.epochEvals === true || (Array.isArray(o.epochEvals) && o.epochEvals.includes(id));
   let totalSteps: number | null = null;
   const t0 = performance.now();
   const runs: StudyRun[] = [];
@@ -105,7 +118,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
     totalSteps ??= (await Promise.all(configs.map(stepsOf))).reduce((a, b) => a + b, 0);
     let r: Awaited<ReturnType<typeof train>>;
     try {
-      r = await train({ config: { ...config, evalEveryEpochs: 0 }, out: join(work, id), cacheDir, progress: false, log: () => undefined, onStep });
+      r = await train({ config: duringTraining(id) ? config : { ...config, evalEveryEpochs: 0 }, out: join(work, id), cacheDir, progress: false, log: () => undefined, onStep });
     } catch (e) {
       // a diverged run is a result (this setting is unstable at this size), not the end of the study
       if (!(e instanceof DivergedError)) throw e;
@@ -121,9 +134,13 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       const val = config.data.limit?.val ? limitSplit(full, config.data.limit.val) : full;
       const emb = await extractEmbeddings(r.model, val, config.data, { cacheDir, augment: config.data.evalAugment ?? null });
       const rec = await splitRecall(emb);
+      const uniformity = config.evalUniformity ? await embeddingUniformity(emb) : undefined;
       const seconds = (performance.now() - t1) / 1000;
       const recall = recallSummary(rec);
-      const run: StudyRun = { id, config, recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, steps: stepsDone, seconds, out: r.out, split: val, ...(o.keepEmbeddings ? { embeddings: emb } : {}) };
+      const run: StudyRun = {
+        id, config, recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, evals: r.evals, steps: stepsDone, seconds, out: r.out, split: val,
+        ...(uniformity ? { uniformity } : {}), ...(o.keepEmbeddings ? { embeddings: emb } : {}),
+      };
       if (keep(id)) run.model = r.model;
       runs.push(run);
       const pct = recallPercent(recall);
@@ -135,7 +152,9 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       if (!keep(id)) r.model.dispose();
     }
   }
-  const results: ReproducedResults = Object.fromEntries(runs.map((r) => [r.id, recallPercent(r.recall)]));
+  const results: ReproducedResults = Object.fromEntries(
+    runs.map((r) => [r.id, { ...recallPercent(r.recall), ...(r.uniformity ? { uniformGround: r.uniformity.ground, uniformSatellite: r.uniformity.satellite, uniformAll: r.uniformity.all } : {}) }]),
+  );
   return { runs, results, diverged, seconds: (performance.now() - t0) / 1000 };
 }
 

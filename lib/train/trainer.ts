@@ -32,7 +32,7 @@ import type { CrossViewModel } from '../models/model.js';
 import { Vgg16 } from '../models/vgg16.js';
 import { loadVgg16Weights } from '../models/weight_import.js';
 import { extractEmbeddings } from '../eval/embeddings.js';
-import { recallSummary, splitRecall } from '../eval/evaluate.js';
+import { embeddingUniformity, recallSummary, splitRecall } from '../eval/evaluate.js';
 import { cloneConfig, validateConfig, type TrainConfig } from './config.js';
 import { buildObjective } from './objective.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
@@ -233,6 +233,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           }
           optimizer.apply(trainable, new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g])), lr);
           tf.dispose(grads);
+          model.afterStep?.();
           stepInEpoch++;
           globalStep++;
           sessionSteps++;
@@ -260,11 +261,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         bar.end();
         const epochDone = stepInEpoch === 0;
         if (epochDone && valSplit && (config.evalEveryEpochs ?? 1) > 0 && epoch % (config.evalEveryEpochs ?? 1) === 0) {
-          const e = await evaluateDuring(model, valSplit, views, cacheDir, o.workers, o.progress !== false, config.data.evalAugment ?? null);
-          const record: EvalRecord = { epoch: epoch - 1, globalStep, split: valSplit.name, n: e.n, recall: e.recall };
+          const e = await evaluateDuring(model, valSplit, views, cacheDir, o.workers, o.progress !== false, config.data.evalAugment ?? null, Boolean(config.evalUniformity));
+          const record: EvalRecord = { epoch: epoch - 1, globalStep, split: valSplit.name, n: e.n, recall: e.recall, ...(e.uniformity ? { uniformity: e.uniformity } : {}) };
           evals = [...evals, record];
           await appendMetric({ type: 'eval', ...record });
-          log(`epoch ${epoch}: ${valSplit.name} R@1 ${(100 * e.recall.r1!).toFixed(2)}%  R@5 ${(100 * e.recall.r5!).toFixed(2)}%  R@10 ${(100 * e.recall.r10!).toFixed(2)}%  R@1% ${(100 * e.recall.r1pct!).toFixed(2)}%  (n = ${e.n})`);
+          log(`epoch ${epoch}: ${valSplit.name} R@1 ${(100 * e.recall.r1!).toFixed(2)}%  R@5 ${(100 * e.recall.r5!).toFixed(2)}%  R@10 ${(100 * e.recall.r10!).toFixed(2)}%  R@1% ${(100 * e.recall.r1pct!).toFixed(2)}%  (n = ${e.n})${e.uniformity ? `  L_uniform all ${e.uniformity.all.toFixed(3)}` : ''}`);
           await save();
           const best = Math.max(...evals.map((r) => r.recall.r1!));
           if (record.recall.r1 === best) await saveCheckpoint(bestPath, model, optimizer, { config, epoch, stepInEpoch, globalStep, rng: globalRng.getState(), evals, seconds: seconds() });
@@ -311,21 +312,38 @@ function checkInputSizes(model: CrossViewModel, config: TrainConfig): void {
   }
 }
 
-/** Pretrained backbone weights named by `config.init` (ImageNet or MoCo VGG16 safetensors). */
-async function loadInitWeights(model: CrossViewModel, config: TrainConfig, log: (l: string) => void): Promise<void> {
+/**
+ * Pretrained backbone weights named by `config.init` (ImageNet or MoCo VGG16 safetensors) into a
+ * freshly built model. A branch whose `initFrom` names pre-trained weights (thesis Table 3.1) must
+ * have its file in `init`: a study resolves the symbol (lib/train/thesis_study.ts); training from
+ * random instead would silently be another experiment.
+ */
+export async function loadInitWeights(model: CrossViewModel, config: TrainConfig, log: (l: string) => void = () => undefined): Promise<void> {
   for (const branch of ['ground', 'aerial'] as const) {
     const path = config.init?.[branch];
+    const from = config.initFrom?.[branch];
+    if (from && from !== 'random' && !path) {
+      throw new CvglError(
+        `a weight file in init.${branch} for the ${branch} branch's '${from}' initialisation (initFrom.${branch}, thesis Table 3.1)`,
+        `no init.${branch} in config '${config.name}'`,
+        `run the experiment through runThesisStudy (it pre-trains '${from}' and fills init), or set init.${branch} to a VGG16 .safetensors${from === 'imagenet' ? ' (torchvision ImageNet weights)' : ' (a cvgl pretrain backbone.safetensors)'}`,
+      );
+    }
+    if (from === 'random' && path) {
+      throw new CvglError(`no init.${branch} file for a branch whose initFrom.${branch} is 'random'`, `init.${branch} = ${path}`, `remove one of the two`);
+    }
     if (!path) continue;
     const vgg = (model as unknown as Record<string, unknown>)[branch];
     if (!(vgg instanceof Vgg16)) throw new CvglError(`a model with a VGG16 ${branch} backbone for init.${branch}`, model.name, 'leave init out for this model');
     const r = await loadVgg16Weights(vgg, path);
     log(`init.${branch}: ${r.loaded.length} VGG16 tensors from ${path}`);
   }
+  if (config.init?.ground || config.init?.aerial) model.afterInitWeights?.();
 }
 
-async function evaluateDuring(model: CrossViewModel, split: DatasetSplit, views: Parameters<typeof extractEmbeddings>[2], cacheDir: string | null, workers: number | undefined, progress: boolean, augment: PairOptions | null) {
+async function evaluateDuring(model: CrossViewModel, split: DatasetSplit, views: Parameters<typeof extractEmbeddings>[2], cacheDir: string | null, workers: number | undefined, progress: boolean, augment: PairOptions | null, uniformity: boolean) {
   const bar = progressBar(`  eval ${split.name}`, { quiet: !progress, unit: 'pairs' });
   const e = await extractEmbeddings(model, split, views, { cacheDir, workers, onProgress: bar, augment });
   bar.end();
-  return { n: e.n, recall: recallSummary(await splitRecall(e)) };
+  return { n: e.n, recall: recallSummary(await splitRecall(e)), ...(uniformity ? { uniformity: await embeddingUniformity(e) } : {}) };
 }

@@ -34,6 +34,7 @@ const SMALL: Record<string, { options: Record<string, unknown>; g: [number, numb
   mgtl: { options: { widthDivisor: 16, steps: 2, groundHW: [32, 64], aerialHW: [32, 64] }, g: [32, 64], a: [32, 64] },
   'geocapsnet-i': { options: { widthDivisor: 16, groundHW: [96, 96], aerialHW: [96, 96] }, g: [96, 96], a: [96, 96] },
   'geocapsnet-ii': { options: { widthDivisor: 16, groundHW: [96, 96], aerialHW: [96, 96] }, g: [96, 96], a: [96, 96] },
+  'unified-moco': { options: { widthDivisor: 16, dim: 16, queueSize: 8 }, g: [32, 64], a: [32, 32] },
 };
 
 describe('each branch sees its own view only', () => {
@@ -49,6 +50,13 @@ describe('each branch sees its own view only', () => {
       expect(Array.from(e12.g.dataSync())).toEqual(Array.from(e11.g.dataSync()));
       expect(Array.from(e21.s.dataSync())).toEqual(Array.from(e11.s.dataSync()));
       expect(Array.from(e12.s.dataSync())).not.toEqual(Array.from(e11.s.dataSync()));
+      if (m.embedView) {
+        // the single-view path evaluators take for VIGOR galleries gives the same descriptors
+        const [vg, va] = [m.embedView('ground', g1!), m.embedView('aerial', a1!)];
+        expect(Array.from(vg.dataSync())).toEqual(Array.from(e11.g.dataSync()));
+        expect(Array.from(va.dataSync())).toEqual(Array.from(e11.s.dataSync()));
+        tf.dispose([vg, va]);
+      }
       tf.dispose([g1!, g2!, a1!, a2!, e11.g, e11.s, e12.g, e12.s, e21.g, e21.s]);
       expect(tf.memory().numTensors).toBe(before);
       m.dispose();

@@ -28,13 +28,6 @@ const ALL: PublishedNumber[] = PAPER_KEYS.flatMap((k) => PUBLISHED[k]);
 const FUTURE_EXPERIMENTS: Record<string, string> = {
   'geocapsnet.table2.iVoHays': 'GeoCapsNet Table 2 on the Vo and Hays dataset (Denver test city) — needs a Vo and Hays loader',
   'geocapsnet.table2.iiVoHays': 'GeoCapsNet Table 2 on the Vo and Hays dataset (Denver test city) — needs a Vo and Hays loader',
-  ...Object.fromEntries(
-    ([['table42', [1, 4, 5, 6, 7]], ['table43', [4, 5, 6]], ['table44', [1, 3, 4, 5, 6, 7]], ['table45', [3, 4, 5, 6]], ['table46', [2, 4, 5, 6]]] as const).flatMap(([t, settings]) =>
-      settings.map((s) => [`thesis.${t}.setting${s}`, `thesis pre-training matrix (Table 3.1 setting ${s}) — needs MoCov2 stage-1 weights${t === 'table46' ? ' and the swapped VIGOR cross-area split' : ''}`]),
-    ),
-  ),
-  'thesis.table48.mocoAug': 'thesis Table 4.8: MoCov2 augmentations in downstream training — needs the augmentation pipeline of Appendix 6.2',
-  'thesis.table48.mocoAugNoCrop': 'thesis Table 4.8: MoCov2 augmentations without random crop and resize',
   'mduit.table1.netvlad': 'MDUIT Table 1 (RobotCar Seasons visual localization) — no MDUIT model or RobotCar loader yet',
   'mduit.table1.woI2iNce': 'MDUIT Table 1 ablation — no MDUIT model yet',
   'mduit.table1.woI2i': 'MDUIT Table 1 ablation — no MDUIT model yet',

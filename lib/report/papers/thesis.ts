@@ -121,6 +121,12 @@ export const THESIS_NUMBERS: PublishedNumber[] = [
     ['exp. 31, MoCov2 aug-', 'thesis.table48.mocoAug', [0.45, 1.61, 30.4]],
     ['exp. 32, MoCov2 aug- w/o random cropping and resize', 'thesis.table48.mocoAugNoCrop', [4.13, 11.7, 69.42]],
   ]),
+  // Appendix 6.5 (the text under Figure 6.3): the unified double MoCo, Siamese-VGG on VIGOR
+  // cross-area, 40 epochs: "R@1 = 0.28%" (only R@1 is printed; the thesis draws no conclusion from it).
+  {
+    paper: 'thesis', table: 'Figure 6.3', row: 'unified MoCov2 + cross-view matching (Fig. 6.3 c), Siamese-VGG, 40 epochs', column: 'R@1',
+    dataset: VIGOR, metric: 'r1', value: 0.28, unit: '%', experiment: 'thesis.appendix65.unified', higherIsBetter: true,
+  },
   // Figure 4.3 captions: uniformity of CVACT validation features before downstream training.
   ...uniformity('Figure 4.3', CVACT, [
     ['(a) exp 2. (ImageNet / ImageNet)', 'thesis.stage2.siameseVggCvact', [-0.92, -1.33, -1.48]],

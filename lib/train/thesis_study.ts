@@ -1,0 +1,524 @@
+/**
+ * The thesis' experiment matrix (003) as one study: downstream rows (presets `thesis.table4N.*`,
+ * `thesis.stage2.*`, `thesis.appendix65.unified`) whose branches start from the weights Table 3.1
+ * names (`initFrom`: 'imagenet', 'grd*', 'sat', 'sat train*', 'sat val*', 'sat*'), with the
+ * pre-training runs those names need run first — once each, cached by configuration — and the
+ * feature-distribution snapshots of Figs. 4.3/4.4 taken before downstream training.
+ *
+ *   imagenet   paper: the user's ImageNet VGG16 file (`imagenet`, torchvision names), both branches.
+ *              quick/smoke: a STAND-IN, not ImageNet — a supervised cross-view training (Siamese-VGG,
+ *              Eq. 3.4) on a different synthetic world (another seed, the 'rural' style, CVUSA
+ *              layout); each branch gets the backbone of its own view.
+ *   sat        MoCov2 (stage 1, lib/train/pretrain.ts) on the satellites of train + validation split, from random;
+ *   sat train* / sat val* / sat*   the same on the satellites of the training / validation split / both,
+ *              starting from `imagenet`;
+ *   grd*       the same on the ground images of both splits, from `imagenet`.
+ * The splits are the dataset's own (CVACT train / val; VIGOR cross-area train = NewYork + Seattle,
+ * validation = SanFrancisco + Chicago), also for the swapped split of Table 4.6, whose weights the
+ * thesis names as in Table 4.4.
+ *
+ * Pre-training runs live in `pretrainDir/<name>-<hash>/` (backbone.safetensors, done.json); the
+ * hash covers the pre-training config, the dataset (its synthetic manifest's creation time or the
+ * folder's), the init file and the step budget, so a changed input re-runs and an unchanged one is
+ * reused. Downstream rows whose configs are identical but for names and evaluation (e.g. exp. 12
+ * of Tables 4.4, 4.7 and 4.8) are trained once and reported under every id.
+ *
+ * Sizes: `paper` runs the presets and `thesis.stage1.*` as the thesis states them. `quick` and
+ * `smoke` use THESIS_SIZES — smaller than the other papers' quick size, because the matrix is ~35
+ * downstream and ~10 pre-training runs that must fit a notebook budget on two CPU cores.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CvglError } from '../engine/errors.js';
+import { openDataset } from '../data/readers.js';
+import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../data/dataset.js';
+import { vigorCityOf } from '../data/vigor.js';
+import { extractEmbeddings } from '../eval/embeddings.js';
+import { featureSnapshot, type FeatureSnapshot } from '../eval/feature_snapshot.js';
+import { buildModel } from '../models/registry.js';
+import { exportVgg16Safetensors } from '../models/weight_import.js';
+import type { SiameseVgg } from '../models/siamese_vgg.js';
+import { ensureSynthetic, readSynthManifest, type SynthOptions } from '../synth/generate.js';
+import type { ReproducedResults } from '../report/types.js';
+import { THESIS_NUMBERS } from '../report/papers/thesis.js';
+import { cloneConfig, type InitSource, type TrainConfig } from './config.js';
+import { getPreset } from './presets.js';
+import { branchImages, getPretrainPreset, pretrain, type PretrainBranch, type PretrainConfig } from './pretrain.js';
+import { isProfile, PROFILES, profileConfig, type ProfileName } from './profiles.js';
+import { runStudy, type StudyResult, type StudyRun } from './study.js';
+import { loadInitWeights, train } from './trainer.js';
+
+export type ThesisDataset = 'cvact' | 'vigor';
+
+/** Sizes of the quick and smoke profiles of the thesis study (see the file comment). */
+export const THESIS_SIZES = {
+  quick: {
+    widthDivisor: 16, ground: { height: 32, width: 64 }, aerial: 32, batch: 32, epochs: 2, trainPairs: 160, valPairs: 96,
+    mocoSteps: 12, mocoQueue: 128, imagenetSteps: 32, plotPoints: 2000,
+  },
+  smoke: {
+    widthDivisor: 16, ground: { height: 32, width: 64 }, aerial: 32, batch: 8, epochs: 1, trainPairs: 16, valPairs: 32,
+    mocoSteps: 2, mocoQueue: 16, imagenetSteps: 2, plotPoints: 40,
+  },
+} as const;
+
+/** The synthetic worlds of the quick and smoke profiles (rendered once, small images). */
+export const THESIS_WORLDS: Record<'vigor' | 'imagenet', Partial<Omit<SynthOptions, 'out'>>> = {
+  /** VIGOR layout: four cities, cameras up to a quarter tile from their positive tile's centre. */
+  vigor: { pairs: 240, offset: 30, aerialSize: 64, panoWidth: 256, panoHeight: 64, seed: 1 },
+  /** The "ImageNet" stand-in's world: another seed and region style than every other set. */
+  imagenet: { pairs: 400, seed: 101, style: 'rural', aerialSize: 64, panoWidth: 256, panoHeight: 64 },
+};
+
+export interface ThesisStudyOptions {
+  profile: ProfileName | string;
+  /** Dataset folders: CVACT (quick/smoke: the CVUSA-layout synthetic set stands in) and VIGOR
+   *  (quick/smoke: a synthetic VIGOR-layout set, `ensureThesisWorlds`). */
+  data: { cvact?: string; vigor?: string };
+  /** paper: ImageNet VGG16 weights (.safetensors, torchvision names) for every 'imagenet' branch. */
+  imagenet?: string;
+  /** quick/smoke: where the stand-in's world is rendered (default <pretrainDir>/imagenet-world). */
+  imagenetWorld?: string;
+  /** Cache of the pre-training runs (default runs/thesis-pretrain). */
+  pretrainDir?: string;
+  /** Folder of the downstream runs (default: a new temporary one). */
+  workDir?: string;
+  seed?: number;
+  /** Downstream epochs (default: the profile's). */
+  epochs?: number;
+  /** Ids whose descriptors before downstream training are plotted and measured (Figs. 4.3/4.4). */
+  snapshots?: string[];
+  keepModels?: boolean | string[];
+  keepEmbeddings?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface PretrainedWeights {
+  dataset: ThesisDataset | 'other world';
+  branch: PretrainBranch | 'both';
+  source: InitSource;
+  /** Backbone file(s) by branch. */
+  files: Partial<Record<PretrainBranch, string>>;
+  /** 'user file', 'cached' (reused) or 'trained' (now). */
+  origin: 'user file' | 'cached' | 'trained';
+  steps: number;
+  seconds: number;
+  /** First and last loss of the run. */
+  loss: [number, number] | null;
+  dir: string | null;
+}
+
+export interface ThesisStudyResult extends StudyResult {
+  /** Every pre-trained initialisation the rows needed. */
+  pretraining: PretrainedWeights[];
+  /** Figs. 4.3/4.4: per snapshot id. */
+  snapshots: Record<string, FeatureSnapshot>;
+  /** Rows reported from another row's run (identical configuration): id → id trained. */
+  sharedRuns: Record<string, string>;
+  /** The configs as run, by id (init files filled in). */
+  configs: Record<string, TrainConfig>;
+}
+
+/**
+ * The whole matrix, read from the published numbers (lib/report/papers/thesis.ts): every row of
+ * Tables 4.2–4.8 and the unified model (`ids`, in the thesis' order), and the rows whose
+ * initialisation Figs. 4.3/4.4 plot (`snapshots`).
+ */
+export function thesisMatrix(profile: ProfileName | string = 'paper'): { ids: string[]; snapshots: string[] } {
+  const of = (pred: (table: string) => boolean) => [...new Set(THESIS_NUMBERS.filter((n) => n.experiment && pred(n.table)).map((n) => n.experiment!))];
+  const all = { ids: of((t) => t.startsWith('Table') || t === 'Figure 6.3'), snapshots: of((t) => t === 'Figure 4.3' || t === 'Figure 4.4') };
+  if (profileOf(profile) !== 'smoke') return all;
+  // smoke (CI): one row per code path — each pre-trained initialisation, both models, both layouts,
+  // the swapped split, α > 0, augmentation, the unified model, the two rows of the heat maps
+  // (exp. 2 and 5) — and every snapshot
+  const smoke = new Set(SMOKE_ROWS);
+  return { ids: all.ids.filter((id) => smoke.has(id)), snapshots: all.snapshots };
+}
+
+/** The rows of the smoke profile's matrix (see thesisMatrix). */
+export const SMOKE_ROWS = [
+  'thesis.stage2.siameseVggCvact', 'thesis.table42.setting6', 'thesis.table42.setting7',
+  'thesis.stage2.siameseVggVigor', 'thesis.table45.setting4', 'thesis.table46.setting6',
+  'thesis.table47.alpha0', 'thesis.table47.alpha1e1', 'thesis.table48.mocoAugNoCrop', 'thesis.appendix65.unified',
+];
+
+/** CVACT or VIGOR, from a config (VIGOR configs name a VIGOR protocol). */
+export function thesisDatasetOf(c: TrainConfig): ThesisDataset {
+  return c.data.vigorProtocol ? 'vigor' : 'cvact';
+}
+
+function profileOf(p: string): ProfileName {
+  if (!isProfile(p)) throw new CvglError(`a profile: ${PROFILES.join(', ')}`, `'${p}'`, "use 'quick' on a CPU, 'paper' with real datasets on a GPU");
+  return p;
+}
+
+function dataDirOf(ds: ThesisDataset, o: ThesisStudyOptions): string {
+  const dir = o.data[ds];
+  if (!dir) throw new CvglError(`a ${ds === 'vigor' ? 'VIGOR' : 'CVACT'} folder in data.${ds}`, 'none given', ds === 'vigor' ? 'pass data.vigor (quick: a synthetic VIGOR-layout set, ensureThesisWorlds renders one)' : 'pass data.cvact (quick: the CVUSA-layout synthetic set)');
+  if (!existsSync(dir)) throw new CvglError(`a dataset folder at ${dir}`, 'no such folder', 'render it (ensureThesisWorlds) or point data.* at a download');
+  return dir;
+}
+
+/**
+ * The config of thesis row `id` under the profile, with the thesis study's sizes (quick/smoke) and
+ * dataset folder; `initFrom` is kept, `init` is filled by `runThesisStudy`.
+ */
+export function thesisConfig(id: string, o: ThesisStudyOptions): TrainConfig {
+  const profile = profileOf(o.profile);
+  const c = profileConfig(id, profile, { seed: o.seed, epochs: o.epochs });
+  const ds = thesisDatasetOf(c);
+  c.data.dir = dataDirOf(ds, o);
+  if (profile === 'paper') return c;
+  const z = THESIS_SIZES[profile];
+  const safa = c.model.name === 'safa';
+  const hw = [z.ground.height, z.ground.width];
+  c.model.options = {
+    ...c.model.options,
+    widthDivisor: z.widthDivisor,
+    ...(safa ? { groundHW: hw, aerialHW: hw } : {}),
+    ...(c.model.name === 'unified-moco' ? { queueSize: z.mocoQueue } : {}),
+  };
+  c.data.ground = { ...z.ground };
+  c.data.aerial = { size: z.aerial, polar: safa ? { height: z.ground.height, width: z.ground.width } : null };
+  c.data.batchSize = z.batch;
+  c.data.limit = { train: z.trainPairs, val: z.valPairs };
+  // the thesis' optimizer (Adam 1e-4, weight decay 1e-4): the rows fine-tune pre-trained weights,
+  // and the quick presets' Adam 1e-3 collapses these small models' descriptors within ten steps
+  c.optimizer = { ...getPreset(id).optimizer };
+  if (o.epochs === undefined) c.epochs = z.epochs;
+  c.evalEveryEpochs = c.evalUniformity ? 1 : c.epochs;
+  c.assumptions = [
+    ...(c.assumptions ?? []),
+    `thesis study, ${profile} profile (overrides the sizes above): widths ÷ ${z.widthDivisor}, ground ${hw.join('x')}, aerial ${z.aerial}${safa ? ` polar ${hw.join('x')}` : ''}, batch ${z.batch}, ${c.epochs} epoch(s) on the first ${z.trainPairs} training pairs, evaluated on the first ${z.valPairs} validation queries${ds === 'vigor' ? ' against the whole gallery' : ''}${c.model.name === 'unified-moco' ? `, queues of ${z.mocoQueue}` : ''}; the paper's optimizer (${c.optimizer.kind} lr ${c.optimizer.lr})`,
+  ];
+  return c;
+}
+
+// ------------------------------------------------------------------ pre-training, cached
+
+const json = (x: unknown) => JSON.stringify(x);
+const hash = (x: unknown) => createHash('sha256').update(json(x)).digest('hex').slice(0, 12);
+
+/** What identifies a dataset folder's content for the cache. */
+function datasetStamp(dir: string): string {
+  const m = readSynthManifest(dir);
+  return m ? `synthetic ${m.created}` : `folder ${resolve(dir)} ${statSync(dir).mtimeMs}`;
+}
+
+/** What identifies a weight file for the cache. */
+function fileStamp(path: string | undefined): string | null {
+  if (!path) return null;
+  const st = statSync(path);
+  return `${resolve(path)} ${st.size} ${st.mtimeMs}`;
+}
+
+interface DoneRecord {
+  files: Partial<Record<PretrainBranch, string>>;
+  steps: number;
+  seconds: number;
+  loss: [number, number] | null;
+}
+
+/** Runs `run` in `pretrainDir/<name>-<hash(key)>/` unless a finished run is there. */
+async function cached(o: ThesisStudyOptions, name: string, key: unknown, run: (dir: string) => Promise<DoneRecord>): Promise<DoneRecord & { origin: 'cached' | 'trained'; dir: string }> {
+  const dir = resolve(o.pretrainDir ?? join('runs', 'thesis-pretrain'), `${name}-${hash(key)}`);
+  const donePath = join(dir, 'done.json');
+  if (existsSync(donePath)) {
+    const d = JSON.parse(readFileSync(donePath, 'utf8')) as DoneRecord;
+    if (Object.values(d.files).every((f) => f && existsSync(f))) return { ...d, origin: 'cached', dir };
+  }
+  rmSync(dir, { recursive: true, force: true }); // an interrupted run: start it again
+  mkdirSync(dir, { recursive: true });
+  const d = await run(dir);
+  writeFileSync(join(dir, 'key.json'), JSON.stringify(key, null, 1));
+  writeFileSync(donePath, JSON.stringify(d, null, 1));
+  return { ...d, origin: 'trained', dir };
+}
+
+/** The dataset's two splits the thesis pre-trains on: training, and validation (VIGOR: 'test'). */
+function splitNames(ds: CrossViewDataset): { train: string; val: string } {
+  return { train: 'train', val: ds.splits.val ? 'val' : 'test' };
+}
+
+/** The MoCov2 run (thesis Sec. 3.1.2) behind `source` on one branch of one dataset. */
+function mocoConfig(source: InitSource, branch: PretrainBranch, dsName: ThesisDataset, dir: string, ds: CrossViewDataset, init: string | undefined, o: ThesisStudyOptions): { config: PretrainConfig; maxSteps?: number } {
+  const profile = profileOf(o.profile);
+  const { train, val } = splitNames(ds);
+  const splits = source === 'sat train*' ? [train] : source === 'sat val*' ? [val] : [train, val];
+  const name = `thesis-${dsName}-${branch}-${source.replace(/\*/g, 'star').replace(/\W+/g, '-')}`;
+  if (profile === 'paper') {
+    const c = getPretrainPreset(`thesis.stage1.${branch}`);
+    const vigor = dsName === 'vigor';
+    return {
+      config: {
+        ...c, name, splits, seed: o.seed ?? c.seed, ...(init ? { init } : {}),
+        data: { ...c.data, dir, ...(vigor ? { ground: { height: 224, width: 448 }, aerial: { size: 224 }, vigorProtocol: 'cross' as const } : {}) },
+        assumptions: [...(c.assumptions ?? []).filter((a) => !a.startsWith('splits:') && !a.startsWith('init:')), `'${source}' (thesis Sec. 3.1.2): ${branch} images of ${splits.join(' + ')}${init ? ', from the ImageNet weights' : ', from random'}`],
+      },
+    };
+  }
+  const z = THESIS_SIZES[profile];
+  const c = getPretrainPreset(`quick.moco.${branch}`);
+  const paper = getPretrainPreset(`thesis.stage1.${branch}`);
+  // the thesis' lr at its batch, scaled linearly to ours (0.015 at 128, as MoCo v2's 0.03 at 256)
+  const lr = (paper.optimizer.lr * z.batch) / paper.data.batchSize;
+  const images = branchImages(ds.splits, splits, branch, dir).pairs.length;
+  const epochs = Math.max(1, Math.ceil(z.mocoSteps / Math.max(1, Math.floor(images / z.batch)))); // whole batches per epoch
+  return {
+    config: {
+      ...c, name, splits, seed: o.seed ?? c.seed, ...(init ? { init } : {}),
+      data: { ...c.data, dir, ground: { ...z.ground }, aerial: { size: z.aerial }, batchSize: z.batch, ...(dsName === 'vigor' ? { vigorProtocol: 'cross' as const } : {}) },
+      moco: { ...c.moco, widthDivisor: z.widthDivisor, queueSize: z.mocoQueue },
+      optimizer: { ...paper.optimizer, lr },
+      schedule: { kind: 'constant' },
+      epochs,
+      assumptions: [
+        ...(c.assumptions ?? []),
+        `thesis study, ${profile} profile: '${source}' = MoCov2 on the ${branch} images of ${splits.join(' + ')} (${images} images)${init ? ', from the ImageNet stand-in' : ', from random'}; ${z.mocoSteps} steps of ${z.batch}, K ${z.mocoQueue}, widths ÷ ${z.widthDivisor}; SGD lr ${lr} (the thesis' ${paper.optimizer.lr} at batch ${paper.data.batchSize}, scaled linearly to the batch), constant (the ×0.1 steps at epochs 120 and 160 of 200 fall outside)`,
+      ],
+    },
+    maxSteps: z.mocoSteps,
+  };
+}
+
+/**
+ * The quick/smoke stand-in for ImageNet weights: a Siamese-VGG trained with the thesis' loss on a
+ * different synthetic world; each branch's backbone written as a VGG16 file.
+ */
+async function imagenetStandIn(o: ThesisStudyOptions): Promise<PretrainedWeights> {
+  const profile = profileOf(o.profile) as 'quick' | 'smoke';
+  const z = THESIS_SIZES[profile];
+  const world = o.imagenetWorld ?? join(o.pretrainDir ?? join('runs', 'thesis-pretrain'), 'imagenet-world');
+  const manifest = await ensureSynthetic(world, THESIS_WORLDS.imagenet);
+  const base = getPreset('quick.siamese-vgg');
+  const trainPairs = manifest.samples.filter((s) => s.split === 'train').length;
+  const config: TrainConfig = {
+    ...cloneConfig(base),
+    name: 'thesis-imagenet-stand-in',
+    source: 'NOT ImageNet: a supervised stand-in for the thesis\' ImageNet weights — Siamese-VGG with the thesis\' soft-margin triplet (Eq. 3.4) on another synthetic world',
+    assumptions: [`world: seed ${THESIS_WORLDS.imagenet.seed}, style ${THESIS_WORLDS.imagenet.style}, ${THESIS_WORLDS.imagenet.pairs} pairs (no image of it is in any downstream set); ${z.imagenetSteps} steps of ${z.batch}; each branch keeps the backbone of its own view (ImageNet gives one VGG16 to both)`],
+    model: { name: 'siamese-vgg', options: { widthDivisor: z.widthDivisor } },
+    data: { ...base.data, dir: world, ground: { ...z.ground }, aerial: { size: z.aerial, polar: null }, batchSize: z.batch },
+    epochs: Math.max(1, Math.ceil(z.imagenetSteps / Math.max(1, Math.floor(trainPairs / z.batch)))),
+    evalEveryEpochs: 0,
+    seed: o.seed ?? 1,
+  };
+  const key = { kind: 'imagenet-stand-in', config, steps: z.imagenetSteps, world: datasetStamp(world) };
+  const r = await cached(o, 'imagenet-stand-in', key, async (dir) => {
+    const t0 = performance.now();
+    const run = await train({ config, out: join(dir, 'run'), maxSteps: z.imagenetSteps, progress: false, log: () => undefined, cacheDir: join(dir, 'cache') });
+    try {
+      const files = { ground: join(dir, 'ground.safetensors'), aerial: join(dir, 'aerial.safetensors') };
+      const m = run.model as SiameseVgg;
+      await exportVgg16Safetensors(m.ground, files.ground, { metadata: { source: 'cvgl thesis study: ImageNet stand-in (ground branch)' } });
+      await exportVgg16Safetensors(m.aerial, files.aerial, { metadata: { source: 'cvgl thesis study: ImageNet stand-in (aerial branch)' } });
+      rmSync(join(dir, 'cache'), { recursive: true, force: true });
+      return { files, steps: run.globalStep, seconds: (performance.now() - t0) / 1000, loss: [run.losses[0]!, run.losses.at(-1)!] };
+    } finally {
+      run.model.dispose();
+    }
+  });
+  return { dataset: 'other world', branch: 'both', source: 'imagenet', files: r.files, origin: r.origin, steps: r.steps, seconds: r.seconds, loss: r.loss, dir: r.dir };
+}
+
+/** Resolves every symbolic initialisation of `configs` to files, pre-training what is missing. */
+export async function resolveThesisInits(configs: TrainConfig[], o: ThesisStudyOptions): Promise<{ files: Map<string, string>; pretraining: PretrainedWeights[] }> {
+  const profile = profileOf(o.profile);
+  const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const files = new Map<string, string>();
+  const pretraining: PretrainedWeights[] = [];
+  const pending = new Map<string, Promise<string>>();
+  let standIn: Promise<PretrainedWeights> | null = null;
+  const datasets = new Map<string, Promise<CrossViewDataset>>();
+  const open = (ds: ThesisDataset, dir: string) => {
+    if (!datasets.has(ds)) datasets.set(ds, openDataset(dir, ds === 'vigor' ? { vigor: { protocol: 'cross' } } : {}));
+    return datasets.get(ds)!;
+  };
+
+  const imagenet = async (branch: PretrainBranch): Promise<string> => {
+    if (profile === 'paper') {
+      if (!o.imagenet) throw new CvglError("ImageNet VGG16 weights for the rows that start from 'imagenet' (Table 3.1)", 'no imagenet file given', 'pass imagenet: a torchvision VGG16 .safetensors (nothing is downloaded)');
+      if (!existsSync(o.imagenet)) throw new CvglError(`the ImageNet VGG16 file ${o.imagenet}`, 'no such file', 'pass the path of a torchvision VGG16 .safetensors');
+      if (!pretraining.some((p) => p.source === 'imagenet')) pretraining.push({ dataset: 'other world', branch: 'both', source: 'imagenet', files: { ground: o.imagenet, aerial: o.imagenet }, origin: 'user file', steps: 0, seconds: 0, loss: null, dir: null });
+      return o.imagenet;
+    }
+    standIn ??= imagenetStandIn(o).then((w) => {
+      pretraining.push(w);
+      log(`imagenet (stand-in: supervised on another synthetic world): ${w.origin}${w.origin === 'trained' ? ` in ${w.seconds.toFixed(1)} s, ${w.steps} steps, loss ${w.loss?.[0].toFixed(2)} → ${w.loss?.[1].toFixed(2)}` : ` (${w.dir})`}`);
+      return w;
+    });
+    return (await standIn).files[branch]!;
+  };
+
+  const resolveOne = (ds: ThesisDataset, branch: PretrainBranch, source: InitSource): Promise<string> => {
+    const k = `${ds}|${branch}|${source}`;
+    let p = pending.get(k);
+    if (p) return p;
+    p = (async () => {
+      if (source === 'imagenet') return imagenet(branch);
+      const wants: PretrainBranch = source === 'grd*' ? 'ground' : 'aerial';
+      if (wants !== branch) throw new CvglError(`an initialisation pre-trained on ${branch} images for the ${branch} branch`, `'${source}' (pre-trained on ${wants} images)`, branch === 'ground' ? "use 'imagenet' or 'grd*'" : "use 'imagenet', 'sat', 'sat train*', 'sat val*' or 'sat*'");
+      const init = source === 'sat' ? undefined : await imagenet(branch);
+      const dir = dataDirOf(ds, o);
+      const { config, maxSteps } = mocoConfig(source, branch, ds, dir, await open(ds, dir), init, o);
+      const key = { kind: 'moco', config, maxSteps: maxSteps ?? null, data: datasetStamp(dir), init: fileStamp(init) };
+      const r = await cached(o, config.name, key, async (out) => {
+        const t0 = performance.now();
+        const run = await pretrain({ config, out: join(out, 'run'), maxSteps, progress: false, log: () => undefined, cacheDir: join(o.pretrainDir ?? join('runs', 'thesis-pretrain'), 'image-cache') });
+        return { files: { [branch]: run.backbone }, steps: run.globalStep, seconds: (performance.now() - t0) / 1000, loss: run.losses.length ? [run.losses[0]!, run.losses.at(-1)!] : null };
+      });
+      pretraining.push({ dataset: ds, branch, source, files: r.files, origin: r.origin, steps: r.steps, seconds: r.seconds, loss: r.loss, dir: r.dir });
+      log(`${ds} ${source} (${branch}): ${r.origin}${r.origin === 'trained' ? ` in ${r.seconds.toFixed(1)} s, ${r.steps} MoCo steps, InfoNCE ${r.loss?.[0].toFixed(2)} → ${r.loss?.[1].toFixed(2)}` : ` (${r.dir})`}`);
+      return r.files[branch]!;
+    })();
+    pending.set(k, p);
+    return p;
+  };
+
+  // one at a time (two CPU cores): the ImageNet weights first, then what starts from them
+  const needs = [...new Set(configs.flatMap((c) => (['ground', 'aerial'] as const).flatMap((b) => {
+    const s = c.initFrom?.[b];
+    return s && s !== 'random' && !c.init?.[b] ? [`${thesisDatasetOf(c)}|${b}|${s}`] : [];
+  })))].sort((a, b) => Number(b.endsWith('|imagenet')) - Number(a.endsWith('|imagenet')));
+  for (const k of needs) {
+    const [ds, b, s] = k.split('|') as [ThesisDataset, PretrainBranch, InitSource];
+    files.set(k, await resolveOne(ds, b, s));
+  }
+  return { files, pretraining };
+}
+
+/** The config with `init` filled from resolved files (`resolveThesisInits`). */
+function withInit(c: TrainConfig, files: Map<string, string>): TrainConfig {
+  const out = cloneConfig(c);
+  for (const b of ['ground', 'aerial'] as const) {
+    const s = c.initFrom?.[b];
+    if (!s || s === 'random' || c.init?.[b]) continue;
+    out.init = { ...out.init, [b]: files.get(`${thesisDatasetOf(c)}|${b}|${s}`)! };
+  }
+  return out;
+}
+
+/** What two rows must share to be one run: everything but names and evaluation settings. */
+function runKey(c: TrainConfig): string {
+  const { name: _n, source: _s, assumptions: _a, evalUniformity: _u, evalEveryEpochs: _e, ...rest } = c;
+  return json(rest);
+}
+
+/** The validation split a config is evaluated on (limited as configured). */
+async function valSplitOf(c: TrainConfig): Promise<DatasetSplit> {
+  const ds = await openDataset(c.data.dir, c.data.vigorProtocol ? { vigor: { protocol: c.data.vigorProtocol } } : {});
+  const name = c.data.valSplit ?? (ds.splits.val ? 'val' : 'test');
+  const s = ds.splits[name];
+  if (!s) throw new CvglError(`a '${name}' split in ${c.data.dir}`, `splits ${Object.keys(ds.splits).join(', ')}`, 'check the dataset');
+  return c.data.limit?.val ? limitSplit(s, c.data.limit.val) : s;
+}
+
+/**
+ * Figs. 4.3/4.4 for one row: its model as initialised (before any downstream step), the validation
+ * descriptors, t-SNE / S¹ / vMF KDE and the three uniformity values (per city for VIGOR).
+ */
+export async function initialSnapshot(c: TrainConfig, o: { cacheDir?: string | null; seed?: number; title?: string; maxPoints?: number } = {}): Promise<FeatureSnapshot> {
+  const model = buildModel(c.model.name, c.model.options ?? {}, c.seed);
+  try {
+    await loadInitWeights(model, c);
+    const val = await valSplitOf(c);
+    const e = await extractEmbeddings(model, val, c.data, { cacheDir: o.cacheDir ?? null });
+    const vigor = thesisDatasetOf(c) === 'vigor';
+    return await featureSnapshot(e, {
+      seed: o.seed ?? 0,
+      title: o.title,
+      ...(o.maxPoints ? { maxPoints: o.maxPoints } : {}),
+      ...(vigor ? { groundGroups: val.pairs.map((p) => vigorCityOf(p.ground)), aerialGroups: val.gallery.map(vigorCityOf) } : {}),
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+const RECALL_KEYS = ['r1', 'r5', 'r10', 'r1pct'];
+
+/**
+ * Pre-trains what the rows need (cached), takes the snapshots, trains and evaluates every row
+ * (identical rows once) and returns the results keyed by experiment id — recalls in percent; for
+ * snapshot ids the uniformity before training (uniformGround/Satellite/All, Figs. 4.3/4.4); for
+ * rows with `evalUniformity` the uniformity after training and per epoch in `runs[].evals` (Fig. 4.5).
+ */
+export async function runThesisStudy(ids: string[], o: ThesisStudyOptions): Promise<ThesisStudyResult> {
+  const t0 = performance.now();
+  const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const all = [...new Set([...ids, ...(o.snapshots ?? [])])];
+  const base = new Map(all.map((id) => [id, thesisConfig(id, o)]));
+  const { files, pretraining } = await resolveThesisInits([...base.values()], o);
+  const configs = new Map([...base].map(([id, c]) => [id, withInit(c, files)]));
+
+  const work = o.workDir;
+  const snapshots: Record<string, FeatureSnapshot> = {};
+  for (const id of o.snapshots ?? []) {
+    const t1 = performance.now();
+    const profile = profileOf(o.profile);
+    snapshots[id] = await initialSnapshot(configs.get(id)!, { seed: o.seed ?? 0, cacheDir: work ? join(work, 'cache') : null, ...(profile === 'paper' ? {} : { maxPoints: THESIS_SIZES[profile].plotPoints }) });
+    log(`${id}: descriptors before training — ${snapshots[id]!.caption} (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+  }
+
+  // identical rows train once; the one that evaluates more (evalUniformity) is the one run
+  const groups = new Map<string, string[]>();
+  for (const id of ids) {
+    const k = runKey(configs.get(id)!);
+    groups.set(k, [...(groups.get(k) ?? []), id]);
+  }
+  const sharedRuns: Record<string, string> = {};
+  const toRun: string[] = [];
+  for (const members of groups.values()) {
+    const rep = members.find((id) => configs.get(id)!.evalUniformity) ?? members[0]!;
+    toRun.push(rep);
+    for (const m of members) if (m !== rep) sharedRuns[m] = rep;
+  }
+  for (const [m, rep] of Object.entries(sharedRuns)) log(`${m}: the same configuration as ${rep}, trained once`);
+
+  const epochEvals = toRun.filter((id) => configs.get(id)!.evalUniformity);
+  const study = await runStudy(toRun, {
+    profile: profileOf(o.profile),
+    adjust: (id, c) => {
+      for (const k of Object.keys(c)) delete (c as unknown as Record<string, unknown>)[k];
+      Object.assign(c, cloneConfig(configs.get(id)!));
+    },
+    epochEvals,
+    keepModels: o.keepModels === true ? true : Array.isArray(o.keepModels) ? o.keepModels.map((id) => sharedRuns[id] ?? id) : undefined,
+    keepEmbeddings: o.keepEmbeddings,
+    workDir: o.workDir,
+    log,
+  });
+  const results: ReproducedResults = { ...study.results };
+  for (const [m, rep] of Object.entries(sharedRuns)) {
+    results[m] = Object.fromEntries(Object.entries(results[rep] ?? {}).filter(([k]) => RECALL_KEYS.includes(k)));
+  }
+  for (const [id, s] of Object.entries(snapshots)) {
+    results[id] = { ...results[id], uniformGround: s.uniformity.ground, uniformSatellite: s.uniformity.satellite, uniformAll: s.uniformity.all };
+  }
+  return {
+    ...study,
+    results,
+    pretraining,
+    snapshots,
+    sharedRuns,
+    configs: Object.fromEntries(configs),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** A study run by id, following a shared run to the one trained. */
+export function thesisRun(r: ThesisStudyResult, id: string): StudyRun | undefined {
+  const rep = r.sharedRuns[id] ?? id;
+  return r.runs.find((x) => x.id === rep);
+}
+
+/**
+ * The synthetic worlds of the quick and smoke profiles: the CVUSA-layout set at `cvact` (the
+ * CVACT stand-in, the default synthetic set), a VIGOR-layout set at `vigor`; each rendered only
+ * when missing or made with other options.
+ */
+export async function ensureThesisWorlds(dirs: { cvact?: string; vigor?: string }, onProgress?: (done: number, total: number) => void): Promise<void> {
+  if (dirs.cvact) await ensureSynthetic(dirs.cvact, { onProgress });
+  if (dirs.vigor) await ensureSynthetic(dirs.vigor, { ...THESIS_WORLDS.vigor, onProgress });
+}
