@@ -176,8 +176,8 @@ const MODEL_OPTIONS: Record<ModelName, string[]> = {
   safa: ['D', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
   cvft: ['variant', 'dim', 'featureHW', 'lambda', 'iterations', 'reduction', 'tpsGrid', 'widthDivisor', 'name'],
   mgtl: ['variant', 'steps', 'widthDivisor', 'heads', 'ffn', 'groundHW', 'aerialHW', 'name'],
-  'geocapsnet-i': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
-  'geocapsnet-ii': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
+  'geocapsnet-i': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name', 'zeroInitResidual'],
+  'geocapsnet-ii': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name', 'zeroInitResidual'],
 };
 
 /**
