@@ -77,6 +77,12 @@ export interface TrainConfig {
   evalEveryEpochs?: number;
   /** Pretrained weight files (safetensors, torchvision VGG16 names) for the two backbones. */
   init?: { ground?: string; aerial?: string };
+  /**
+   * PreciseBN before every evaluation (models with BatchNorm, i.e. GeoCapsNet): the moving
+   * statistics are recomputed as the mean over this many training batches with the current
+   * weights (lib/train/batchnorm_stats.ts). Absent: Keras' moving averages as trained.
+   */
+  preciseBatchNorm?: number;
 }
 
 function fail(path: string, expected: string, found: unknown, fix: string): never {
@@ -111,6 +117,7 @@ export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
   if (!posInt(c.epochs)) fail('epochs', 'an integer >= 1', c.epochs, 'e.g. "epochs": 10');
   if (!Number.isInteger(c.seed) || c.seed < 0) fail('seed', 'an integer >= 0', c.seed, 'e.g. "seed": 1');
   if (c.checkpointEverySteps !== undefined && !posInt(c.checkpointEverySteps)) fail('checkpointEverySteps', 'an integer >= 1', c.checkpointEverySteps, 'or leave it out (end of each epoch)');
+  if (c.preciseBatchNorm !== undefined && !posInt(c.preciseBatchNorm)) fail('preciseBatchNorm', 'a number of training batches >= 1', c.preciseBatchNorm, 'e.g. 10, or leave it out (moving averages as trained)');
   if (c.evalEveryEpochs !== undefined && !(Number.isInteger(c.evalEveryEpochs) && c.evalEveryEpochs >= 0)) fail('evalEveryEpochs', 'an integer >= 0', c.evalEveryEpochs, '1: after every epoch, 0: never');
   return c;
 }

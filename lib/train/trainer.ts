@@ -26,6 +26,7 @@ import { progressBar } from '../engine/progress.js';
 import { openDataset } from '../data/readers.js';
 import type { CrossViewDataset, DatasetSplit } from '../data/dataset.js';
 import { PairPipeline } from '../data/pipeline.js';
+import { preciseBnEpoch, recomputeBatchNormStatistics } from './batchnorm_stats.js';
 import { buildModel } from '../models/registry.js';
 import type { CrossViewModel } from '../models/model.js';
 import { Vgg16 } from '../models/vgg16.js';
@@ -243,6 +244,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         bar.end();
         const epochDone = stepInEpoch === 0;
         if (epochDone && valSplit && (config.evalEveryEpochs ?? 1) > 0 && epoch % (config.evalEveryEpochs ?? 1) === 0) {
+          if (config.preciseBatchNorm) await recomputeBatchNormStatistics(model, pipe.batches(preciseBnEpoch(epoch)), config.preciseBatchNorm);
           const e = await evaluateDuring(model, valSplit, views, cacheDir, o.workers, o.progress !== false);
           const record: EvalRecord = { epoch: epoch - 1, globalStep, split: valSplit.name, n: e.n, recall: e.recall };
           evals = [...evals, record];
