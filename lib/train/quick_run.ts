@@ -79,7 +79,9 @@ export async function quickRun(o: QuickRunOptions): Promise<QuickRunResult> {
   const evalPipe = new PairPipeline({ split: o.val, batchSize: 32, sampler: 'sequential', ...views, seed: 0 });
   const trainPipe = new PairPipeline({ split: o.train, batchSize, sampler: 'random', ...views, seed: o.seed ?? 1 });
   const statistics = async (k: number) => {
-    if (o.preciseBatchNorm) await recomputeBatchNormStatistics(o.model, trainPipe.batches(preciseBnEpoch(k)), o.preciseBatchNorm);
+    if (!o.preciseBatchNorm) return;
+    const n = await recomputeBatchNormStatistics(o.model, trainPipe.batches(preciseBnEpoch(k)), o.preciseBatchNorm);
+    if (n) log(`${o.model.name}: BatchNorm statistics recomputed from ${n} training batches (PreciseBN)`);
   };
   try {
     await statistics(0);
