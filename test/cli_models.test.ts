@@ -58,4 +58,15 @@ describe('cvgl quicktrain', () => {
     expect(out.after.n).toBeGreaterThan(0);
     expect(out.after.chance['1']).toBeCloseTo(1 / out.after.n, 6);
   });
+
+  it('GeoCapsNet-II at its quick size (72x288 panorama and polar aerial), PreciseBN before each evaluation', () => {
+    const r = cvgl('quicktrain', '--model', 'geocapsnet-ii', '--seconds', '3', '--data', join(tmp, 'set'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.model).toBe('geocapsnet-ii');
+    expect(out.steps).toBeGreaterThan(0);
+    expect(Number.isFinite(out.lossFirst) && Number.isFinite(out.lossLast)).toBe(true);
+    expect(out.before.n).toBe(out.after.n);
+    expect(r.stderr.match(/BatchNorm statistics recomputed from \d+ training batches \(PreciseBN\)/g)).toHaveLength(2);
+  }, 300_000);
 });

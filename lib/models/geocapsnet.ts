@@ -26,14 +26,21 @@
  * b_ij += û_j|i·v_j after every iteration but the last; gradients flow through every routing
  * iteration (Sabour et al. describe no stop-gradient); the PrimaryCaps convolution has a bias
  * (Keras Conv2D default), the w_ij have none; w_ij ~ N(0, 0.01²) (Sabour et al.'s code), the
- * PrimaryCaps filters He normal.
+ * PrimaryCaps filters He normal; ResNetX's residual branches end with γ = 0 (`zeroInitResidual`,
+ * lib/models/resnetx.ts: with Keras' γ = 1 the untrained ResNetX is chaotic and the model does not
+ * learn at small sizes).
+ *
+ * BatchNorm: `training` (batch statistics, moving averages updated with `batchNormMomentum`,
+ * Keras' 0.99) or inference (moving statistics). After a short run the moving averages still
+ * hold much of their initial values: recompute them with PreciseBN before evaluating
+ * (lib/train/batchnorm_stats.ts; a config's `preciseBatchNorm`).
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
 import { param } from './params.js';
-import { ResNetX, resnetxMacs, resnetxOutput, resnetxParamCount } from './resnetx.js';
+import { BN_MOMENTUM, ResNetX, resnetxMacs, resnetxOutput, resnetxParamCount } from './resnetx.js';
 
 export type GeoCapsNetVariant = 'I' | 'II' | 'resnetx-fc-I' | 'resnetx-fc-II';
 
@@ -248,6 +255,8 @@ export interface GeoCapsNetOptions {
   rng?: Rng;
   /** Prefix of the tfjs variable names (default 'geocapsnet'). */
   name?: string;
+  /** ResNetX: γ = 0 at the end of every residual branch (default true; lib/models/resnetx.ts). */
+  zeroInitResidual?: boolean;
 }
 
 function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
@@ -278,6 +287,11 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
    * updates the moving statistics on every `embed`; set false to evaluate with the moving statistics.
    */
   training = true;
+  /**
+   * Momentum of the moving-statistics update in training mode: Keras' 0.99 (default). PreciseBN
+   * (lib/train/batchnorm_stats.ts) sets it batch by batch to average the batch statistics.
+   */
+  batchNormMomentum = BN_MOMENTUM;
 
   constructor(opts: GeoCapsNetOptions = {}) {
     super();
@@ -306,8 +320,9 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
     }
     const r = opts.rng ?? globalRng;
     const prefix = opts.name ?? 'geocapsnet';
-    this.ground = new ResNetX({ name: `${prefix}/ground`, widthDivisor: this.widthDivisor, rng: r });
-    this.aerial = new ResNetX({ name: `${prefix}/aerial`, widthDivisor: this.widthDivisor, rng: r });
+    const zeroInitResidual = opts.zeroInitResidual ?? true;
+    this.ground = new ResNetX({ name: `${prefix}/ground`, widthDivisor: this.widthDivisor, rng: r, zeroInitResidual });
+    this.aerial = new ResNetX({ name: `${prefix}/aerial`, widthDivisor: this.widthDivisor, rng: r, zeroInitResidual });
     const d = capsuleDims(this.widthDivisor);
     const head = (hw: [number, number], name: string) =>
       caps
@@ -330,8 +345,8 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
       throw new CvglError('ground and aerial batches of equal size', `${ground.shape[0]} ground, ${aerial.shape[0]} aerial images`, 'pair every ground image with one aerial image');
     }
     return tf.tidy(() => ({
-      g: l2normalize(this.headApply(this.groundHead, this.ground.apply(ground, this.training))),
-      s: l2normalize(this.headApply(this.aerialHead, this.aerial.apply(aerial, this.training))),
+      g: l2normalize(this.headApply(this.groundHead, this.ground.apply(ground, this.training, this.batchNormMomentum))),
+      s: l2normalize(this.headApply(this.aerialHead, this.aerial.apply(aerial, this.training, this.batchNormMomentum))),
     }));
   }
 

@@ -18,6 +18,9 @@ export interface CrossViewModel {
   /** Models with batch statistics (GeoCapsNet's BatchNorm) train with batch statistics when true
    *  and use their moving averages when false; evaluators set it to false. Absent: no such layers. */
   training?: boolean;
+  /** Models with BatchNorm: the momentum m of the moving-statistics update in training mode,
+   *  moving ← m·moving + (1 − m)·batch (Keras 0.99). Absent: no such layers. */
+  batchNormMomentum?: number;
   /**
    * Descriptors of the pairs; `ground` and `aerial` are NHWC float32 batches of equal size. `g`
    * depends on `ground` alone and `s` on `aerial` alone (evaluators embed a VIGOR gallery one

@@ -5,7 +5,7 @@
  */
 import { CvglError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
-import { softMarginTripletExhaustive, softTriHard, softTripletThesis } from '../losses/triplet.js';
+import { softMarginTripletExhaustive, softTripletThesis } from '../losses/triplet.js';
 import type { tf } from '../engine/tf.js';
 import { CVFT_RELEASED_INPUT_HW, Cvft, cvftDescriptorLength, cvftForwardFlops, cvftParamBreakdown } from './cvft.js';
 import type { CrossViewModel } from './model.js';
@@ -147,6 +147,8 @@ export function quickModel(name: string, seed = 1): {
   objective: (ground: tf.Tensor4D, aerial: tf.Tensor4D) => tf.Scalar;
   /** Adam's learning rate for the quick run. */
   learningRate: number;
+  /** PreciseBN batches before each evaluation (models with BatchNorm). */
+  preciseBatchNorm?: number;
   ground: { height: number; width: number };
   aerial: { size: number; polar: { height: number; width: number } | null };
 } {
@@ -167,10 +169,16 @@ export function quickModel(name: string, seed = 1): {
     }
     case 'geocapsnet-i':
     case 'geocapsnet-ii': {
-      // ResNetX ends at 1/32 of the input and PrimaryCaps needs a 3x3 map: 96x96 views (the
-      // panorama squeezed), widths / 8
-      const model = new GeoCapsNet({ variant: name === 'geocapsnet-i' ? 'I' : 'II', widthDivisor: 8, groundHW: [96, 96], aerialHW: [96, 96], rng });
-      return { model, learningRate: 1e-3, objective: embedded(model, (g, s) => softTriHard(g, s, 15)), ground: { height: 96, width: 96 }, aerial: { size: 96, polar: null } };
+      // presets.quick['geocapsnet-i'] (README, "GeoCapsNet at quick size"): ResNetX ends at 1/32
+      // of the input and PrimaryCaps needs at least 3x3: 72x288 panoramas and polar-transformed
+      // aerials (3x9 maps), widths / 8, the paper's "Triplet" loss (Table 3; Soft-TriHard collapses
+      // from random weights at this size), PreciseBN before evaluating
+      const model = new GeoCapsNet({ variant: name === 'geocapsnet-i' ? 'I' : 'II', widthDivisor: 8, groundHW: [72, 288], aerialHW: [72, 288], rng });
+      return {
+        model, learningRate: 1e-3, preciseBatchNorm: 10,
+        objective: embedded(model, (g, s) => softMarginTripletExhaustive(g, s, 10)),
+        ground: { height: 72, width: 288 }, aerial: { size: 144, polar: { height: 72, width: 288 } },
+      };
     }
     case 'mgtl': {
       // polar aerial and panorama of the same width, so both branches have the same positions
@@ -192,8 +200,8 @@ const MODEL_OPTIONS: Record<ModelName, string[]> = {
   safa: ['D', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
   cvft: ['variant', 'dim', 'featureHW', 'lambda', 'iterations', 'reduction', 'tpsGrid', 'widthDivisor', 'name'],
   mgtl: ['variant', 'steps', 'widthDivisor', 'heads', 'ffn', 'groundHW', 'aerialHW', 'name'],
-  'geocapsnet-i': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
-  'geocapsnet-ii': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
+  'geocapsnet-i': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name', 'zeroInitResidual'],
+  'geocapsnet-ii': ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name', 'zeroInitResidual'],
   'unified-moco': ['dim', 'widthDivisor', 'queueSize', 'tau', 'momentum'],
 };
 

@@ -27,7 +27,16 @@
  * listed by `namedVariables()` (checkpoints need them) but not by `variables()`.
  *
  * Initialisation (the paper gives none): He normal convolutions (std √(2/fan_in)), zero
- * biases, γ = 1, β = 0, moving mean 0, moving variance 1.
+ * biases, β = 0, moving mean 0, moving variance 1, γ = 1 — except the last BatchNorm of every
+ * bottleneck's residual branch (`c.bn.gamma`), whose γ starts at 0 (`zeroInitResidual`, default
+ * true; Goyal et al. 2017, "Accurate, large minibatch SGD", Sec. 5.1; torchvision's
+ * `zero_init_residual`), so that every block starts as the identity of its shortcut. Why: with
+ * γ = 1 and batch statistics, the 16 blocks each add a unit-variance branch and the network is
+ * chaotic at initialisation — measured on synthetic 96x384 views (widths ÷ 16 and ÷ 8), a
+ * perturbation of 4% of the distance between two images moves the output 0.84–0.89 of the
+ * distance between two images' outputs (VGG16 ÷ 8: 0.13; γ = 0: 0.12–0.18); a metric loss then
+ * finds no cross-view signal and the descriptors collapse (README, "GeoCapsNet at quick size").
+ * `zeroInitResidual: false` gives Keras' γ = 1 everywhere.
  */
 import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
@@ -36,6 +45,15 @@ import { param } from './params.js';
 /** Keras `BatchNormalization` defaults. */
 export const BN_EPSILON = 1e-3;
 export const BN_MOMENTUM = 0.99;
+
+/**
+ * Momentum of the k-th (0-based) batch when the moving statistics should become the plain mean of
+ * the batch statistics seen since, as PreciseBN recomputes them (lib/train/batchnorm_stats.ts):
+ * moving ← k/(k+1)·moving + 1/(k+1)·batch.
+ */
+export function cumulativeMomentum(k: number): number {
+  return k / (k + 1);
+}
 
 /** One stage of Table 1: bottleneck width, output width, repeats, stride of its first block. */
 export interface ResNetXStage {
@@ -123,28 +141,54 @@ export interface BatchNormVars {
 }
 
 /**
+ * Training-mode BatchNorm with its gradient written out (the textbook one, Ioffe & Szegedy 2015
+ * Sec. 3): with x̂ = (x − μ_B)·r, r = 1/√(σ²_B + ε) and N values per channel,
+ *   ∂β = Σ dy,  ∂γ = Σ dy·x̂,  ∂x = γ·r·(dy − ∂β/N − x̂·∂γ/N).
+ * Autodiff through the written-out moments takes ~80 kernels per layer (ResNetX has 53 per
+ * branch, and at quick size a step is dispatch-bound); this takes ~10. The moving statistics are
+ * updated as a side effect of the forward pass, outside the gradient.
+ */
+function batchNormTraining(x: tf.Tensor4D, bn: BatchNormVars, momentum: number): tf.Tensor4D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xx, gamma, beta] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
+    const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+    const r = tf.rsqrt(tf.add(variance, BN_EPSILON));
+    const scale = tf.mul(r, gamma);
+    const value = tf.add(tf.mul(xx, scale), tf.sub(beta, tf.mul(mean, scale)));
+    if (momentum !== 1) {
+      bn.movingMean.assign(tf.add(tf.mul(bn.movingMean, momentum), tf.mul(mean, 1 - momentum)));
+      bn.movingVariance.assign(tf.add(tf.mul(bn.movingVariance, momentum), tf.mul(variance, 1 - momentum)));
+    }
+    save([xx, mean, r, gamma]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sm, sr, sg] = saved as [tf.Tensor4D, tf.Tensor, tf.Tensor, tf.Tensor];
+        const n = dy.size / dy.shape[3]!;
+        const xhat = tf.mul(tf.sub(sx, sm), sr);
+        const dBeta = tf.sum(dy, [0, 1, 2]);
+        const dGamma = tf.sum(tf.mul(dy, xhat), [0, 1, 2]);
+        const dx = tf.mul(tf.sub(tf.sub(dy, tf.div(dBeta, n)), tf.mul(xhat, tf.div(dGamma, n))), tf.mul(sg, sr));
+        return [dx, dGamma, dBeta];
+      },
+    };
+  });
+  return f(x, bn.gamma, bn.beta) as tf.Tensor4D;
+}
+
+/**
  * BatchNorm of an NHWC map (Table 1: "Batch Normalization at every layer"), Keras semantics.
  * Training: y = (x − μ_B)/√(σ²_B + ε)·γ + β with the batch's mean and biased variance, and the
- * moving statistics updated (momentum 0.99) as a side effect. Inference: the moving statistics.
- * Written out (not `tf.batchNorm`) so that every path is differentiable on every backend.
+ * moving statistics updated as a side effect, moving ← m·moving + (1 − m)·batch (Keras: m = 0.99;
+ * m = 1 leaves them alone). Inference: the moving statistics. Written with tfjs ops and an explicit
+ * gradient (not `tf.batchNorm`), so that every path is differentiable on every backend.
  */
-export function batchNorm(x: tf.Tensor4D, bn: BatchNormVars, training: boolean): tf.Tensor4D {
+export function batchNorm(x: tf.Tensor4D, bn: BatchNormVars, training: boolean, momentum = BN_MOMENTUM): tf.Tensor4D {
   return tf.tidy(() => {
-    let mean: tf.Tensor;
-    let variance: tf.Tensor;
-    if (training) {
-      const m = tf.moments(x, [0, 1, 2]);
-      mean = m.mean;
-      variance = m.variance;
-      const f = 1 - BN_MOMENTUM;
-      bn.movingMean.assign(tf.add(tf.mul(bn.movingMean, BN_MOMENTUM), tf.mul(mean, f)));
-      bn.movingVariance.assign(tf.add(tf.mul(bn.movingVariance, BN_MOMENTUM), tf.mul(variance, f)));
-    } else {
-      mean = bn.movingMean;
-      variance = bn.movingVariance;
-    }
-    const inv = tf.mul(tf.rsqrt(tf.add(variance, BN_EPSILON)), bn.gamma);
-    return tf.add(tf.mul(tf.sub(x, mean), inv), bn.beta) as tf.Tensor4D;
+    if (training) return batchNormTraining(x, bn, momentum);
+    const inv = tf.mul(tf.rsqrt(tf.add(bn.movingVariance, BN_EPSILON)), bn.gamma);
+    return tf.add(tf.mul(tf.sub(x, bn.movingMean), inv), bn.beta) as tf.Tensor4D;
   });
 }
 
@@ -157,22 +201,24 @@ export class ConvBn {
     readonly spec: { k: number; stride: number; cin: number; cout: number },
     name: string,
     r: Rng,
+    /** Initial BatchNorm γ (1; 0 for the last layer of a residual branch, see the file comment). */
+    gamma0 = 1,
   ) {
     const { k, cin, cout } = spec;
     this.w = param(() => r.normalTensor([k, k, cin, cout], 0, Math.sqrt(2 / (k * k * cin))), `${name}.weight`);
     this.b = param(() => tf.zeros([cout]), `${name}.bias`);
     this.bn = {
-      gamma: param(() => tf.ones([cout]), `${name}.bn.gamma`),
+      gamma: param(() => tf.fill([cout], gamma0), `${name}.bn.gamma`),
       beta: param(() => tf.zeros([cout]), `${name}.bn.beta`),
       movingMean: param(() => tf.zeros([cout]), `${name}.bn.moving_mean`, false),
       movingVariance: param(() => tf.ones([cout]), `${name}.bn.moving_variance`, false),
     };
   }
 
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+  apply(x: tf.Tensor4D, training: boolean, momentum = BN_MOMENTUM): tf.Tensor4D {
     return tf.tidy(() => {
       const y = tf.add(tf.conv2d(x, this.w as tf.Tensor4D, this.spec.stride, 'same'), this.b) as tf.Tensor4D;
-      return batchNorm(y, this.bn, training);
+      return batchNorm(y, this.bn, training, momentum);
     });
   }
 
@@ -195,21 +241,21 @@ export class Bottleneck {
   readonly b: ConvBn;
   readonly c: ConvBn;
   readonly proj: ConvBn | null;
-  constructor(opts: { cin: number; mid: number; out: number; stride: number; projection: boolean; name: string; rng?: Rng }) {
+  constructor(opts: { cin: number; mid: number; out: number; stride: number; projection: boolean; name: string; rng?: Rng; zeroInitResidual?: boolean }) {
     const r = opts.rng ?? globalRng;
     const { cin, mid, out, stride, name } = opts;
     this.a = new ConvBn({ k: 1, stride, cin, cout: mid }, `${name}.a`, r);
     this.b = new ConvBn({ k: 3, stride: 1, cin: mid, cout: mid }, `${name}.b`, r);
-    this.c = new ConvBn({ k: 1, stride: 1, cin: mid, cout: out }, `${name}.c`, r);
+    this.c = new ConvBn({ k: 1, stride: 1, cin: mid, cout: out }, `${name}.c`, r, opts.zeroInitResidual ? 0 : 1);
     this.proj = opts.projection ? new ConvBn({ k: 1, stride, cin, cout: out }, `${name}.proj`, r) : null;
   }
 
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+  apply(x: tf.Tensor4D, training: boolean, momentum = BN_MOMENTUM): tf.Tensor4D {
     return tf.tidy(() => {
-      let h = tf.relu(this.a.apply(x, training)) as tf.Tensor4D;
-      h = tf.relu(this.b.apply(h, training)) as tf.Tensor4D;
-      h = this.c.apply(h, training);
-      const sc = this.proj ? this.proj.apply(x, training) : x;
+      let h = tf.relu(this.a.apply(x, training, momentum)) as tf.Tensor4D;
+      h = tf.relu(this.b.apply(h, training, momentum)) as tf.Tensor4D;
+      h = this.c.apply(h, training, momentum);
+      const sc = this.proj ? this.proj.apply(x, training, momentum) : x;
       return tf.relu(tf.add(h, sc)) as tf.Tensor4D;
     });
   }
@@ -235,9 +281,10 @@ export class ResNetX {
   readonly blocks: { name: string; block: Bottleneck }[] = [];
   readonly outChannels: number;
 
-  constructor(opts: { name: string; widthDivisor?: number; rng?: Rng }) {
+  constructor(opts: { name: string; widthDivisor?: number; rng?: Rng; /** γ = 0 at the end of each residual branch (default true; see the file comment). */ zeroInitResidual?: boolean }) {
     const r = opts.rng ?? globalRng;
     const div = opts.widthDivisor ?? 1;
+    const zeroInitResidual = opts.zeroInitResidual ?? true;
     const stem = resnetxStemWidth(div);
     this.conv1 = new ConvBn({ k: 7, stride: 2, cin: 3, cout: stem }, `${opts.name}.conv1`, r);
     this.conv2 = new ConvBn({ k: 3, stride: 2, cin: stem, cout: stem }, `${opts.name}.conv2`, r);
@@ -247,7 +294,7 @@ export class ResNetX {
         const name = `${st.name}_${b + 1}`;
         this.blocks.push({
           name,
-          block: new Bottleneck({ cin, mid: st.mid, out: st.out, stride: b === 0 ? st.stride : 1, projection: b === 0, name: `${opts.name}.${name}`, rng: r }),
+          block: new Bottleneck({ cin, mid: st.mid, out: st.out, stride: b === 0 ? st.stride : 1, projection: b === 0, name: `${opts.name}.${name}`, rng: r, zeroInitResidual }),
         });
         cin = st.out;
       }
@@ -255,11 +302,12 @@ export class ResNetX {
     this.outChannels = cin;
   }
 
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+  /** `momentum`: of the moving-statistics update in training mode (Keras 0.99). */
+  apply(x: tf.Tensor4D, training: boolean, momentum = BN_MOMENTUM): tf.Tensor4D {
     return tf.tidy(() => {
-      let h = tf.relu(this.conv1.apply(x, training)) as tf.Tensor4D;
-      h = tf.relu(this.conv2.apply(h, training)) as tf.Tensor4D;
-      for (const { block } of this.blocks) h = block.apply(h, training);
+      let h = tf.relu(this.conv1.apply(x, training, momentum)) as tf.Tensor4D;
+      h = tf.relu(this.conv2.apply(h, training, momentum)) as tf.Tensor4D;
+      for (const { block } of this.blocks) h = block.apply(h, training, momentum);
       return h;
     });
   }

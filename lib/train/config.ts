@@ -94,6 +94,12 @@ export interface TrainConfig {
   /** Also compute the uniformity metric (thesis Eqs. 3.6–3.8) of the validation descriptors at
    *  each evaluation and log it in metrics.jsonl (Fig. 4.5). */
   evalUniformity?: boolean;
+  /**
+   * PreciseBN before every evaluation (models with BatchNorm, i.e. GeoCapsNet): the moving
+   * statistics are recomputed as the mean over this many training batches with the current
+   * weights (lib/train/batchnorm_stats.ts). Absent: Keras' moving averages as trained.
+   */
+  preciseBatchNorm?: number;
 }
 
 /**
@@ -141,6 +147,7 @@ export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
   if (!posInt(c.epochs)) fail('epochs', 'an integer >= 1', c.epochs, 'e.g. "epochs": 10');
   if (!Number.isInteger(c.seed) || c.seed < 0) fail('seed', 'an integer >= 0', c.seed, 'e.g. "seed": 1');
   if (c.checkpointEverySteps !== undefined && !posInt(c.checkpointEverySteps)) fail('checkpointEverySteps', 'an integer >= 1', c.checkpointEverySteps, 'or leave it out (end of each epoch)');
+  if (c.preciseBatchNorm !== undefined && !posInt(c.preciseBatchNorm)) fail('preciseBatchNorm', 'a number of training batches >= 1', c.preciseBatchNorm, 'e.g. 10, or leave it out (moving averages as trained)');
   if (c.evalEveryEpochs !== undefined && !(Number.isInteger(c.evalEveryEpochs) && c.evalEveryEpochs >= 0)) fail('evalEveryEpochs', 'an integer >= 0', c.evalEveryEpochs, '1: after every epoch, 0: never');
   if (c.init !== undefined && (!isObj(c.init) || Object.entries(c.init).some(([k, v]) => (k !== 'ground' && k !== 'aerial') || typeof v !== 'string' || !v))) fail('init', '{ground?: FILE, aerial?: FILE} (VGG16 .safetensors)', c.init, 'e.g. {"aerial": "runs/moco-sat/backbone.safetensors"}');
   if (c.initFrom !== undefined) {

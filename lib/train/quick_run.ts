@@ -10,6 +10,7 @@ import { PairPipeline } from '../data/pipeline.js';
 import type { DatasetSplit } from '../data/dataset.js';
 import { evaluateRecall, type RecallResult } from '../eval/recall.js';
 import type { CrossViewModel } from '../models/model.js';
+import { preciseBnEpoch, recomputeBatchNormStatistics } from './batchnorm_stats.js';
 
 export interface QuickRunOptions {
   model: CrossViewModel;
@@ -24,6 +25,8 @@ export interface QuickRunOptions {
   learningRate?: number;
   seed?: number;
   cacheDir?: string | null;
+  /** PreciseBN before each evaluation from this many training batches (models with BatchNorm; lib/train/batchnorm_stats.ts). */
+  preciseBatchNorm?: number;
   log?: (line: string) => void;
 }
 
@@ -75,7 +78,13 @@ export async function quickRun(o: QuickRunOptions): Promise<QuickRunResult> {
   const views = { ground: o.ground, aerial: { size: o.aerial.size, polar: o.aerial.polar ?? null }, cacheDir: o.cacheDir ?? null };
   const evalPipe = new PairPipeline({ split: o.val, batchSize: 32, sampler: 'sequential', ...views, seed: 0 });
   const trainPipe = new PairPipeline({ split: o.train, batchSize, sampler: 'random', ...views, seed: o.seed ?? 1 });
+  const statistics = async (k: number) => {
+    if (!o.preciseBatchNorm) return;
+    const n = await recomputeBatchNormStatistics(o.model, trainPipe.batches(preciseBnEpoch(k)), o.preciseBatchNorm);
+    if (n) log(`${o.model.name}: BatchNorm statistics recomputed from ${n} training batches (PreciseBN)`);
+  };
   try {
+    await statistics(0);
     const before = await evaluate(o.model, evalPipe);
     log(`${o.model.name}: recall@1 before training ${(100 * before.atK[1]!).toFixed(1)}% (chance ${(100 * before.chance[1]!).toFixed(1)}%)`);
     const opt = tf.train.adam(o.learningRate ?? 1e-3);
@@ -97,6 +106,7 @@ export async function quickRun(o: QuickRunOptions): Promise<QuickRunResult> {
     }
     const seconds = (performance.now() - t0) / 1000;
     opt.dispose();
+    await statistics(1);
     const after = await evaluate(o.model, evalPipe);
     const tenth = Math.max(1, Math.floor(losses.length / 10));
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);

@@ -27,6 +27,7 @@ import { openDataset } from '../data/readers.js';
 import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../data/dataset.js';
 import { PairPipeline } from '../data/pipeline.js';
 import type { PairOptions } from '../data/augment.js';
+import { preciseBnEpoch, recomputeBatchNormStatistics } from './batchnorm_stats.js';
 import { buildModel } from '../models/registry.js';
 import type { CrossViewModel } from '../models/model.js';
 import { Vgg16 } from '../models/vgg16.js';
@@ -261,6 +262,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         bar.end();
         const epochDone = stepInEpoch === 0;
         if (epochDone && valSplit && (config.evalEveryEpochs ?? 1) > 0 && epoch % (config.evalEveryEpochs ?? 1) === 0) {
+          if (config.preciseBatchNorm) await recomputeBatchNormStatistics(model, pipe.batches(preciseBnEpoch(epoch)), config.preciseBatchNorm);
           const e = await evaluateDuring(model, valSplit, views, cacheDir, o.workers, o.progress !== false, config.data.evalAugment ?? null, Boolean(config.evalUniformity));
           const record: EvalRecord = { epoch: epoch - 1, globalStep, split: valSplit.name, n: e.n, recall: e.recall, ...(e.uniformity ? { uniformity: e.uniformity } : {}) };
           evals = [...evals, record];

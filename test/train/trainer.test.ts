@@ -138,6 +138,7 @@ describe('guards and errors', () => {
     expect(() => validateConfig({ ...tinyConfig('x'), model: { name: 'resnet' } })).toThrow(/model\.name/);
     expect(() => validateConfig({ ...tinyConfig('x'), loss: { kind: 'mgtl' } })).toThrow(/MGTL model/);
     expect(() => validateConfig({ ...tinyConfig('x'), data: { ...tinyConfig('x').data, batchSize: 1 } })).toThrow(/batchSize/);
+    expect(() => validateConfig({ ...tinyConfig('x'), preciseBatchNorm: 0 })).toThrow(/preciseBatchNorm.*batches >= 1/s);
     await expect(train({ ...quiet, config: tinyConfig('x', { model: { name: 'siamese-vgg', options: { widthDivsor: 16 } } }), out: join(tmp, 'typo') })).rejects.toThrow(/widthDivsor/);
     await expect(train({ ...quiet, config: tinyConfig('x'), dataDir: join(tmp, 'nowhere'), out: join(tmp, 'nodata') })).rejects.toThrow(/no such directory/);
     await expect(train({ ...quiet, config: tinyConfig('x', { data: { ...tinyConfig('x').data, batchSize: 64 } }), out: join(tmp, 'big') })).rejects.toThrow(/smaller data\.batchSize/);
@@ -157,6 +158,32 @@ describe('guards and errors', () => {
     r.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
+
+  it('PreciseBN before the evaluation: the same trained weights, moving statistics recomputed (GeoCapsNet)', async () => {
+    const gcn = (name: string, precise?: number): TrainConfig => ({
+      ...tinyConfig(name, { epochs: 1 }),
+      model: { name: 'geocapsnet-i', options: { widthDivisor: 16, groundHW: [96, 96], aerialHW: [96, 96] } },
+      loss: { kind: 'soft-margin-exhaustive', gamma: 10 },
+      data: { ...tinyConfig(name).data, ground: { height: 96, width: 96 }, aerial: { size: 96, polar: null } },
+      schedule: { kind: 'constant' },
+      ...(precise ? { preciseBatchNorm: precise } : {}),
+    });
+    const a = await train({ ...quiet, config: gcn('bn-keras'), out: join(tmp, 'bn-keras') });
+    a.model.dispose();
+    const b = await train({ ...quiet, config: gcn('bn-precise', 2), out: join(tmp, 'bn-precise') });
+    b.model.dispose();
+    expect(a.evals).toHaveLength(1);
+    expect(b.evals).toHaveLength(1);
+    const wa = await weightsOf(a.checkpoint), wb = await weightsOf(b.checkpoint);
+    let moving = 0;
+    for (const [k, v] of wa) {
+      if (k.includes('.bn.moving_')) {
+        if (k.startsWith('model/')) moving++;
+        expect(wb.get(k), k).not.toEqual(v);
+      } else expect(wb.get(k), k).toEqual(v);
+    }
+    expect(moving).toBeGreaterThan(100);
+  }, 240_000);
 
   it('every preset is a valid config', () => {
     expect(PRESET_NAMES.length).toBeGreaterThan(20);
