@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectedSeconds } from '../lib/report/build.js';
 import { runNotebook } from '../lib/report/runner/run.js';
 import { RESULTS_MIME, type ResultsBundle } from '../lib/report/types.js';
 
@@ -29,6 +30,13 @@ describe('notebooks (smoke profile)', () => {
   it('every notebook in notebooks/ has a smoke test here', () => {
     const tested = ['00-quickstart.ipynb', 'cvft.ipynb', 'mgtl.ipynb', 'geocapsnet.ipynb', 'mduit.ipynb', 'ssl-crossview.ipynb'];
     expect(readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).filter((f) => !tested.includes(f))).toEqual([]);
+  });
+
+  it('every notebook says how long its quick profile took (the report starts the longest first)', () => {
+    const seconds = Object.fromEntries(readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).map((f) => [f, expectedSeconds(join(NOTEBOOKS, f), 'quick')]));
+    for (const s of Object.values(seconds)) expect(s).toBeGreaterThan(0);
+    expect(expectedSeconds(join(NOTEBOOKS, 'cvft.ipynb'), 'paper')).toBe(0); // not measured: unknown
+    expect(expectedSeconds(join(tmp, 'missing.ipynb'), 'quick')).toBe(0);
   });
 
   it('00-quickstart runs and shows the backends, the world, loss, recall, a retrieval example and a heat map', async () => {

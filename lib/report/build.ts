@@ -83,6 +83,21 @@ export function groupOf(path: string): string {
   return PAPERS.find((k) => name.startsWith(k)) ?? basename(path, '.ipynb');
 }
 
+/**
+ * How long a notebook took under `profile` when last measured (`metadata.cvgl.expectedSeconds[profile]`,
+ * written by hand from a report run), 0 when unknown: the build starts the longest first, so that
+ * with `--jobs 2` the long one does not start last and leave a core idle.
+ */
+export function expectedSeconds(path: string, profile: string): number {
+  try {
+    const nb = JSON.parse(readFileSync(path, 'utf8')) as { metadata?: { cvgl?: { expectedSeconds?: Record<string, number> } } };
+    const s = nb.metadata?.cvgl?.expectedSeconds?.[profile];
+    return typeof s === 'number' && s > 0 ? s : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** The first Markdown heading of a notebook (the page title of a notebook that is not a paper's). */
 function firstHeading(nb: { cells: { cell_type: string; source: string | string[] }[] }): string | null {
   for (const c of nb.cells) {
@@ -109,7 +124,9 @@ export async function buildReports(o: BuildOptions): Promise<BuildResult> {
   // default thread count) unless CVGL_THREADS says otherwise
   const jobs = Math.max(1, o.jobs ?? 1);
   if (jobs > 1 && !process.env.CVGL_THREADS) process.env.CVGL_THREADS = String(Math.max(1, Math.floor(machineInfo().cores / jobs)));
-  const queue = [...groups].flatMap(([g, ps]) => ps.map((p) => ({ group: g, path: p })));
+  const queue = [...groups].flatMap(([g, ps]) => ps.map((p) => ({ group: g, path: p, expected: expectedSeconds(p, o.profile ?? 'quick') })));
+  // longest first (stable: equal or unknown estimates keep their order)
+  if (jobs > 1) queue.sort((a, b) => b.expected - a.expected);
   const results = new Map<string, RunResult>();
   let next = 0;
   const worker = async () => {
