@@ -45,6 +45,9 @@ describe('notebooks (smoke profile)', () => {
     expect(count('application/vnd.vegalite.v5+json')).toBe(2); // loss, top-K curve
     expect(r.status.provenance.dataset?.pairs).toMatchObject({ train: expect.any(Number), val: expect.any(Number) });
     expect(r.status.provenance.backend).not.toBeNull();
+    // the executed copy keeps the kernel it was written for and what it declared
+    expect(r.notebook.metadata.kernelspec?.name).toBe('cvgl-typescript');
+    expect(r.notebook.metadata.cvgl).toMatchObject({ paper: '00-quickstart', ok: true });
   }, 600_000);
 
   it('cvft: Tables 1, 3, 4, Figs. 5–8 and 12, and the reproduced numbers of every trained row', async () => {

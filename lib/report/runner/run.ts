@@ -1,7 +1,8 @@
 /**
  * Headless notebook runner: executes a notebook's code cells in order on a fresh tslab kernel
- * (kernel.ts) and writes the executed copy (nbformat 4.5) with `metadata.cvgl` =
- * NotebookRunStatus, `metadata.kernelspec` and `metadata.language_info`.
+ * (kernel.ts) and writes the executed copy (nbformat 4.5) with `metadata.cvgl` = what the notebook
+ * declared plus NotebookRunStatus, `metadata.kernelspec` (the notebook's own TypeScript one, else
+ * tslab's) and `metadata.language_info`.
  *
  * ## Importing the project library from a notebook
  *
@@ -263,11 +264,16 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
     provenance,
   };
   const li = (kernel?.info?.language_info ?? {}) as Record<string, unknown>;
+  // the notebook's own TypeScript kernelspec (e.g. `cvgl kernel install`'s, which can load lib/)
+  // stays, so that the executed copy opens in Jupyter on the same kernel; otherwise tslab's
+  const own = nb.metadata.kernelspec;
+  const declared = nb.metadata.cvgl !== null && typeof nb.metadata.cvgl === 'object' ? (nb.metadata.cvgl as Record<string, unknown>) : {};
   nb.metadata = {
     ...nb.metadata,
-    kernelspec: { ...TSLAB_KERNELSPEC },
+    kernelspec: own?.language === 'typescript' ? { ...own } : { ...TSLAB_KERNELSPEC },
     language_info: { ...li, name: 'typescript', file_extension: '.ts', mimetype: 'text/typescript' },
-    cvgl: status,
+    // what the notebook declared (its paper, expected time) and how this run went
+    cvgl: { ...declared, ...status },
   };
   writeNotebook(outPath, nb);
   log(`${basename(abs)}: ${status.ok ? 'ok' : `failed at cell ${failedCell}: ${error?.ename}: ${error?.evalue}`} → ${outPath}`);
