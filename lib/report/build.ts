@@ -70,15 +70,20 @@ export function expandNotebooks(paths: string[]): string[] {
   return [...new Set(out.map((p) => resolve(p)))];
 }
 
+/** What a notebook declares about itself in `metadata.cvgl` (empty when unreadable: the runner reports that). */
+function declared(path: string): { paper?: unknown; expectedSeconds?: Record<string, unknown> } {
+  try {
+    const nb = JSON.parse(readFileSync(path, 'utf8')) as { metadata?: { cvgl?: ReturnType<typeof declared> } };
+    return nb.metadata?.cvgl ?? {};
+  } catch {
+    return {};
+  }
+}
+
 /** The report page a notebook belongs to. */
 export function groupOf(path: string): string {
-  try {
-    const nb = JSON.parse(readFileSync(path, 'utf8')) as { metadata?: { cvgl?: { paper?: string } } };
-    const declared = nb.metadata?.cvgl?.paper;
-    if (declared) return declared;
-  } catch {
-    /* the runner reports unreadable notebooks */
-  }
+  const paper = declared(path).paper;
+  if (typeof paper === 'string' && paper) return paper;
   const name = basename(path, '.ipynb').toLowerCase();
   return PAPERS.find((k) => name.startsWith(k)) ?? basename(path, '.ipynb');
 }
@@ -89,13 +94,8 @@ export function groupOf(path: string): string {
  * with `--jobs 2` the long one does not start last and leave a core idle.
  */
 export function expectedSeconds(path: string, profile: string): number {
-  try {
-    const nb = JSON.parse(readFileSync(path, 'utf8')) as { metadata?: { cvgl?: { expectedSeconds?: Record<string, number> } } };
-    const s = nb.metadata?.cvgl?.expectedSeconds?.[profile];
-    return typeof s === 'number' && s > 0 ? s : 0;
-  } catch {
-    return 0;
-  }
+  const s = declared(path).expectedSeconds?.[profile];
+  return typeof s === 'number' && s > 0 ? s : 0;
 }
 
 /** The first Markdown heading of a notebook (the page title of a notebook that is not a paper's). */
