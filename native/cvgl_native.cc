@@ -9,12 +9,18 @@
 //     layouts: x, y, dy, dx NHWC; w, dw HWIO (TensorFlow's)
 //   matmul(a, b, out, dims)          dims (Int32Array, 7): batch M K N transA transB broadcastB
 //     row-major, batched; a is [batch, M, K] (or [batch, K, M] when transA), likewise b
+//   adam(p, g, m, v, outP, outM, outV, h)   one Adam step of one variable, element-wise (below)
+//   sumLeading(x, out, dims)         out[c] = sum over r of x[r, c]; dims (Int32Array, 2): rows cols
+//   maxPoolGrad(x, dy, dx, dims)     dims (Int32Array, 14): N H W C OH OW fh fw sh sw dh dw top left
 //   setThreads(n), threads(), version()
 #include <node_api.h>
 #include <omp.h>
 #include <dnnl.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -232,6 +238,164 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** A loop worth splitting over threads: below this many elements the fork costs more than it saves. */
+constexpr size_t kParallelMin = 1 << 15;
+
+/**
+ * Adam (Kingma & Ba, Algorithm 1, as torch.optim.Adam: weight decay as an L2 term added to the
+ * gradient), one variable, in the order of lib/train/optimizers.ts' element-wise ops so that the
+ * result is the same float32 arithmetic:
+ *   g = g0 + p·wd;  m' = m·β1 + g·(1−β1);  v' = v·β2 + g²·(1−β2)
+ *   p' = p − (m' / (√v' / √(1−β2^t) + ε)) · lr/(1−β1^t)
+ * h (Float32Array, 8): β1, 1−β1, β2, 1−β2, ε, wd, lr/(1−β1^t), √(1−β2^t).
+ */
+napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value args[8];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 8) {
+    throwError(env, "adam(p, g, m, v, outP, outM, outV, h) takes 8 arguments");
+    return nullptr;
+  }
+  float* a[7];
+  size_t n[7];
+  const char* names[7] = {"p", "g", "m", "v", "outP", "outM", "outV"};
+  for (int i = 0; i < 7; i++)
+    if (!getF32(env, args[i], &a[i], &n[i], names[i])) return nullptr;
+  float* h;
+  size_t nh = 0;
+  if (!getF32(env, args[7], &h, &nh, "h")) return nullptr;
+  for (int i = 1; i < 7; i++)
+    if (n[i] != n[0]) {
+      throwError(env, "adam: p, g, m, v and the outputs must have the same length");
+      return nullptr;
+    }
+  if (nh != 8) {
+    throwError(env, "adam: h must have 8 entries");
+    return nullptr;
+  }
+  const float b1 = h[0], omb1 = h[1], b2 = h[2], omb2 = h[3], eps = h[4], wd = h[5], step = h[6], sqrtBc2 = h[7];
+  const float *p = a[0], *g0 = a[1], *m = a[2], *v = a[3];
+  float *outP = a[4], *outM = a[5], *outV = a[6];
+  const int64_t len = int64_t(n[0]);
+#pragma omp parallel for schedule(static) if (n[0] >= kParallelMin)
+  for (int64_t i = 0; i < len; i++) {
+    const float g = wd != 0.0f ? g0[i] + p[i] * wd : g0[i];
+    const float mi = m[i] * b1 + g * omb1;
+    const float vi = v[i] * b2 + (g * g) * omb2;
+    const float denom = std::sqrt(vi) / sqrtBc2 + eps;
+    outM[i] = mi;
+    outV[i] = vi;
+    outP[i] = p[i] - (mi / denom) * step;
+  }
+  return nullptr;
+}
+
+/** Sum over the leading axes: x viewed as [rows, cols], out[c] = x[0, c] + x[1, c] + … in row order. */
+napi_value SumLeading(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 3) {
+    throwError(env, "sumLeading(x, out, dims) takes 3 arguments");
+    return nullptr;
+  }
+  float *x, *out;
+  int32_t* d;
+  size_t nx = 0, nout = 0, nd = 0;
+  if (!getF32(env, args[0], &x, &nx, "x") || !getF32(env, args[1], &out, &nout, "out") || !getI32(env, args[2], &d, &nd, "dims"))
+    return nullptr;
+  if (nd != 2 || d[0] < 1 || d[1] < 1 || nx != size_t(d[0]) * size_t(d[1]) || nout != size_t(d[1])) {
+    throwError(env, "sumLeading: dims must be [rows, cols] with x of rows*cols and out of cols values");
+    return nullptr;
+  }
+  const int64_t rows = d[0], cols = d[1];
+  // columns in blocks of 64 (a few cache lines) so that threads write disjoint parts of out
+  const int64_t block = 64, blocks = (cols + block - 1) / block;
+#pragma omp parallel for schedule(static) if (nx >= kParallelMin && blocks > 1)
+  for (int64_t b = 0; b < blocks; b++) {
+    const int64_t c0 = b * block, c1 = std::min(cols, c0 + block);
+    float* o = out + c0;
+    const int64_t w = c1 - c0;
+    for (int64_t c = 0; c < w; c++) o[c] = x[c0 + c];
+    for (int64_t r = 1; r < rows; r++) {
+      const float* row = x + r * cols + c0;
+      for (int64_t c = 0; c < w; c++) o[c] += row[c];
+    }
+  }
+  return nullptr;
+}
+
+/**
+ * The gradient of max pooling (NHWC) with tfjs' cpu semantics: each window's dy goes to its first
+ * maximum (strict >, from −inf, in row-major window order); padding never receives any. Threads
+ * split the batch and channel blocks, so overlapping windows never race.
+ */
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 4) {
+    throwError(env, "maxPoolGrad(x, dy, dx, dims) takes 4 arguments");
+    return nullptr;
+  }
+  float *x, *dy, *dx;
+  int32_t* d;
+  size_t nx = 0, ndy = 0, ndx = 0, nd = 0;
+  if (!getF32(env, args[0], &x, &nx, "x") || !getF32(env, args[1], &dy, &ndy, "dy") || !getF32(env, args[2], &dx, &ndx, "dx") ||
+      !getI32(env, args[3], &d, &nd, "dims"))
+    return nullptr;
+  if (nd != 14) {
+    throwError(env, "maxPoolGrad: dims must have 14 entries");
+    return nullptr;
+  }
+  const int64_t N = d[0], H = d[1], W = d[2], C = d[3], OH = d[4], OW = d[5], fh = d[6], fw = d[7], sh = d[8], sw = d[9], dh = d[10],
+                dw = d[11], top = d[12], left = d[13];
+  if (nx != size_t(N * H * W * C) || ndx != nx || ndy != size_t(N * OH * OW * C) || dh < 1 || dw < 1) {
+    throwError(env, "maxPoolGrad: array lengths do not match dims");
+    return nullptr;
+  }
+  std::memset(dx, 0, nx * sizeof(float));
+  const int64_t block = 16, blocks = (C + block - 1) / block;
+#pragma omp parallel for collapse(2) schedule(static) if (nx >= kParallelMin)
+  for (int64_t b = 0; b < N; b++) {
+    for (int64_t cb = 0; cb < blocks; cb++) {
+      const int64_t c0 = cb * block, w = std::min(C, c0 + block) - c0;
+      float best[16];
+      int64_t where[16];
+      for (int64_t oy = 0; oy < OH; oy++) {
+        const int64_t y0 = oy * sh - top;
+        for (int64_t ox = 0; ox < OW; ox++) {
+          const int64_t x0 = ox * sw - left;
+          for (int64_t c = 0; c < w; c++) {
+            best[c] = -std::numeric_limits<float>::infinity();
+            where[c] = -1;
+          }
+          for (int64_t ky = 0; ky < fh; ky += dh) {
+            const int64_t iy = y0 + ky;
+            if (iy < 0 || iy >= H) continue;
+            for (int64_t kx = 0; kx < fw; kx += dw) {
+              const int64_t ix = x0 + kx;
+              if (ix < 0 || ix >= W) continue;
+              const int64_t base = ((b * H + iy) * W + ix) * C + c0;
+              for (int64_t c = 0; c < w; c++) {
+                if (x[base + c] > best[c]) {
+                  best[c] = x[base + c];
+                  where[c] = base + c;
+                }
+              }
+            }
+          }
+          const float* g = dy + ((b * OH + oy) * OW + ox) * C + c0;
+          for (int64_t c = 0; c < w; c++)
+            if (where[c] >= 0) dx[where[c]] += g[c];
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value args[1];
@@ -260,6 +424,9 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumLeading", nullptr, SumLeading, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

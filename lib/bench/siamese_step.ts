@@ -10,6 +10,7 @@ import { SiameseVgg, siameseVggForwardMacs, siameseVggParamCount } from '../mode
 import { vgg16ConvMacs, vgg16Layers } from '../models/vgg16.js';
 import { chunkedEmbeddingGrads } from '../train/chunked_grads.js';
 import { softTripletThesis } from '../losses/triplet.js';
+import { createOptimizer } from '../train/optimizers.js';
 
 export interface StepShape {
   ground: [number, number];
@@ -119,22 +120,22 @@ export async function benchSiameseStep(opts: StepBenchOptions): Promise<StepBenc
   const model = new SiameseVgg({ rng: r, widthDivisor: shape.widthDivisor });
   const ground = r.uniformTensor([shape.batch, ...shape.ground, 3]) as tf.Tensor4D;
   const aerial = r.uniformTensor([shape.batch, ...shape.aerial, 3]) as tf.Tensor4D;
-  const optimizer = tf.train.adam(1e-4);
+  // the Adam training uses (torch.optim.Adam's semantics; on `native` one fused kernel per variable)
+  const optimizer = createOptimizer({ kind: 'adam', lr: 1e-4 });
   const vars = model.variables();
+  const byName = new Map(vars.map((v) => [v.name, v]));
+  const apply = (grads: tf.NamedTensorMap) => optimizer.apply(byName, new Map(Object.entries(grads)), 1e-4);
   const lossFn = () => {
     const { g, s } = model.embed(ground, aerial);
     return softTripletThesis(g, s, 10);
   };
   const microBatch = Math.min(shape.batch, opts.microBatch ?? shape.batch);
   const step = async (): Promise<number> => {
-    if (microBatch >= shape.batch) {
-      const loss = optimizer.minimize(lossFn, true, vars)!;
-      const v = (await loss.data())[0]!;
-      loss.dispose();
-      return v;
-    }
-    const { value, grads } = chunkedEmbeddingGrads((g, a) => model.embed(g, a), (g, s) => softTripletThesis(g, s, 10), ground, aerial, vars, microBatch);
-    optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+    const { value, grads } =
+      microBatch >= shape.batch
+        ? tf.variableGrads(lossFn as () => tf.Scalar, vars)
+        : chunkedEmbeddingGrads((g, a) => model.embed(g, a), (g, s) => softTripletThesis(g, s, 10), ground, aerial, vars, microBatch);
+    apply(grads);
     const v = (await value.data())[0]!;
     value.dispose();
     tf.dispose(grads);

@@ -2,7 +2,7 @@
  * The `native` backend (oneDNN convolutions and matmuls on the wasm heap) against `cpu`: values
  * and gradients, max relative error max|a − b| / max(max|b|, 1e-12) below 1e-4 (the bound of
  * grad_parity.test.ts). Every kernel native replaces — Conv2D, Conv2DBackpropInput,
- * Conv2DBackpropFilter, BatchMatMul — over strides, paddings, dilations, odd sizes and batch
+ * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad — over strides, paddings, dilations, odd sizes and batch
  * sizes 1 and 3; plus a small VGG-like net end to end. Required under CI; locally a missing
  * addon skips these with a warning (npm run setup:system && npm run build:native).
  */
@@ -142,6 +142,69 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
       },
       inputs,
     );
+  });
+
+  // a bias gradient is a Sum over N, H, W: the addon's sumLeading (leading axes only; others fall back)
+  it.skipIf(!available).each([
+    { shape: [3, 5, 7, 4], axis: [0, 1, 2], keepDims: false },
+    { shape: [3, 5, 7, 4], axis: [1, 0], keepDims: true },
+    { shape: [1, 9, 130], axis: [0, -2], keepDims: false },
+    { shape: [257, 3], axis: 0, keepDims: false },
+    { shape: [3, 5, 7, 4], axis: [0, 2], keepDims: false },
+    { shape: [6, 9], axis: 1, keepDims: true },
+  ])('sum over axes $axis of [$shape] keepDims $keepDims', async ({ shape, axis, keepDims }) => {
+    const r = new Rng(shape.reduce((p, q) => p * q, 1));
+    const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + shape.length : a));
+    const outShape = shape.flatMap((d, i) => (axes.includes(i) ? (keepDims ? [1] : []) : [d]));
+    const inputs = [randn(r, 'x', shape), randn(r, 'r', outShape)];
+    await check('sum', ([x, rr]) => {
+      const y = tf.sum(x!, axis, keepDims);
+      expect(y.shape).toEqual(outShape);
+      return wsum(y, rr!);
+    }, inputs);
+  });
+
+  // the addon's MaxPoolGrad: the first maximum of each window gets dy (cpu's rule), overlapping
+  // windows accumulate, padding gets nothing, all-negative windows keep their gradient; > 2^15
+  // values run on several threads
+  it.skipIf(!available).each([
+    { x: [2, 8, 10, 5], k: 2, s: 2, pad: 'valid' as const, shift: 0 },
+    { x: [1, 7, 9, 20], k: 3, s: 2, pad: 'same' as const, shift: 0 },
+    { x: [3, 6, 5, 3], k: 3, s: 1, pad: 'same' as const, shift: -10 },
+    { x: [2, 40, 52, 17], k: 3, s: 2, pad: 'valid' as const, shift: 0 },
+  ])('maxPool k$k s$s $pad of [$x] (values shifted by $shift): value and gradient', async ({ x, k, s, pad, shift }) => {
+    const r = new Rng(x[1]! * 7 + k);
+    const info = tf.backend_util.computePool2DInfo(x as [number, number, number, number], k, s, 1, pad);
+    const inputs = [randn(r, 'x', x), randn(r, 'r', [x[0]!, info.outHeight, info.outWidth, x[3]!])];
+    await check('maxPool', ([xt, rr]) => wsum(tf.maxPool(tf.add(xt as tf.Tensor4D, shift) as tf.Tensor4D, k, s, pad), rr!), inputs);
+  });
+
+  // ties: a window of equal values sends its gradient to the first one, as cpu does
+  it.skipIf(!available)('maxPool gradient of a constant input goes to each window\'s first element', async () => {
+    const grad = async (backend: 'cpu' | 'native') => {
+      await useBackend(backend);
+      const x = tf.fill([1, 4, 6, 2], -3);
+      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid')))(x);
+      const out = await g.data();
+      tf.dispose([x, g]);
+      return Array.from(out);
+    };
+    const ref = await grad('cpu');
+    expect(ref.filter((v) => v === 1)).toHaveLength(12); // 2 x 3 windows x 2 channels
+    expect(await grad('native')).toEqual(ref);
+  });
+
+  // saved-for-backward tensors are clones (Identity): on native they share the data, as on cpu
+  it.skipIf(!available)('a clone shares its data buffer and outlives its original', async () => {
+    await useBackend('native');
+    const x = tf.tensor([1.5, -2, 3], [3]);
+    const buffers = tf.memory().numDataBuffers;
+    const y = tf.clone(x);
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1.5, -2, 3]);
+    y.dispose();
+    expect(tf.memory().numDataBuffers).toBe(buffers - 1);
   });
 
   it.skipIf(!available)('the backend under test really was native', () => {

@@ -3,13 +3,14 @@
  * Adam with and without L2 weight decay, MDUIT's β1 = 0.5, SGD with momentum, weight decay and
  * Nesterov, a learning rate that changes between steps; and the schedules against
  * torch.optim.lr_scheduler (MultiStepLR) and their definitions. Also: slots survive a
- * save/restore exactly, and nothing leaks.
+ * save/restore exactly, and nothing leaks. On the `native` backend Adam is one addon kernel per
+ * variable: compared with torch and with the element-wise ops it replaces.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng, initEngine, tf } from '../../lib/engine/index.js';
+import { Rng, initEngine, probeBackends, tf } from '../../lib/engine/index.js';
 import { createOptimizer, type OptimizerConfig } from '../../lib/train/optimizers.js';
 import { scheduleFactor } from '../../lib/train/schedules.js';
 import { requireInCi } from '../ci_requirements.js';
@@ -18,6 +19,7 @@ import { ReferenceDir, findPython, normalArray } from '../reference_python.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/optim_torch.py', import.meta.url));
 const py = findPython(['torch', 'numpy']);
+const nativeAvailable = (await probeBackends()).find((b) => b.name === 'native')!.available;
 requireInCi('python3 with torch (optimizer reference)', py.python !== null, 'reason' in py ? py.reason : undefined);
 
 const SHAPE = [3, 5];
@@ -74,6 +76,31 @@ describe.runIf(py.python)('optimizers vs torch.optim', () => {
       opt.dispose();
       v.dispose();
       expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  // on `native` Adam is one addon kernel per variable (ADAM_KERNEL): the same comparison there
+  for (const c of CASES.filter((c) => c.config.kind === 'adam' && !('fused' in c.config))) {
+    it.runIf(nativeAvailable)(`${c.name} on native (fused kernel) matches torch after ${STEPS} steps`, async () => {
+      await initEngine({ backend: 'native' });
+      try {
+        const before = tf.memory().numTensors;
+        const v = tf.tidy(() => tf.variable(tf.tensor(init, SHAPE), true, `optim_native_${c.name}`));
+        const opt = createOptimizer(c.config);
+        for (let i = 0; i < STEPS; i++) {
+          const g = tf.tensor(grads[i]!, SHAPE);
+          opt.apply(new Map([['p', v]]), new Map([['p', g]]), lrScale[i]! * c.config.lr);
+          g.dispose();
+        }
+        const ours = v.dataSync() as Float32Array;
+        const theirs = ref.readF32(`${c.name}.f32`);
+        expect(relErr(ours.map((x, i) => x - init[i]!), theirs.map((x, i) => x - init[i]!)), `${c.name} (native) vs torch`).toBeLessThan(1e-5);
+        opt.dispose();
+        v.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      } finally {
+        await initEngine({ backend: 'cpu' });
+      }
     });
   }
 
@@ -156,6 +183,37 @@ describe('optimizer state and schedules', () => {
     opt.dispose();
     tf.dispose([a, b, g]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  // the kernel against the element-wise ops it replaces, on the same heap (wasm), with a variable
+  // large enough (> 2^15 values) for the addon's threads, several steps, and weight decay
+  it.runIf(nativeAvailable)('native Adam kernel = Adam as tfjs ops on wasm (40,000 values, 4 steps, weight decay)', async () => {
+    const r = new Rng(9);
+    const n = 40_000;
+    const init = normalArray(r, n), gs = Array.from({ length: 4 }, () => normalArray(r, n, 0.3));
+    const run = async (backend: 'wasm' | 'native') => {
+      await initEngine({ backend });
+      const v = tf.tidy(() => tf.variable(tf.tensor(init), true));
+      const opt = createOptimizer({ kind: 'adam', lr: 1e-3, weightDecay: 1e-4, beta1: 0.8 });
+      for (const [i, gi] of gs.entries()) {
+        const g = tf.tensor(gi);
+        opt.apply(new Map([['w', v]]), new Map([['w', g]]), 1e-3 * (i + 1));
+        g.dispose();
+      }
+      const out = { p: v.dataSync() as Float32Array, m: opt.slots().get('m/w')!.dataSync() as Float32Array, s: opt.slots().get('v/w')!.dataSync() as Float32Array };
+      opt.dispose();
+      v.dispose();
+      return out;
+    };
+    try {
+      const ops = await run('wasm');
+      const fused = await run('native');
+      expect(relErr(fused.m, ops.m)).toBeLessThan(1e-6);
+      expect(relErr(fused.s, ops.s)).toBeLessThan(1e-6);
+      expect(relErr(fused.p.map((x, i) => x - init[i]!), ops.p.map((x, i) => x - init[i]!))).toBeLessThan(1e-6);
+    } finally {
+      await initEngine({ backend: 'cpu' });
+    }
   });
 
   it('restoring slots of another optimizer is refused', () => {

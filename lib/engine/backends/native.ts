@@ -23,6 +23,9 @@ export const NATIVE_ADDON = fileURLToPath(new URL('../../../build/cvgl_native.no
 export interface NativeAddon {
   conv2d(mode: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, outP: Float32Array, outM: Float32Array, outV: Float32Array, h: Float32Array): void;
+  sumLeading(x: Float32Array, out: Float32Array, dims: Int32Array): void;
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
   setThreads(n: number): void;
   threads(): number;
   version(): string;
@@ -57,6 +60,7 @@ export function nativeUnavailable(): string | null {
 
 /** The wasm backend's API that the kernels below use. */
 interface Backend {
+  incRef(dataId: TensorInfo['dataId']): void;
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;
 }
@@ -100,6 +104,21 @@ function kernel(name: string, run: (inputs: Record<string, TensorInfo>, backend:
       return r ?? (fallback.kernelFunc(args) as TensorInfo);
     },
   };
+}
+
+/**
+ * The fused Adam update of one variable (`runKernel(ADAM_KERNEL, { p, g, m, v }, { h })` → [p', m',
+ * v']); `h` as the addon's `adam` takes it. Registered on `native` only: lib/train/optimizers.ts
+ * uses it there and the same update as tfjs ops elsewhere. Not differentiable (optimizers run
+ * outside any tape).
+ */
+export const ADAM_KERNEL = 'CvglAdam';
+
+/** The leading axes 0..k-1 of a rank-r tensor (k < r), as `Sum` gets them (any order, negative allowed), or 0. */
+function leadingAxes(axis: number | number[], rank: number): number {
+  const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort((p, q) => p - q);
+  if (axes.length === 0 || axes.length >= rank || axes.some((a, i) => a !== i)) return 0;
+  return axes.length;
 }
 
 function nativeKernels(nat: NativeAddon): KernelConfig[] {
@@ -149,10 +168,69 @@ function nativeKernels(nat: NativeAddon): KernelConfig[] {
       nat.matmul(heap(b, a!), heap(b, bt!), heap(b, out), new Int32Array([nA, m, k, n, ta ? 1 : 0, tb ? 1 : 0, sameBatch ? 0 : 1]));
       return out;
     }),
+    // tfjs-core clones every tensor a gradient saves (engine.saveTensorsForBackwardMode) and
+    // wasm's Identity copies it: 1,690 copies of activations in a full-size VGG16 step (0.4 s).
+    // Tensors are immutable, so the clone can share the data, as on the cpu backend.
+    kernel('Identity', ({ x }, b) => {
+      if (x!.dtype === 'string') return null;
+      b.incRef(x!.dataId);
+      return { dataId: x!.dataId, shape: x!.shape, dtype: x!.dtype };
+    }),
+    // a bias's gradient (dy summed over N, H, W): wasm would transpose dy first
+    kernel('Sum', ({ x }, b, attrs) => {
+      if (!f32(x!)) return null;
+      const k = leadingAxes(attrs.axis as number | number[], x!.shape.length);
+      if (!k) return null;
+      const rows = x!.shape.slice(0, k).reduce((p, q) => p * q, 1);
+      const kept = x!.shape.slice(k);
+      const cols = kept.reduce((p, q) => p * q, 1);
+      if (rows === 0 || cols === 0) return null;
+      const out = b.makeOutput(attrs.keepDims ? [...x!.shape.slice(0, k).map(() => 1), ...kept] : kept, 'float32');
+      nat.sumLeading(heap(b, x!), heap(b, out), new Int32Array([rows, cols]));
+      return out;
+    }),
+    // the semantics of lib/engine/kernels/max_pool_grad.ts (tfjs cpu), multithreaded
+    kernel('MaxPoolGrad', ({ dy, input }, b, attrs) => {
+      if (!f32(dy!, input!)) return null;
+      const info = tf.backend_util.computePool2DInfo(
+        input!.shape as [number, number, number, number],
+        attrs.filterSize as any,
+        attrs.strides as any,
+        1,
+        attrs.pad as any,
+        attrs.dimRoundingMode as any,
+      );
+      const out = b.makeOutput(input!.shape, 'float32');
+      const dims = new Int32Array([
+        info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+        info.effectiveFilterHeight, info.effectiveFilterWidth, info.strideHeight, info.strideWidth,
+        info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
+      ]);
+      nat.maxPoolGrad(heap(b, input!), heap(b, dy!), heap(b, out), dims);
+      return out;
+    }),
   ];
 }
 
-export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul'] as const;
+function adamKernel(nat: NativeAddon): KernelConfig {
+  return {
+    kernelName: ADAM_KERNEL,
+    backendName: 'native',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as Backend;
+      const { p, g, m, v } = inputs as Record<'p' | 'g' | 'm' | 'v', TensorInfo>;
+      if (![p, g, m, v].every((t) => t && t.dtype === 'float32' && t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i]))) {
+        throw new Error(`${ADAM_KERNEL}: p, g, m and v must be float32 tensors of one shape`);
+      }
+      const outs = [b.makeOutput(p.shape, 'float32'), b.makeOutput(p.shape, 'float32'), b.makeOutput(p.shape, 'float32')];
+      const h = Float32Array.from((attrs?.h ?? []) as number[]);
+      nat.adam(heap(b, p), heap(b, g), heap(b, m), heap(b, v), heap(b, outs[0]!), heap(b, outs[1]!), heap(b, outs[2]!), h);
+      return outs;
+    },
+  };
+}
+
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'Sum', 'MaxPoolGrad', 'Identity'] as const;
 
 let started: { threads: number; version: string } | null = null;
 
@@ -173,6 +251,7 @@ export async function startNative(threads: number): Promise<{ threads: number; v
       if (!ours.has(k.kernelName)) tf.registerKernel({ ...k, backendName: 'native' });
     }
     for (const k of nativeKernels(nat)) tf.registerKernel(k);
+    tf.registerKernel(adamKernel(nat));
   }
   nat.setThreads(Math.max(1, Math.floor(threads)));
   if (!(await tf.setBackend('native'))) throw new Error('the native backend did not start');
