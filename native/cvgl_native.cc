@@ -11,6 +11,9 @@
 //     row-major, batched; a is [batch, M, K] (or [batch, K, M] when transA), likewise b
 //   adam(p, g, m, v, outP, outM, outV, h)   one Adam step of one variable, element-wise (below)
 //   sumLeading(x, out, dims)         out[c] = sum over r of x[r, c]; dims (Int32Array, 2): rows cols
+//   binary(op, a, b, out, dims)      out = a op b, one operand broadcast along the leading axes of
+//                                    the other; op 0 add, 1 sub, 2 mul, 3 div; dims (Int32Array, 3):
+//                                    outer inner small (0: b is [inner], 1: a is [inner])
 //   maxPoolGrad(x, dy, dx, dims)     dims (Int32Array, 14): N H W C OH OW fh fw sh sw dh dw top left
 //   setThreads(n), threads(), version()
 #include <node_api.h>
@@ -326,6 +329,52 @@ napi_value SumLeading(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+template <typename Op>
+void broadcastRows(const float* a, const float* b, float* out, int64_t outer, int64_t inner, bool smallA, Op op) {
+  const bool par = size_t(outer * inner) >= kParallelMin;
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t r = 0; r < outer; r++) {
+    float* o = out + r * inner;
+    if (smallA) {
+      const float* y = b + r * inner;
+      for (int64_t c = 0; c < inner; c++) o[c] = op(a[c], y[c]);
+    } else {
+      const float* x = a + r * inner;
+      for (int64_t c = 0; c < inner; c++) o[c] = op(x[c], b[c]);
+    }
+  }
+}
+
+/** a op b where one operand is [inner] and the other [outer, inner] (a bias add, a per-channel scale). */
+napi_value Binary(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 5) {
+    throwError(env, "binary(op, a, b, out, dims) takes 5 arguments");
+    return nullptr;
+  }
+  int32_t op = -1;
+  napi_get_value_int32(env, args[0], &op);
+  ArrayArgs x;
+  if (!getArrayArgs(env, args, 1, 3, "binary", x)) return nullptr;
+  const int64_t outer = x.d[0], inner = x.d[1];
+  const bool smallA = x.d[2] != 0;
+  const size_t big = size_t(outer * inner);
+  if (op < 0 || op > 3 || outer < 1 || inner < 1 || x.nout != big || (smallA ? x.na : x.nb) != size_t(inner) ||
+      (smallA ? x.nb : x.na) != big) {
+    throwError(env, "binary: op must be 0-3 and the array lengths match [outer, inner] and [inner]");
+    return nullptr;
+  }
+  switch (op) {
+    case 0: broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float p, float q) { return p + q; }); break;
+    case 1: broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float p, float q) { return p - q; }); break;
+    case 2: broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float p, float q) { return p * q; }); break;
+    default: broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float p, float q) { return p / q; }); break;
+  }
+  return nullptr;
+}
+
 /**
  * The gradient of max pooling (NHWC) with tfjs' cpu semantics: each window's dy goes to its first
  * maximum (strict >, from −inf, in row-major window order); padding never receives any. Threads
@@ -426,6 +475,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumLeading", nullptr, SumLeading, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -2,19 +2,26 @@
  * The `native` backend (oneDNN convolutions and matmuls on the wasm heap) against `cpu`: values
  * and gradients, max relative error max|a − b| / max(max|b|, 1e-12) below 1e-4 (the bound of
  * grad_parity.test.ts). Every kernel native replaces — Conv2D, Conv2DBackpropInput,
- * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad — over strides, paddings, dilations, odd sizes and batch
+ * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad, broadcast Add/Sub/Mul/Div — over strides, paddings, dilations, odd sizes and batch
  * sizes 1 and 3; plus a small VGG-like net end to end. Required under CI; locally a missing
  * addon skips these with a warning (npm run setup:system && npm run build:native).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, probeBackends, tf } from '../../lib/engine/index.js';
+import { nativeCalls } from '../../lib/engine/backends/native.js';
 import { requireInCi } from '../ci_requirements.js';
-import { ErrorLog, expectWithin, parity, randn, useBackend, type ArrayInput, type ScalarFn } from './parity_helpers.js';
+import { ErrorLog, expectWithin, parity, randn, randu, useBackend, type ArrayInput, type ScalarFn } from './parity_helpers.js';
 
 const status = (await probeBackends()).find((b) => b.name === 'native')!;
 const available = status.available;
 const log = new ErrorLog();
 const wsum = (y: tf.Tensor, r: tf.Tensor): tf.Scalar => tf.sum(tf.mul(y, r));
+/** Runs `f` and says how many times the addon (not the wasm fallback) ran `kernel` meanwhile. */
+async function nativeRuns(kernel: string, f: () => Promise<void>): Promise<number> {
+  const before = nativeCalls[kernel] ?? 0;
+  await f();
+  return (nativeCalls[kernel] ?? 0) - before;
+}
 
 async function check(family: string, f: ScalarFn, inputs: ArrayInput[]): Promise<void> {
   const rep = await parity(`${family} (native)`, f, inputs, { backend: 'native' });
@@ -144,6 +151,34 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
     );
   });
 
+  // one operand broadcast along the other's leading axes (bias add, per-channel scale, scalar):
+  // the addon's binary kernel; the gradients reduce over the broadcast axes
+  it.skipIf(!available).each([
+    { a: [2, 5, 6, 7], b: [7] },
+    { a: [7], b: [3, 4, 7] },
+    { a: [4, 9], b: [1, 9] },
+    { a: [3, 40, 50, 20], b: [1, 1, 20] },
+    { a: [2, 3, 4], b: [] as number[] },
+    { a: [5, 6], b: [2, 1, 6] },
+  ])('add, sub, mul, div: [$a] with [$b]', async ({ a, b }) => {
+    const runs = await nativeRuns('Add', () => binaryCase(a, b));
+    // [5, 6] with [2, 1, 6] broadcasts both ways: the wasm kernel's case
+    if (b.length > a.length && a.length === 2) expect(runs).toBe(0);
+    else expect(runs).toBeGreaterThan(0);
+  });
+
+  async function binaryCase(a: number[], b: number[]): Promise<void> {
+    const r = new Rng(a.length * 10 + b.length);
+    const outShape = tf.backend_util.assertAndGetBroadcastShape(a, b);
+    // the divisor kept away from 0
+    const inputs = [randn(r, 'a', a), randn(r, 'b', b), randu(r, 'c', b, 0.5, 2), randu(r, 'd', a, 0.5, 2), randn(r, 'r', outShape)];
+    await check('broadcast binary', ([x, y, z, w, rr]) => {
+      const sum = tf.addN([tf.add(x!, y!), tf.sub(y!, x!), tf.mul(x!, y!), tf.div(x!, z!), tf.div(y!, w!)]);
+      expect(sum.shape).toEqual(outShape);
+      return wsum(sum, rr!);
+    }, inputs);
+  }
+
   // a bias gradient is a Sum over N, H, W: the addon's sumLeading (leading axes only; others fall back)
   it.skipIf(!available).each([
     { shape: [3, 5, 7, 4], axis: [0, 1, 2], keepDims: false },
@@ -157,11 +192,16 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
     const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + shape.length : a));
     const outShape = shape.flatMap((d, i) => (axes.includes(i) ? (keepDims ? [1] : []) : [d]));
     const inputs = [randn(r, 'x', shape), randn(r, 'r', outShape)];
-    await check('sum', ([x, rr]) => {
-      const y = tf.sum(x!, axis, keepDims);
-      expect(y.shape).toEqual(outShape);
-      return wsum(y, rr!);
-    }, inputs);
+    const leading = [...axes].sort((p, q) => p - q).every((a, i) => a === i) && axes.length < shape.length;
+    const runs = await nativeRuns('Sum', () =>
+      check('sum', ([x, rr]) => {
+        const y = tf.sum(x!, axis, keepDims);
+        expect(y.shape).toEqual(outShape);
+        return wsum(y, rr!);
+      }, inputs),
+    );
+    // the loss's full sum and non-leading axes go to wasm; leading ones to the addon
+    expect(runs > 0).toBe(leading);
   });
 
   // the addon's MaxPoolGrad: the first maximum of each window gets dy (cpu's rule), overlapping
@@ -176,7 +216,10 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
     const r = new Rng(x[1]! * 7 + k);
     const info = tf.backend_util.computePool2DInfo(x as [number, number, number, number], k, s, 1, pad);
     const inputs = [randn(r, 'x', x), randn(r, 'r', [x[0]!, info.outHeight, info.outWidth, x[3]!])];
-    await check('maxPool', ([xt, rr]) => wsum(tf.maxPool(tf.add(xt as tf.Tensor4D, shift) as tf.Tensor4D, k, s, pad), rr!), inputs);
+    const runs = await nativeRuns('MaxPoolGrad', () =>
+      check('maxPool', ([xt, rr]) => wsum(tf.maxPool(tf.add(xt as tf.Tensor4D, shift) as tf.Tensor4D, k, s, pad), rr!), inputs),
+    );
+    expect(runs).toBeGreaterThan(0);
   });
 
   // ties: a window of equal values sends its gradient to the first one, as cpu does

@@ -26,6 +26,7 @@ export interface NativeAddon {
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, outP: Float32Array, outM: Float32Array, outV: Float32Array, h: Float32Array): void;
   sumLeading(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  binary(op: 0 | 1 | 2 | 3, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   setThreads(n: number): void;
   threads(): number;
   version(): string;
@@ -89,6 +90,9 @@ function convDims(xShape: number[], filterShape: number[], attrs: NamedAttrMap) 
 const heap = (b: Backend, t: TensorInfo): Float32Array => b.typedArrayFromHeap(t);
 const nhwc = (attrs: NamedAttrMap) => ((attrs.dataFormat as string | undefined) ?? 'NHWC') === 'NHWC';
 
+/** How many calls of each kernel the addon ran (not handed to wasm), since the process started. */
+export const nativeCalls: Record<string, number> = {};
+
 /**
  * A native kernel that hands anything it does not cover (NCHW, non-float32, broadcasts) to the
  * wasm kernel. `run` allocates its output before it takes views of the heap: an allocation can
@@ -101,6 +105,7 @@ function kernel(name: string, run: (inputs: Record<string, TensorInfo>, backend:
     backendName: 'native',
     kernelFunc: (args) => {
       const r = run(args.inputs as Record<string, TensorInfo>, args.backend as Backend, args.attrs as NamedAttrMap);
+      if (r) nativeCalls[name] = (nativeCalls[name] ?? 0) + 1;
       return r ?? (fallback.kernelFunc(args) as TensorInfo);
     },
   };
@@ -113,6 +118,23 @@ function kernel(name: string, run: (inputs: Record<string, TensorInfo>, backend:
  * outside any tape).
  */
 export const ADAM_KERNEL = 'CvglAdam';
+
+/**
+ * When one shape (leading 1s dropped) is the trailing part of the other, strictly smaller, and
+ * the other has at least its rank: the operands as [outer, inner] and [inner]. Else null.
+ */
+function trailingBroadcast(a: number[], b: number[]): { outer: number; inner: number; smallA: boolean } | null {
+  const size = (s: number[]) => s.reduce((p, q) => p * q, 1);
+  const na = size(a), nb = size(b);
+  if (na === nb || na === 0 || nb === 0) return null; // same size: the wasm kernel (XNNPACK)
+  const smallA = na < nb;
+  const [big, small] = smallA ? [b, a] : [a, b];
+  if (small.length > big.length) return null;
+  const core = small.slice(small.findIndex((d) => d !== 1) === -1 ? small.length : small.findIndex((d) => d !== 1));
+  if (core.some((d, i) => d !== big[big.length - core.length + i])) return null;
+  const inner = size(core);
+  return { outer: size(big) / inner, inner, smallA };
+}
 
 /** The leading axes 0..k-1 of a rank-r tensor (k < r), as `Sum` gets them (any order, negative allowed), or 0. */
 function leadingAxes(axis: number | number[], rank: number): number {
@@ -176,6 +198,18 @@ function nativeKernels(nat: NativeAddon): KernelConfig[] {
       b.incRef(x!.dataId);
       return { dataId: x!.dataId, shape: x!.shape, dtype: x!.dtype };
     }),
+    // a bias add or per-channel scale ([N, H, W, C] op [C]): wasm's binary kernels take a
+    // per-element index path for any broadcast; equal shapes stay on XNNPACK
+    ...(['Add', 'Sub', 'Multiply', 'RealDiv'] as const).map((name, op) =>
+      kernel(name, ({ a, b: bt }, b) => {
+        if (!f32(a!, bt!)) return null;
+        const rows = trailingBroadcast(a!.shape, bt!.shape);
+        if (!rows) return null;
+        const out = b.makeOutput(rows.smallA ? bt!.shape : a!.shape, 'float32');
+        nat.binary(op as 0 | 1 | 2 | 3, heap(b, a!), heap(b, bt!), heap(b, out), new Int32Array([rows.outer, rows.inner, rows.smallA ? 1 : 0]));
+        return out;
+      }),
+    ),
     // a bias's gradient (dy summed over N, H, W): wasm would transpose dy first
     kernel('Sum', ({ x }, b, attrs) => {
       if (!f32(x!)) return null;
@@ -230,7 +264,7 @@ function adamKernel(nat: NativeAddon): KernelConfig {
   };
 }
 
-export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'Sum', 'MaxPoolGrad', 'Identity'] as const;
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'Sum', 'MaxPoolGrad', 'Identity', 'Add', 'Sub', 'Multiply', 'RealDiv'] as const;
 
 let started: { threads: number; version: string } | null = null;
 
