@@ -12,7 +12,8 @@
 //   adam(p, g, m, v, outP, outM, outV, h)   one Adam step of one variable, element-wise (below)
 //   sumLeading(x, out, dims)         out[c] = sum over r of x[r, c]; dims (Int32Array, 2): rows cols
 //   binary(op, a, b, out, dims)      out = a op b, one operand broadcast along the leading axes of
-//                                    the other; op 0 add, 1 sub, 2 mul, 3 div; dims (Int32Array, 3):
+//                                    the other; op 0 add, 1 sub, 2 mul, 3 div, 4 dy·step(x) (ReLU's
+//                                    gradient, a = dy, b = x, same size); dims (Int32Array, 3):
 //                                    outer inner small (0: b is [inner], 1: a is [inner])
 //   maxPoolGrad(x, dy, dx, dims)     dims (Int32Array, 14): N H W C OH OW fh fw sh sw dh dw top left
 //   setThreads(n), threads(), version()
@@ -361,16 +362,22 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   const int64_t outer = x.d[0], inner = x.d[1];
   const bool smallA = x.d[2] != 0;
   const size_t big = size_t(outer * inner);
-  if (op < 0 || op > 3 || outer < 1 || inner < 1 || x.nout != big || (smallA ? x.na : x.nb) != size_t(inner) ||
+  if (op < 0 || op > 4 || outer < 1 || inner < 1 || x.nout != big || (smallA ? x.na : x.nb) != size_t(inner) ||
       (smallA ? x.nb : x.na) != big) {
-    throwError(env, "binary: op must be 0-3 and the array lengths match [outer, inner] and [inner]");
+    throwError(env, "binary: op must be 0-4 and the array lengths match [outer, inner] and [inner]");
     return nullptr;
   }
   switch (op) {
     case 0: broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float p, float q) { return p + q; }); break;
     case 1: broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float p, float q) { return p - q; }); break;
     case 2: broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float p, float q) { return p * q; }); break;
-    default: broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float p, float q) { return p / q; }); break;
+    case 3: broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float p, float q) { return p / q; }); break;
+    // ReLU's gradient, dy · step(x) as tfjs computes it (step(NaN) = NaN)
+    default:
+      broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float dy, float v) {
+        return dy * (v > 0.0f ? 1.0f : (v != v ? v : 0.0f));
+      });
+      break;
   }
   return nullptr;
 }

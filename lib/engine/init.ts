@@ -19,6 +19,7 @@ import { startWasm, wasmVersion, WASM_MAX_THREADS } from './backends/wasm.js';
 import { probeWebgpu, startWebgpu, dawnVersion } from './backends/webgpu.js';
 import { probeTensorflow } from './backends/tensorflow.js';
 import { loadNative, nativeUnavailable, startNative } from './backends/native.js';
+import { registerReluGradient } from './kernels/relu_grad.js';
 import { registerConv2dGradient } from './kernels/conv2d_grad.js';
 import { createRequire } from 'node:module';
 
@@ -155,6 +156,7 @@ export async function initEngine(opts: EngineOptions = {}): Promise<EngineInfo> 
 async function start(choice: BackendChoice, threads: number): Promise<EngineInfo> {
   // the dilated Conv2D gradient is backend-independent: every backend gets it, not only wasm
   registerConv2dGradient();
+  registerReluGradient();
   const m = machineInfo();
   const notes: string[] = [];
   let name: BackendName;

@@ -2,7 +2,7 @@
  * The `native` backend (oneDNN convolutions and matmuls on the wasm heap) against `cpu`: values
  * and gradients, max relative error max|a − b| / max(max|b|, 1e-12) below 1e-4 (the bound of
  * grad_parity.test.ts). Every kernel native replaces — Conv2D, Conv2DBackpropInput,
- * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad, broadcast Add/Sub/Mul/Div — over strides, paddings, dilations, odd sizes and batch
+ * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad, broadcast Add/Sub/Mul/Div, ReLU's gradient — over strides, paddings, dilations, odd sizes and batch
  * sizes 1 and 3; plus a small VGG-like net end to end. Required under CI; locally a missing
  * addon skips these with a warning (npm run setup:system && npm run build:native).
  */
@@ -178,6 +178,29 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
       return wsum(sum, rr!);
     }, inputs);
   }
+
+  // ReLU's gradient as one addon pass (lib/engine/kernels/relu_grad.ts) instead of cast, step, mul
+  it.skipIf(!available)('relu: value and gradient in one pass', async () => {
+    const r = new Rng(21);
+    const inputs = [randn(r, 'x', [3, 7, 9, 5]), randn(r, 'r', [3, 7, 9, 5])];
+    const runs = await nativeRuns('CvglReluGrad', () => check('relu', ([x, rr]) => wsum(tf.relu(x!), rr!), inputs));
+    expect(runs).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!available)('relu gradient at 0, negative, NaN and with infinite dy: as on cpu', async () => {
+    const grad = async (backend: 'cpu' | 'native') => {
+      await useBackend(backend);
+      const x = tf.tensor([-1, 0, 2, NaN, -3, 4]);
+      const dy = tf.tensor([1, 2, 3, 4, Infinity, -Infinity]);
+      const g = tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy);
+      const out = Array.from(await g.data());
+      tf.dispose([x, dy, g]);
+      return out;
+    };
+    const ref = await grad('cpu');
+    expect(ref.slice(0, 3)).toEqual([0, 0, 3]);
+    expect(await grad('native')).toEqual(ref);
+  });
 
   // a bias gradient is a Sum over N, H, W: the addon's sumLeading (leading axes only; others fall back)
   it.skipIf(!available).each([

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '../tf.js';
 import { pair } from '../kernels/kernel_call.js';
+import { RELU_GRAD_KERNEL } from '../kernels/relu_grad.js';
 import { startWasm } from './wasm.js';
 
 const require = createRequire(import.meta.url);
@@ -26,7 +27,7 @@ export interface NativeAddon {
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, outP: Float32Array, outM: Float32Array, outV: Float32Array, h: Float32Array): void;
   sumLeading(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
-  binary(op: 0 | 1 | 2 | 3, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  binary(op: 0 | 1 | 2 | 3 | 4, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   setThreads(n: number): void;
   threads(): number;
   version(): string;
@@ -246,6 +247,26 @@ function nativeKernels(nat: NativeAddon): KernelConfig[] {
   ];
 }
 
+/** ReLU's gradient dy · step(x) in one pass (lib/engine/kernels/relu_grad.ts uses it where registered). */
+function reluGradKernel(nat: NativeAddon): KernelConfig {
+  return {
+    kernelName: RELU_GRAD_KERNEL,
+    backendName: 'native',
+    kernelFunc: ({ inputs, backend }) => {
+      const b = backend as unknown as Backend;
+      const { dy, x } = inputs as Record<'dy' | 'x', TensorInfo>;
+      if (dy.dtype !== 'float32' || x.dtype !== 'float32' || dy.shape.join() !== x.shape.join()) {
+        throw new Error(`${RELU_GRAD_KERNEL}: dy and x must be float32 tensors of one shape`);
+      }
+      const out = b.makeOutput(x.shape, 'float32');
+      const n = x.shape.reduce((p, q) => p * q, 1);
+      if (n > 0) nat.binary(4, heap(b, dy), heap(b, x), heap(b, out), new Int32Array([1, n, 0]));
+      nativeCalls[RELU_GRAD_KERNEL] = (nativeCalls[RELU_GRAD_KERNEL] ?? 0) + 1;
+      return out;
+    },
+  };
+}
+
 function adamKernel(nat: NativeAddon): KernelConfig {
   return {
     kernelName: ADAM_KERNEL,
@@ -259,6 +280,7 @@ function adamKernel(nat: NativeAddon): KernelConfig {
       const outs = [b.makeOutput(p.shape, 'float32'), b.makeOutput(p.shape, 'float32'), b.makeOutput(p.shape, 'float32')];
       const h = Float32Array.from((attrs?.h ?? []) as number[]);
       nat.adam(heap(b, p), heap(b, g), heap(b, m), heap(b, v), heap(b, outs[0]!), heap(b, outs[1]!), heap(b, outs[2]!), h);
+      nativeCalls[ADAM_KERNEL] = (nativeCalls[ADAM_KERNEL] ?? 0) + 1;
       return outs;
     },
   };
@@ -286,6 +308,7 @@ export async function startNative(threads: number): Promise<{ threads: number; v
     }
     for (const k of nativeKernels(nat)) tf.registerKernel(k);
     tf.registerKernel(adamKernel(nat));
+    tf.registerKernel(reluGradKernel(nat));
   }
   nat.setThreads(Math.max(1, Math.floor(threads)));
   if (!(await tf.setBackend('native'))) throw new Error('the native backend did not start');
