@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <cstring>
 #include <string>
@@ -52,6 +53,26 @@ struct ConvEntry {
 std::unordered_map<std::string, ConvEntry>& convCache() {
   static std::unordered_map<std::string, ConvEntry> cache;
   return cache;
+}
+
+/** The thread count setThreads asked for (OpenMP's default until then). */
+int& userThreads() {
+  static int n = omp_get_max_threads();
+  return n;
+}
+
+/**
+ * Convolutions below this many multiply-accumulates run on one thread (default 1e7; the env
+ * variable CVGL_NATIVE_SERIAL_MACS overrides it, 0 = never). Measured on the quick benchmark step
+ * (2 cores, every convolution < 5e6 MACs): 24-27 ms a step serial, 33-34 ms on two threads —
+ * waking the second thread, which wasm's thread pool may be holding, costs more than it saves.
+ */
+double serialMacs() {
+  static const double v = [] {
+    const char* e = std::getenv("CVGL_NATIVE_SERIAL_MACS");
+    return e && *e ? std::atof(e) : 1e7;
+  }();
+  return v;
 }
 
 bool throwError(napi_env env, const std::string& msg) {
@@ -139,7 +160,14 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   // while on plain NHWC it falls back to an im2col GEMM, 4-10x slower for the gradients of a
   // full-size VGG16 layer. Small problems: the reorders to and from those layouts cost more than
   // they save (quick benchmark step: 60 ms blocked, 47 ms plain), so they stay in TF's layouts.
-  const bool plain = double(N) * OH * OW * O * KH * KW * C < 2e7;
+  const double macs = double(N) * OH * OW * O * KH * KW * C;
+  const bool plain = macs < 2e7;
+  // Tiny problems run on one thread: waking the others costs more than they save there.
+  const int nthr = macs < serialMacs() ? 1 : userThreads();
+  omp_set_num_threads(nthr);
+  struct RestoreThreads {
+    ~RestoreThreads() { omp_set_num_threads(userThreads()); }
+  } restore;
   memory::desc xAny = plain ? xMd : memory::desc({N, C, H, W}, dt::f32, tag::any);
   memory::desc wAny = plain ? wMd : memory::desc({O, C, KH, KW}, dt::f32, tag::any);
   memory::desc yAny = plain ? yMd : memory::desc({N, O, OH, OW}, dt::f32, tag::any);
@@ -166,6 +194,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     // primitive descriptors are costly to create (implementation dispatch): one per shape and mode
     std::string key(reinterpret_cast<const char*>(d), 17 * sizeof(int32_t));
     key += char('0' + mode);
+    key += std::to_string(nthr);  // oneDNN fixes its work split when the primitive is created
     auto it = convCache().find(key);
     if (it == convCache().end()) {
       ConvEntry e;
@@ -458,7 +487,10 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
   int32_t n = 0;
   if (argc == 1) napi_get_value_int32(env, args[0], &n);
-  if (n >= 1) omp_set_num_threads(n);
+  if (n >= 1) {
+    userThreads() = n;
+    omp_set_num_threads(n);
+  }
   return nullptr;
 }
 

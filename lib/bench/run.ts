@@ -34,6 +34,8 @@ export interface BackendBench {
   ratioToPytorch: number | null;
   /** ms/step of the cpu backend ÷ ms/step of this one, when cpu was measured in the same run. */
   speedupVsCpu: number | null;
+  /** ms/step of the wasm backend ÷ ms/step of this one, when wasm was measured in the same run. */
+  speedupVsWasm: number | null;
   finalLoss: number;
   /** Pairs per micro-batch (< batch: gradient caching, see lib/train/chunked_grads.ts). */
   microBatch: number;
@@ -144,6 +146,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       gflops: r.gflops,
       ratioToPytorch: 'msPerStep' in pytorch ? round(r.msPerStep / pytorch.msPerStep) : null,
       speedupVsCpu: null,
+      speedupVsWasm: null,
       finalLoss: r.finalLoss,
       microBatch: r.microBatch,
       peakMiB: r.peakMiB,
@@ -153,6 +156,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   }
   const cpu = results.find((r) => r.backend === 'cpu');
   if (cpu) for (const r of results) r.speedupVsCpu = round(cpu.msPerStep / r.msPerStep);
+  const wasm = results.find((r) => r.backend === 'wasm');
+  if (wasm) for (const r of results) r.speedupVsWasm = round(wasm.msPerStep / r.msPerStep);
 
   return {
     benchmark: 'siamese-vgg16-train-step',
@@ -173,16 +178,16 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
 /** The report as a Markdown table (what README shows). */
 export function benchTable(r: BenchReport): string {
   const rows = [
-    '| backend | device | threads | ms/step (median) | GFLOP/s | × PyTorch time | speed-up vs cpu |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| backend | device | threads | ms/step (median) | GFLOP/s | × PyTorch time | speed-up vs wasm | speed-up vs cpu |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const b of r.results) {
     rows.push(
-      `| ${b.backend}${b.microBatch < r.shape.batch ? ` (micro-batches of ${b.microBatch})` : ''} | ${b.device} | ${b.threads} | ${b.msPerStep.toFixed(1)} | ${b.gflops.toFixed(2)} | ${b.ratioToPytorch ?? '–'} | ${b.speedupVsCpu ?? '–'} |`,
+      `| ${b.backend}${b.microBatch < r.shape.batch ? ` (micro-batches of ${b.microBatch})` : ''} | ${b.device} | ${b.threads} | ${b.msPerStep.toFixed(1)} | ${b.gflops.toFixed(2)} | ${b.ratioToPytorch ?? '–'} | ${b.speedupVsWasm ?? '–'} | ${b.speedupVsCpu ?? '–'} |`,
     );
   }
   if ('msPerStep' in r.pytorch) {
-    rows.push(`| PyTorch ${r.pytorch.torch} (CPU) | ${r.machine.cpu} | ${r.pytorch.threads} | ${r.pytorch.msPerStep.toFixed(1)} | ${r.pytorch.gflops.toFixed(2)} | 1 | – |`);
+    rows.push(`| PyTorch ${r.pytorch.torch} (CPU) | ${r.machine.cpu} | ${r.pytorch.threads} | ${r.pytorch.msPerStep.toFixed(1)} | ${r.pytorch.gflops.toFixed(2)} | 1 | – | – |`);
   }
   const lines = [
     `Training step of Siamese-VGG16${r.shape.widthDivisor > 1 ? ` at 1/${r.shape.widthDivisor} width` : ''}: ground ${r.shape.ground.join('x')}, aerial ${r.shape.aerial.join('x')}, batch ${r.shape.batch}; ` +
