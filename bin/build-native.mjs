@@ -38,7 +38,7 @@ if (existsSync(out) && statSync(out).mtimeMs > statSync(src).mtimeMs && !process
   process.exit(0);
 }
 mkdirSync(path.dirname(out), { recursive: true });
-const args = ['-O2', '-std=c++17', '-ffp-contract=off', '-fno-math-errno', '-shared', '-fPIC', '-fopenmp', '-DNODE_GYP_MODULE_NAME=cvgl_native', `-I${nodeInclude}`, src, '-ldnnl', '-o', out];
+const args = ['-O3', '-std=c++17', '-ffp-contract=off', '-fno-math-errno', '-shared', '-fPIC', '-fopenmp', '-DNODE_GYP_MODULE_NAME=cvgl_native', `-I${nodeInclude}`, src, '-ldnnl', '-o', out];
 try {
   execFileSync(cxx, args, { stdio: ['ignore', 'inherit', 'inherit'] });
 } catch {

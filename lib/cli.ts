@@ -47,6 +47,7 @@ Usage:
       One forward+backward+Adam step of the two-branch VGG16 Siamese model (ground 112x616,
       aerial 256x256, batch 8; --quick: 32x128, 32x32, batch 2) on each backend, and the same
       step in PyTorch (/usr/bin/python3 with python3-torch) with the same thread count.
+      Median of 5 steps after 1 warm-up (--quick: 20 after 10; the cpu backend 5 after 1).
       --micro-batch N computes the same gradient N pairs at a time (wasm picks what fits its heap).
   cvgl bench --data [--pairs N] [--batch N] [--workers N] [--no-torch] [--json] [--out FILE]
       The data side: synthetic world generation (pairs/s), the input pipeline cold (JPEG decode),

@@ -29,6 +29,7 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 using namespace dnnl;
 
@@ -362,6 +363,17 @@ napi_value SumLeading(napi_env env, napi_callback_info info) {
 template <typename Op>
 void broadcastRows(const float* a, const float* b, float* out, int64_t outer, int64_t inner, bool smallA, Op op) {
   const bool par = size_t(outer * inner) >= kParallelMin;
+  if (outer < 16) {
+    // few long rows (ReLU's gradient is one row): threads split each row
+    for (int64_t r = 0; r < outer; r++) {
+      float* o = out + r * inner;
+      const float* x = smallA ? a : a + r * inner;
+      const float* y = smallA ? b + r * inner : b;
+#pragma omp parallel for schedule(static) if (par)
+      for (int64_t c = 0; c < inner; c++) o[c] = op(x[c], y[c]);
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static) if (par)
   for (int64_t r = 0; r < outer; r++) {
     float* o = out + r * inner;
@@ -404,7 +416,8 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     // ReLU's gradient, dy · step(x) as tfjs computes it (step(NaN) = NaN)
     default:
       broadcastRows(x.a, x.b, x.out, outer, inner, smallA, [](float dy, float v) {
-        return dy * (v > 0.0f ? 1.0f : (v != v ? v : 0.0f));
+        const float step = v > 0.0f ? 1.0f : 0.0f;
+        return dy * (v != v ? v : step);
       });
       break;
   }
@@ -413,8 +426,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
 
 /**
  * The gradient of max pooling (NHWC) with tfjs' cpu semantics: each window's dy goes to its first
- * maximum (strict >, from −inf, in row-major window order); padding never receives any. Threads
- * split the batch and channel blocks, so overlapping windows never race.
+ * maximum (strict >, from −inf, in row-major window order); padding never receives any.
  */
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -440,42 +452,52 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     throwError(env, "maxPoolGrad: array lengths do not match dims");
     return nullptr;
   }
-  std::memset(dx, 0, nx * sizeof(float));
-  const int64_t block = 16, blocks = (C + block - 1) / block;
-#pragma omp parallel for collapse(2) schedule(static) if (nx >= kParallelMin)
-  for (int64_t b = 0; b < N; b++) {
-    for (int64_t cb = 0; cb < blocks; cb++) {
-      const int64_t c0 = cb * block, w = std::min(C, c0 + block) - c0;
-      float best[16];
-      int64_t where[16];
-      for (int64_t oy = 0; oy < OH; oy++) {
-        const int64_t y0 = oy * sh - top;
-        for (int64_t ox = 0; ox < OW; ox++) {
-          const int64_t x0 = ox * sw - left;
-          for (int64_t c = 0; c < w; c++) {
-            best[c] = -std::numeric_limits<float>::infinity();
-            where[c] = -1;
-          }
-          for (int64_t ky = 0; ky < fh; ky += dh) {
-            const int64_t iy = y0 + ky;
-            if (iy < 0 || iy >= H) continue;
-            for (int64_t kx = 0; kx < fw; kx += dw) {
-              const int64_t ix = x0 + kx;
-              if (ix < 0 || ix >= W) continue;
-              const int64_t base = ((b * H + iy) * W + ix) * C + c0;
-              for (int64_t c = 0; c < w; c++) {
-                if (x[base + c] > best[c]) {
-                  best[c] = x[base + c];
-                  where[c] = base + c;
-                }
-              }
+  const bool par = nx >= kParallelMin;
+  const int64_t chunk = 1 << 16, chunks = int64_t((nx + chunk - 1) / chunk);
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t i = 0; i < chunks; i++) std::memset(dx + i * chunk, 0, std::min<int64_t>(chunk, nx - i * chunk) * sizeof(float));
+  // one output row of one image: the first maximum of each window and channel gets dy
+  auto outputRow = [&](int64_t b, int64_t oy, float* best, int64_t* where) {
+    const int64_t y0 = oy * sh - top;
+    for (int64_t ox = 0; ox < OW; ox++) {
+      const int64_t x0 = ox * sw - left;
+      std::fill(best, best + C, -std::numeric_limits<float>::infinity());
+      std::fill(where, where + C, int64_t(-1));
+      for (int64_t ky = 0; ky < fh; ky += dh) {
+        const int64_t iy = y0 + ky;
+        if (iy < 0 || iy >= H) continue;
+        for (int64_t kx = 0; kx < fw; kx += dw) {
+          const int64_t ix = x0 + kx;
+          if (ix < 0 || ix >= W) continue;
+          const int64_t base = ((b * H + iy) * W + ix) * C;
+          for (int64_t c = 0; c < C; c++) {
+            if (x[base + c] > best[c]) {
+              best[c] = x[base + c];
+              where[c] = base + c;
             }
           }
-          const float* g = dy + ((b * OH + oy) * OW + ox) * C + c0;
-          for (int64_t c = 0; c < w; c++)
-            if (where[c] >= 0) dx[where[c]] += g[c];
         }
       }
+      const float* g = dy + ((b * OH + oy) * OW + ox) * C;
+      for (int64_t c = 0; c < C; c++)
+        if (where[c] >= 0) dx[where[c]] += g[c];
+    }
+  };
+  // Threads take whole output rows when windows of different rows never share an input row
+  // (VGG's 2x2 stride 2), else whole images: no two threads ever add to the same dx element.
+  const bool rowsDisjoint = fh <= sh;
+#pragma omp parallel if (par && (rowsDisjoint || N > 1))
+  {
+    std::vector<float> best(C);
+    std::vector<int64_t> where(C);
+    if (rowsDisjoint) {
+#pragma omp for collapse(2) schedule(static)
+      for (int64_t b = 0; b < N; b++)
+        for (int64_t oy = 0; oy < OH; oy++) outputRow(b, oy, best.data(), where.data());
+    } else {
+#pragma omp for schedule(static)
+      for (int64_t b = 0; b < N; b++)
+        for (int64_t oy = 0; oy < OH; oy++) outputRow(b, oy, best.data(), where.data());
     }
   }
   return nullptr;

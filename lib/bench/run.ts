@@ -65,8 +65,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const log = opts.log ?? (() => {});
   const quick = Boolean(opts.quick);
   const shape = quick ? QUICK_SHAPE : FULL_SHAPE;
-  const steps = opts.steps ?? 5;
-  const warmup = opts.warmup ?? 1;
+  // --quick: a step is tens of ms, and the first ~10 are V8 still compiling tfjs' JavaScript
+  // (measured: 40-70 ms, then 21-37 ms), so more warm-up and a longer median than at full size
+  const steps = opts.steps ?? (quick ? 20 : 5);
+  const warmup = opts.warmup ?? (quick ? 10 : 1);
   const machine = machineInfo();
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(8, machine.cores), 8));
   if (!Number.isInteger(steps) || steps < 1) throw new CvglError('--steps: a positive integer', String(opts.steps), 'e.g. --steps 5');
@@ -127,13 +129,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     if (microBatch < shape.batch) {
       log(`  in micro-batches of ${microBatch} pair(s) (same gradient, one extra forward pass)${opts.microBatch ? '' : ": the one-shot step does not fit wasm's 4 GiB heap"}`);
     }
+    // the plain-JS cpu backend takes seconds a step: 5 after 1 warm-up unless asked otherwise
+    const slow = b === 'cpu';
     const r = await benchSiameseStep({
       shape,
-      steps,
-      warmup,
+      steps: slow && opts.steps == null ? Math.min(steps, 5) : steps,
+      warmup: slow && opts.warmup == null ? Math.min(warmup, 1) : warmup,
       microBatch,
       profile: opts.profile,
-      onStep: (i, ms, warm) => log(`  ${b} step ${i + 1}/${steps + warmup}${warm ? ' (warm-up)' : ''}: ${ms.toFixed(1)} ms`),
+      onStep: (i, ms, warm) => log(`  ${b} step ${i + 1}${warm ? ' (warm-up)' : ''}: ${ms.toFixed(1)} ms`),
     });
     const leaked = tf.memory().numTensors - before;
     if (leaked !== 0) log(`  warning: ${leaked} tensors left after the ${b} benchmark`);
@@ -191,7 +195,7 @@ export function benchTable(r: BenchReport): string {
   }
   const lines = [
     `Training step of Siamese-VGG16${r.shape.widthDivisor > 1 ? ` at 1/${r.shape.widthDivisor} width` : ''}: ground ${r.shape.ground.join('x')}, aerial ${r.shape.aerial.join('x')}, batch ${r.shape.batch}; ` +
-      `${(r.flopsPerStep / 1e9).toFixed(1)} GFLOP/step, ${(r.params / 1e6).toFixed(2)}M parameters; median of ${r.steps} steps after ${r.warmup} warm-up.`,
+      `${(r.flopsPerStep / 1e9).toFixed(1)} GFLOP/step, ${(r.params / 1e6).toFixed(2)}M parameters; median of ${r.steps} steps after ${r.warmup} warm-up${r.results.filter((b) => b.times.length !== r.steps).map((b) => ` (${b.backend}: ${b.times.length})`).join('')}.`,
     `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB; ${r.date.slice(0, 10)}.`,
     '',
     ...rows,

@@ -229,12 +229,13 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
 
   // the addon's MaxPoolGrad: the first maximum of each window gets dy (cpu's rule), overlapping
   // windows accumulate, padding gets nothing, all-negative windows keep their gradient; > 2^15
-  // values run on several threads
+  // values run on several threads (by image when windows overlap, by output row when not)
   it.skipIf(!available).each([
     { x: [2, 8, 10, 5], k: 2, s: 2, pad: 'valid' as const, shift: 0 },
     { x: [1, 7, 9, 20], k: 3, s: 2, pad: 'same' as const, shift: 0 },
     { x: [3, 6, 5, 3], k: 3, s: 1, pad: 'same' as const, shift: -10 },
     { x: [2, 40, 52, 17], k: 3, s: 2, pad: 'valid' as const, shift: 0 },
+    { x: [2, 41, 52, 17], k: 2, s: 2, pad: 'same' as const, shift: 0 },
   ])('maxPool k$k s$s $pad of [$x] (values shifted by $shift): value and gradient', async ({ x, k, s, pad, shift }) => {
     const r = new Rng(x[1]! * 7 + k);
     const info = tf.backend_util.computePool2DInfo(x as [number, number, number, number], k, s, 1, pad);
