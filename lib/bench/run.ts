@@ -125,7 +125,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const info = await initEngine({ backend: b, threads });
     log(`${b} on ${info.device}, ${info.threads} thread(s)${info.notes.length ? ` (${info.notes.join('; ')})` : ''}`);
     const before = tf.memory().numTensors;
-    const microBatch = opts.microBatch ?? (b === 'wasm' || b === 'native' ? wasmMicroBatch(shape) : shape.batch); // native runs on wasm's heap
+    const fits = b === 'wasm' || b === 'native' ? wasmMicroBatch(shape) : shape.batch; // native runs on wasm's heap
+    const microBatch = opts.microBatch ?? fits;
+    if (microBatch > fits) {
+      // measured: --micro-batch 8 at full size on native did not fail but stopped making progress
+      log(`  warning: ${microBatch} pairs at a time likely exceed wasm's 4 GiB heap (estimated to fit: ${fits}); the step may abort or stall`);
+    }
     if (microBatch < shape.batch) {
       log(`  in micro-batches of ${microBatch} pair(s) (same gradient, one extra forward pass)${opts.microBatch ? '' : ": the one-shot step does not fit wasm's 4 GiB heap"}`);
     }

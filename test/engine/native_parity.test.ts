@@ -73,8 +73,8 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
     await check('conv2d', ([x, w, rr]) => wsum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, pad, 'NHWC', c.d), rr!), inputs);
   });
 
-  // above 2e7 multiply-accumulates the addon switches to oneDNN's blocked layouts (with reorders):
-  // the sweep above is all below, these are above
+  // above 2e7 multiply-accumulates the addon switches to oneDNN's blocked layouts (with reorders)
+  // and, for 3x3 stride 1 on large images, to Winograd: the sweep above is all below, these above
   it.skipIf(!available).each([
     { x: [1, 32, 41, 32], k: 3, o: 64, s: 1, pad: 'same' as const },
     { x: [2, 65, 80, 24], k: 3, o: 48, s: 2, pad: 'valid' as const },
@@ -85,6 +85,15 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
     expect(x[0]! * info.outHeight * info.outWidth * o * k * k * x[3]!).toBeGreaterThan(2e7);
     const inputs = [randn(r, 'x', x), randn(r, 'w', fshape, 0.1), randn(r, 'r', [x[0]!, info.outHeight, info.outWidth, o])];
     await check('conv2d (blocked)', ([xt, w, rr]) => wsum(tf.conv2d(xt as tf.Tensor4D, w as tf.Tensor4D, s, pad), rr!), inputs);
+  });
+
+  // 3x3 stride 1 on >= 1024 output pixels: oneDNN's Winograd kernels (on AVX-512 CPUs). The loss
+  // is Σ y² (a weighted sum Σ y·r of 229k terms cancels to a value whose relative error says
+  // little: 1.1e-4 there while y itself, its gradient d/dr, was within 1.6e-6)
+  it.skipIf(!available)('conv2d 3x3 stride 1 on a 56x64x64 image (Winograd): value, dx, dW', async () => {
+    const r = new Rng(56);
+    const inputs = [randn(r, 'x', [1, 56, 64, 64]), randn(r, 'w', [3, 3, 64, 64], 0.05)];
+    await check('conv2d (Winograd)', ([x, w]) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'))), inputs);
   });
 
   it.skipIf(!available)('conv2dTranspose stride 2 (Conv2DBackpropInput forward, Conv2D and filter gradient backward)', async () => {
