@@ -302,13 +302,15 @@ export async function startNative(threads: number): Promise<{ threads: number; v
     const wasm = tf.findBackend('wasm');
     if (!wasm) throw new Error('the wasm backend, which native runs on, did not start');
     tf.registerBackend('native', () => wasm, -1);
-    const ours = new Set<string>(NATIVE_KERNELS);
+    // CVGL_NATIVE_SKIP=Adam,CvglAdam,…: leave these to wasm (or to tfjs ops), to bisect numerics
+    const skip = new Set((process.env.CVGL_NATIVE_SKIP ?? '').split(',').map((k) => k.trim()).filter(Boolean));
+    const ours = new Set<string>(NATIVE_KERNELS.filter((k) => !skip.has(k)));
     for (const k of tf.getKernelsForBackend('wasm')) {
       if (!ours.has(k.kernelName)) tf.registerKernel({ ...k, backendName: 'native' });
     }
-    for (const k of nativeKernels(nat)) tf.registerKernel(k);
-    tf.registerKernel(adamKernel(nat));
-    tf.registerKernel(reluGradKernel(nat));
+    for (const k of [...nativeKernels(nat), adamKernel(nat), reluGradKernel(nat)]) {
+      if (!skip.has(k.kernelName)) tf.registerKernel(k);
+    }
   }
   nat.setThreads(Math.max(1, Math.floor(threads)));
   if (!(await tf.setBackend('native'))) throw new Error('the native backend did not start');
