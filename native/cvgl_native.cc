@@ -459,16 +459,12 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     throwError(env, "maxPoolGrad(x, dy, dx, dims) takes 4 arguments");
     return nullptr;
   }
-  float *x, *dy, *dx;
-  int32_t* d;
-  size_t nx = 0, ndy = 0, ndx = 0, nd = 0;
-  if (!getF32(env, args[0], &x, &nx, "x") || !getF32(env, args[1], &dy, &ndy, "dy") || !getF32(env, args[2], &dx, &ndx, "dx") ||
-      !getI32(env, args[3], &d, &nd, "dims"))
-    return nullptr;
-  if (nd != 14) {
-    throwError(env, "maxPoolGrad: dims must have 14 entries");
-    return nullptr;
-  }
+  ArrayArgs r;  // a = x, b = dy, out = dx
+  if (!getArrayArgs(env, args, 0, 14, "maxPoolGrad", r)) return nullptr;
+  const float *x = r.a, *dy = r.b;
+  float* dx = r.out;
+  const size_t nx = r.na, ndy = r.nb, ndx = r.nout;
+  const int32_t* d = r.d;
   const int64_t N = d[0], H = d[1], W = d[2], C = d[3], OH = d[4], OW = d[5], fh = d[6], fw = d[7], sh = d[8], sw = d[9], dh = d[10],
                 dw = d[11], top = d[12], left = d[13];
   if (nx != size_t(N * H * W * C) || ndx != nx || ndy != size_t(N * OH * OW * C) || dh < 1 || dw < 1) {

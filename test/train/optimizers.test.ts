@@ -57,25 +57,29 @@ describe.runIf(py.python)('optimizers vs torch.optim', () => {
   });
   afterAll(() => ref.remove());
 
+  /** `c` for STEPS steps on the current backend: its update relative to torch's, and no leaks. */
+  const runCase = (c: (typeof CASES)[number]) => {
+    const before = tf.memory().numTensors;
+    const v = tf.tidy(() => tf.variable(tf.tensor(init, SHAPE), true));
+    const opt = createOptimizer(c.config);
+    for (let i = 0; i < STEPS; i++) {
+      const g = tf.tensor(grads[i]!, SHAPE);
+      opt.apply(new Map([['p', v]]), new Map([['p', g]]), lrScale[i]! * c.config.lr);
+      g.dispose();
+    }
+    const ours = v.dataSync() as Float32Array;
+    const theirs = ref.readF32(`${c.name}.f32`);
+    expect(opt.steps).toBe(STEPS);
+    opt.dispose();
+    v.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    // the update is what is compared: relative to the distance travelled
+    return relErr(ours.map((x, i) => x - init[i]!), theirs.map((x, i) => x - init[i]!));
+  };
+
   for (const c of CASES) {
     it(`${c.name} matches torch after ${STEPS} steps`, () => {
-      const before = tf.memory().numTensors;
-      const v = tf.tidy(() => tf.variable(tf.tensor(init, SHAPE), true, `optim_${c.name}`));
-      const opt = createOptimizer(c.config);
-      for (let i = 0; i < STEPS; i++) {
-        const g = tf.tensor(grads[i]!, SHAPE);
-        opt.apply(new Map([['p', v]]), new Map([['p', g]]), lrScale[i]! * c.config.lr);
-        g.dispose();
-      }
-      const ours = v.dataSync() as Float32Array;
-      const theirs = ref.readF32(`${c.name}.f32`);
-      // the update is what is compared: relative to the distance travelled
-      const moved = theirs.map((x, i) => x - init[i]!), ourMoved = ours.map((x, i) => x - init[i]!);
-      expect(relErr(ourMoved, moved), `${c.name} vs torch ${torchVersion}`).toBeLessThan(1e-5);
-      expect(opt.steps).toBe(STEPS);
-      opt.dispose();
-      v.dispose();
-      expect(tf.memory().numTensors).toBe(before);
+      expect(runCase(c), `${c.name} vs torch ${torchVersion}`).toBeLessThan(1e-5);
     });
   }
 
@@ -84,20 +88,7 @@ describe.runIf(py.python)('optimizers vs torch.optim', () => {
     it.runIf(nativeAvailable)(`${c.name} on native (fused kernel) matches torch after ${STEPS} steps`, async () => {
       await initEngine({ backend: 'native' });
       try {
-        const before = tf.memory().numTensors;
-        const v = tf.tidy(() => tf.variable(tf.tensor(init, SHAPE), true, `optim_native_${c.name}`));
-        const opt = createOptimizer(c.config);
-        for (let i = 0; i < STEPS; i++) {
-          const g = tf.tensor(grads[i]!, SHAPE);
-          opt.apply(new Map([['p', v]]), new Map([['p', g]]), lrScale[i]! * c.config.lr);
-          g.dispose();
-        }
-        const ours = v.dataSync() as Float32Array;
-        const theirs = ref.readF32(`${c.name}.f32`);
-        expect(relErr(ours.map((x, i) => x - init[i]!), theirs.map((x, i) => x - init[i]!)), `${c.name} (native) vs torch`).toBeLessThan(1e-5);
-        opt.dispose();
-        v.dispose();
-        expect(tf.memory().numTensors).toBe(before);
+        expect(runCase(c), `${c.name} (native) vs torch ${torchVersion}`).toBeLessThan(1e-5);
       } finally {
         await initEngine({ backend: 'cpu' });
       }
