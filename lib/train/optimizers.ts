@@ -117,7 +117,7 @@ class Adam extends SlotOptimizer {
     // θ ← θ − lr · m̂ / (√v̂ + ε) with m̂ = m / bc1, v̂ = v / bc2
     const stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2);
     // on `native`: the whole update of a variable in one kernel (the same arithmetic), instead of 14
-    const fused = tf.getBackend() === 'native' && tf.getKernel(ADAM_KERNEL, 'native') !== undefined;
+    const fused = tf.getKernel(ADAM_KERNEL, tf.getBackend()) !== undefined;
     const h = [b1, 1 - b1, b2, 1 - b2, eps, wd, stepSize, sqrtBc2];
     for (const [name, v] of vars) {
       const g0 = grads.get(name);

@@ -93,6 +93,7 @@ const nhwc = (attrs: NamedAttrMap) => ((attrs.dataFormat as string | undefined) 
 
 /** How many calls of each kernel the addon ran (not handed to wasm), since the process started. */
 export const nativeCalls: Record<string, number> = {};
+const counted = (kernel: string) => (nativeCalls[kernel] = (nativeCalls[kernel] ?? 0) + 1);
 
 /**
  * A native kernel that hands anything it does not cover (NCHW, non-float32, broadcasts) to the
@@ -106,7 +107,7 @@ function kernel(name: string, run: (inputs: Record<string, TensorInfo>, backend:
     backendName: 'native',
     kernelFunc: (args) => {
       const r = run(args.inputs as Record<string, TensorInfo>, args.backend as Backend, args.attrs as NamedAttrMap);
-      if (r) nativeCalls[name] = (nativeCalls[name] ?? 0) + 1;
+      if (r) counted(name);
       return r ?? (fallback.kernelFunc(args) as TensorInfo);
     },
   };
@@ -261,7 +262,7 @@ function reluGradKernel(nat: NativeAddon): KernelConfig {
       const out = b.makeOutput(x.shape, 'float32');
       const n = x.shape.reduce((p, q) => p * q, 1);
       if (n > 0) nat.binary(4, heap(b, dy), heap(b, x), heap(b, out), new Int32Array([1, n, 0]));
-      nativeCalls[RELU_GRAD_KERNEL] = (nativeCalls[RELU_GRAD_KERNEL] ?? 0) + 1;
+      counted(RELU_GRAD_KERNEL);
       return out;
     },
   };
@@ -280,7 +281,7 @@ function adamKernel(nat: NativeAddon): KernelConfig {
       const outs = [b.makeOutput(p.shape, 'float32'), b.makeOutput(p.shape, 'float32'), b.makeOutput(p.shape, 'float32')];
       const h = Float32Array.from((attrs?.h ?? []) as number[]);
       nat.adam(heap(b, p), heap(b, g), heap(b, m), heap(b, v), heap(b, outs[0]!), heap(b, outs[1]!), heap(b, outs[2]!), h);
-      nativeCalls[ADAM_KERNEL] = (nativeCalls[ADAM_KERNEL] ?? 0) + 1;
+      counted(ADAM_KERNEL);
       return outs;
     },
   };
