@@ -127,7 +127,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const before = tf.memory().numTensors;
     const fits = b === 'wasm' || b === 'native' ? wasmMicroBatch(shape) : shape.batch; // native runs on wasm's heap
     const microBatch = opts.microBatch ?? fits;
-    if (microBatch > fits) {
+    if (Math.min(microBatch, shape.batch) > fits) {
       // measured: --micro-batch 8 at full size on native did not fail but stopped making progress
       log(`  warning: ${microBatch} pairs at a time likely exceed wasm's 4 GiB heap (estimated to fit: ${fits}); the step may abort or stall`);
     }
