@@ -23,6 +23,8 @@ async function smoke(file: string) {
   const displays = outputs.flatMap((o) => (o.output_type === 'display_data' ? [o.data as Record<string, unknown>] : []));
   const count = (mime: string) => displays.filter((d) => mime in d).length;
   const results = displays.filter((d) => RESULTS_MIME in d).map((d) => d[RESULTS_MIME] as ResultsBundle);
+  // every chart also carries its SVG picture (classic Notebook, nbviewer, GitHub, nbconvert)
+  expect(count('image/svg+xml')).toBe(count('application/vnd.vegalite.v5+json'));
   return { r, count, results };
 }
 

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { RESULTS_MIME, type ResultsBundle } from './types.js';
+import { vegaToSvgSync } from './render/vega_svg_sync.js';
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -123,10 +124,21 @@ export const bundles = {
     const { columns, rows, caption } = normalizeTable(t);
     return { 'text/html': tableHtml(columns, rows, caption), 'text/plain': (caption ? caption + '\n' : '') + tableText(columns, rows) };
   },
+  /**
+   * The Vega-Lite JSON (JupyterLab and VS Code draw it interactively) with its SVG rendering beside
+   * it: classic Notebook, nbviewer, GitHub and nbconvert know no Vega-Lite and show the picture.
+   */
   vegalite(spec: Record<string, unknown>): MimeBundle {
     const s = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', ...spec };
     const title = typeof spec.title === 'string' ? `: ${spec.title}` : '';
-    return { [VEGALITE_MIME]: s, 'text/plain': `<Vega-Lite chart${title}>` };
+    let svg: Record<string, string> = {};
+    try {
+      svg = { 'image/svg+xml': vegaToSvgSync(s, 'vega-lite') };
+    } catch (e) {
+      // the interactive chart still works where Vega-Lite is known; say why the picture is missing
+      process.stderr.write(`show.vegalite: no SVG rendering of the chart${title} (${(e as Error).message})\n`);
+    }
+    return { [VEGALITE_MIME]: s, ...svg, 'text/plain': `<Vega-Lite chart${title}>` };
   },
   image(png: Uint8Array | string): MimeBundle {
     const bytes = typeof png === 'string' ? readFileSync(png) : Buffer.from(png.buffer, png.byteOffset, png.byteLength);

@@ -6,8 +6,7 @@
  * (data URI) > text/html (as is) > text/markdown > text/plain (escaped). Streams keep
  * stdout/stderr apart; errors show ename/evalue and the traceback with ANSI codes stripped.
  */
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import { vegaToSvg } from './vega_svg.mjs';
 import { RESULTS_MIME, type ResultsBundle } from '../types.ts';
 import { renderMarkdown } from './markdown.ts';
 
@@ -112,18 +111,6 @@ export function uniquifySvgIds(svg: string, prefix: string): string {
 
 function cleanSvg(svg: string): string {
   return svg.replace(/<\?xml[^>]*\?>/g, '').replace(/<!DOCTYPE[^>]*>/gi, '').trim();
-}
-
-/** Vega-lite (any v*) or vega spec to an SVG string, rendered headless in Node. */
-export async function vegaToSvg(spec: unknown, kind: 'vega-lite' | 'vega'): Promise<string> {
-  const s = typeof spec === 'string' ? JSON.parse(spec) : spec;
-  const vgSpec: vega.Spec = kind === 'vega-lite' ? vegaLite.compile(s as vegaLite.TopLevelSpec).spec : (s as vega.Spec);
-  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
 }
 
 function isVegaLite(mime: string): boolean {
