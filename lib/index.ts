@@ -24,9 +24,8 @@ export { LocalScene } from './synth/scene.js';
 export { DOMAINS, DOMAIN_NAMES, type Domain, type DomainName } from './synth/domains.js';
 export { renderAerial, type AerialOptions } from './synth/aerial.js';
 export { renderPanorama, type PanoramaOptions } from './synth/panorama.js';
-export { generateSynthetic, ensureSynthetic, readSynthManifest, SYNTH_DEFAULTS, type SynthOptions, type SynthManifest } from './synth/generate.js';
+export { generateSynthetic, ensureSynthetic, readSynthManifest, SYNTH_DEFAULTS, DEFAULT_SYNTHETIC_DIR, type SynthOptions, type SynthManifest } from './synth/generate.js';
 export { writePairSheet } from './synth/preview.js';
-export { DEFAULT_SYNTHETIC_DIR } from './report/quickstart.js';
 export { progressBar } from './engine/progress.js';
 // models and losses
 export type { CrossViewModel, Embeddings } from './models/model.js';
@@ -39,8 +38,8 @@ export { quickRun, type QuickRunOptions, type QuickRunResult } from './train/qui
 export { loadVgg16Weights, exportVgg16Safetensors, type Vgg16ImportOptions, type Vgg16ImportReport } from './models/weight_import.js';
 export { readSafetensors, writeSafetensors, openSafetensors } from './models/safetensors.js';
 export { Mgtl, mgtlLoss, mgtlParamCount, mgtlForwardMacs, type MgtlOptions } from './models/mgtl.js';
-export { MGTL_PUBLISHED } from './report/papers/mgtl.js';
-export { GEOCAPSNET_PUBLISHED } from './report/papers/geocapsnet.js';
+export { MGTL_PUBLISHED } from './papers/mgtl/published.js';
+export { GEOCAPSNET_PUBLISHED } from './papers/geocapsnet/published.js';
 export { GeoCapsNet, geoCapsNetParamCount, squash, dynamicRouting, type GeoCapsNetOptions, type GeoCapsNetVariant } from './models/geocapsnet.js';
 export { ResNetX } from './models/resnetx.js';
 // evaluation: embeddings, recall at scale, distance recall, uniformity, t-SNE, vMF KDE, heat maps
@@ -59,14 +58,15 @@ export { splitRecall, recallSummary, type RecallSummary } from './eval/evaluate.
 export { runRecallBench, recallBenchTable, type RecallBenchReport } from './bench/recall.js';
 // training: configs, presets, optimizers, schedules, checkpoints, the trainer
 export { validateConfig, LOSS_KINDS, type TrainConfig, type LossConfig, type DataConfig, type ModelSpec } from './train/config.js';
-export { presets, getPreset, PRESET_NAMES } from './train/presets.js';
+export { presets, getPreset, PRESET_NAMES } from './papers/presets.js';
 export { createOptimizer, type Optimizer, type OptimizerConfig } from './train/optimizers.js';
 export { scheduleFactor, type ScheduleConfig } from './train/schedules.js';
 export { saveCheckpoint, loadCheckpoint, restoreModel, type CheckpointState, type EvalRecord } from './train/checkpoint.js';
 export { train, runDir, type TrainOptions, type TrainResult, type StepRecord } from './train/trainer.js';
 export { buildObjective } from './train/objective.js';
-export { profileConfig, PROFILES, isProfile, type ProfileName, type ProfileOptions } from './train/profiles.js';
-export { runStudy, recallPercent, type StudyOptions, type StudyRun, type StudyResult } from './train/study.js';
+export { PROFILES, isProfile, type ProfileName, type ProfileOptions } from './train/profiles.js';
+export { recallPercent, type StudyOptions, type StudyRun, type StudyResult } from './train/study.js';
+export { profileConfig, runStudy } from './papers/study.js';
 export { buildModel } from './models/registry.js';
 // MDUIT (paper 004): the model, its losses, the localization sets, the study a notebook runs
 export { Mduit, MDUIT_DEFAULTS, type MduitOptions } from './models/mduit.js';
@@ -75,7 +75,7 @@ export { NetVlad, netvladLayer, netvladTripletLoss, type NetVladOptions } from '
 export { MDUIT_LOSS_WEIGHTS, MDUIT_TAU, MDUIT_N_NEG, MDUIT_MARGIN_C, nceLoss, contentConsistency, appearanceConsistency, imageAdversarialD, appearanceAdversarialD, adversarialG, mduitObjective } from './losses/mduit.js';
 export { mduitStep, MDUIT_VARIANTS, type MduitVariant, type MduitBatch } from './train/mduit_step.js';
 export { trainMduit, MDUIT_POSE_THRESHOLDS, type MduitTrainConfig } from './train/mduit_train.js';
-export { runMduitStudy, mduitStudyConfig, MDUIT_PROFILES, MDUIT_ROWS, MDUIT_ROW_IDS, type MduitStudyOptions, type MduitStudyResult, type MduitProfile, type MduitStudyProgress } from './train/mduit_study.js';
+export { runMduitStudy, mduitStudyConfig, MDUIT_PROFILES, MDUIT_ROWS, MDUIT_ROW_IDS, type MduitStudyOptions, type MduitStudyResult, type MduitProfile, type MduitStudyProgress } from './papers/mduit/study.js';
 export { poseError, type Pose, type PosedImage, type LocalizationSet } from './data/localization.js';
 export { readRobotCarSeasons, isRobotCarSeasons } from './data/robotcar_seasons.js';
 export { generateSynthLocalization, ensureSynthLocalization, readSynthLocalization, SYNTH_LOCALIZATION_DEFAULTS } from './synth/localization.js';
@@ -85,9 +85,9 @@ export { translationQuality, type TranslationQuality } from './eval/translation_
 // reports: published numbers, claims, show.* for notebooks
 export type { PublishedNumber, Claim, ClaimStatus, ReproducedResults, ResultsBundle, PaperKey, Provenance, NotebookRunStatus } from './report/types.js';
 export { RESULTS_MIME } from './report/types.js';
-export { PUBLISHED, PAPER_TITLES, publishedValue, experimentRow } from './report/papers/index.js';
+export { PUBLISHED, PAPER_TITLES, publishedValue, experimentRow } from './papers/published.js';
 export { recallCurvesSpec, scatterSpec, lossCurvesSpec, type CurveSeries } from './report/charts.js';
-export { CLAIMS, evaluateClaims } from './report/claims.js';
+export { CLAIMS, evaluateClaims } from './papers/claims.js';
 export { show } from './report/show.js';
 // The runner and renderer (lib/report/runner, lib/report/render, lib/report/build.ts) are not
 // re-exported here: notebooks load this file through tsx's CommonJS hook, and the renderer's
@@ -98,14 +98,14 @@ export { MoCo, type MoCoOptions } from './models/moco.js';
 export { UnifiedMoCo, type UnifiedMoCoOptions } from './models/unified_moco.js';
 export { pretrain, getPretrainPreset, pretrainPresets, PRETRAIN_PRESET_NAMES, type PretrainConfig, type PretrainResult } from './train/pretrain.js';
 export { INIT_SOURCES, type InitSource } from './train/config.js';
-export { thesisSettingInit } from './train/presets.js';
+export { thesisSettingInit } from './papers/presets.js';
 export {
   runThesisStudy, thesisMatrix, thesisConfig, thesisRun, resolveThesisInits, initialSnapshot, ensureThesisWorlds, thesisDatasetOf,
   THESIS_SIZES, THESIS_WORLDS, SMOKE_ROWS, type ThesisStudyOptions, type ThesisStudyResult, type PretrainedWeights,
-} from './train/thesis_study.js';
+} from './papers/thesis/study.js';
 export { embeddingUniformity } from './eval/evaluate.js';
 export { featureSnapshot, type FeatureSnapshot, type FeatureSnapshotOptions } from './eval/feature_snapshot.js';
 export { featureMapPanels, writeFeatureMapSheet, type FeatureMapPanel } from './eval/feature_overlay.js';
 export { vigorCityOf } from './data/vigor.js';
-export { THESIS_NUMBERS, THESIS_SETTINGS } from './report/papers/thesis.js';
-export { thesisTable, publishedUniformity } from './report/thesis_tables.js';
+export { THESIS_NUMBERS, THESIS_SETTINGS } from './papers/thesis/published.js';
+export { thesisTable, publishedUniformity } from './papers/thesis/tables.js';

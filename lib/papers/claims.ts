@@ -4,14 +4,14 @@
  * experiments they need. Claims compare reproduced experiments with each other (A beats B),
  * never reproduced numbers with the paper's absolute numbers, except where the paper's claim
  * is itself about another method's published number (then the threshold is read from
- * lib/report/papers, never typed here).
+ * lib/papers, never typed here).
  *
  * Conventions of the results a claim reads: recalls (r1, r5, r10, r1pct, MDUIT's
  * day_/night_ thresholds) in percent as the papers print them; `params` as a count;
  * uniformity (uniformGround/Satellite/All) as the value of L_uniform (lower = more uniform).
  * A comparison of one experiment with another holds on whichever dataset both ran on.
  */
-import { publishedValue } from './papers/index.js';
+import { publishedValue } from './published.js';
 import type { Claim, ClaimStatus, ReproducedResults } from './types.js';
 
 const RECALLS = ['r1', 'r5', 'r10', 'r1pct'] as const;

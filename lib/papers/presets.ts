@@ -7,10 +7,10 @@
  * A notebook writes `presets.cvft.table1.full`; the CLI `--preset cvft.table1.full`.
  */
 import { CvglError } from '../engine/errors.js';
-import { DEFAULT_SYNTHETIC_DIR } from '../report/quickstart.js';
 import { NO_APPEARANCE, type PairOptions } from '../data/augment.js';
-import { THESIS_SETTINGS } from '../report/papers/thesis.js';
-import { cloneConfig, type InitSource, type TrainConfig } from './config.js';
+import { DEFAULT_SYNTHETIC_DIR } from '../synth/generate.js';
+import { cloneConfig, type InitSource, type TrainConfig } from '../train/config.js';
+import { THESIS_SETTINGS } from './thesis/published.js';
 
 type Rows = { [row: string]: TrainConfig };
 type Tree = { [k: string]: Rows | Tree };
@@ -73,7 +73,7 @@ const geocapsnet = (name: string, row: string, model: 'geocapsnet-i' | 'geocapsn
 
 // ------------------------------------------------------------------------- thesis (003)
 const THESIS_SOURCE = 'thesis (003) Sec. 4.2 stage 2: Adam lr 1e-4, weight decay 1e-4, batch 96, 100 epochs';
-/** Table 3.1's initialisation of setting k, read from its labels in lib/report/papers/thesis.ts ('/' random, 'ImageNet'). */
+/** Table 3.1's initialisation of setting k, read from its labels in lib/papers/thesis/published.ts ('/' random, 'ImageNet'). */
 export function thesisSettingInit(setting: number): { ground: InitSource; aerial: InitSource } {
   const label = THESIS_SETTINGS[setting];
   if (!label) throw new CvglError(`a setting of the thesis' Table 3.1: ${Object.keys(THESIS_SETTINGS).join(', ')}`, String(setting), 'e.g. 6 (ImageNet / sat*)');
@@ -113,7 +113,7 @@ const thesis = (name: string, row: string, model: 'siamese-vgg' | 'safa' | 'unif
     assumptions: [
       'γ of Eq. 3.3 is not given: 10',
       ...(model === 'safa' ? ['SAFA sees the aerial polar-transformed to the panorama size'] : []),
-      ...(Object.values(initFrom).some((v) => v !== 'random') ? ['initFrom names pre-trained weights (ImageNet: a user file; MoCov2 runs: thesis.stage1 pre-training) that a study resolves into init (lib/train/thesis_study.ts)'] : []),
+      ...(Object.values(initFrom).some((v) => v !== 'random') ? ['initFrom names pre-trained weights (ImageNet: a user file; MoCov2 runs: thesis.stage1 pre-training) that a study resolves into init (lib/papers/thesis/study.ts)'] : []),
       ...(o.extraAssumptions ?? []),
     ],
     model: { name: model, options: model === 'safa' ? { groundHW: [ground.height, ground.width], aerialHW: [ground.height, ground.width] } : {} },

@@ -33,29 +33,29 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tf } from '../engine/tf.js';
-import { CvglError } from '../engine/errors.js';
-import { recordDataset } from '../engine/session.js';
-import { Rng } from '../engine/rng.js';
-import { bankBatch, bankImage, loadImageBank, type ImageBank } from '../data/image_bank.js';
-import type { LocalizationSet, PosedImage } from '../data/localization.js';
-import { isRobotCarSeasons, readRobotCarSeasons } from '../data/robotcar_seasons.js';
-import { MOCO_V2 } from '../data/augment.js';
-import { ensureSynthLocalization, type SynthLocalizationOptions } from '../synth/localization.js';
-import { localizationAccuracy, retrieveTop1, TABLE1_THRESHOLDS, type LocalizationResult } from '../eval/localization.js';
-import { translationGridPng } from '../eval/translation_grid.js';
-import { domainFeatures, trainDomainClassifier, translationQuality, type TranslationQuality, type TruthCase } from '../eval/translation_quality.js';
-import { MDUIT_N_NEG } from '../losses/mduit.js';
-import type { Mduit, MduitOptions } from '../models/mduit.js';
-import type { NetVladOptions } from '../models/netvlad.js';
-import { embedBank, MDUIT_POSE_THRESHOLDS, trainMduit, type MduitTrainConfig } from './mduit_train.js';
-import type { MduitVariant } from './mduit_step.js';
-import { trainNetVlad, type NetVladTrainConfig } from './netvlad_train.js';
+import { tf } from '../../engine/tf.js';
+import { CvglError } from '../../engine/errors.js';
+import { recordDataset } from '../../engine/session.js';
+import { Rng } from '../../engine/rng.js';
+import { bankBatch, bankImage, loadImageBank, type ImageBank } from '../../data/image_bank.js';
+import type { LocalizationSet, PosedImage } from '../../data/localization.js';
+import { isRobotCarSeasons, readRobotCarSeasons } from '../../data/robotcar_seasons.js';
+import { MOCO_V2 } from '../../data/augment.js';
+import { ensureSynthLocalization, type SynthLocalizationOptions } from '../../synth/localization.js';
+import { localizationAccuracy, retrieveTop1, TABLE1_THRESHOLDS, type LocalizationResult } from '../../eval/localization.js';
+import { translationGridPng } from '../../eval/translation_grid.js';
+import { domainFeatures, trainDomainClassifier, translationQuality, type TranslationQuality, type TruthCase } from '../../eval/translation_quality.js';
+import { MDUIT_N_NEG } from '../../losses/mduit.js';
+import type { Mduit, MduitOptions } from '../../models/mduit.js';
+import type { NetVladOptions } from '../../models/netvlad.js';
+import { embedBank, MDUIT_POSE_THRESHOLDS, trainMduit, type MduitTrainConfig } from '../../train/mduit_train.js';
+import type { MduitVariant } from '../../train/mduit_step.js';
+import { trainNetVlad, type NetVladTrainConfig } from '../../train/netvlad_train.js';
 
 export type MduitProfile = 'smoke' | 'quick' | 'paper';
 export const MDUIT_PROFILE_NAMES: readonly MduitProfile[] = ['smoke', 'quick', 'paper'];
 
-/** Table 1's rows: experiment id (lib/report/papers/mduit.ts) → what trains it. */
+/** Table 1's rows: experiment id (lib/papers/mduit/published.ts) → what trains it. */
 export const MDUIT_ROWS = {
   'mduit.table1.netvlad': { label: 'NetVLAD [35] (baseline)', variant: null },
   'mduit.table1.woI2iNce': { label: 'w/o I2I, L_NCE', variant: 'woI2iNce' },
@@ -195,7 +195,7 @@ export interface MduitStudyResult {
    * Table 1 as reproduced: percent of queries localized, by experiment id
    * ('mduit.table1.netvlad', '…woI2iNce', '…woI2i', '…woNce', '…full') and metric key
    * ('day_0.25m_2deg', 'day_0.5m_5deg', 'day_5m_10deg', 'night_0.25m_2deg', 'night_0.5m_5deg',
-   * 'night_5m_10deg') — the ids and keys of lib/report/papers/mduit.ts, for show.results.
+   * 'night_5m_10deg') — the ids and keys of lib/papers/mduit/published.ts, for show.results.
    */
   localization: Record<string, Record<string, number>>;
   rows: Record<string, MduitRowResult>;
@@ -231,7 +231,7 @@ export function mduitStudyConfig(profile: MduitProfile, overrides?: DeepPartial<
 /** Where a synthetic profile renders its set by default: data/synthetic-mduit-<profile> in the
  *  repository (whatever the working directory: a notebook's kernel runs in notebooks/). */
 export function mduitDefaultDataDir(profile: MduitProfile): string {
-  return join(fileURLToPath(new URL('../../data/', import.meta.url)), `synthetic-mduit-${profile}`);
+  return join(fileURLToPath(new URL('../../../data/', import.meta.url)), `synthetic-mduit-${profile}`);
 }
 
 async function openData(o: MduitStudyOptions, c: MduitStudyConfig, seed: number, progress: (m: string) => void): Promise<LocalizationSet> {
@@ -278,7 +278,7 @@ async function localize(embed: (x: tf.Tensor4D) => tf.Tensor2D, refs: ImageBank,
  * Runs the MDUIT study and returns (see `MduitStudyResult`):
  *  - `localization`: Table 1 as reproduced — `localization['mduit.table1.full']['night_5m_10deg']`
  *    is the percent of night queries of the "Full" row localized within 5 m and 10°; the ids and
- *    metric keys are those of lib/report/papers/mduit.ts (pass it to `show.results` with
+ *    metric keys are those of lib/papers/mduit/published.ts (pass it to `show.results` with
  *    `dataset: { name: result.dataset.name, substitute: result.dataset.substitute }`);
  *  - `rows`: per row, steps, training seconds, median pose errors (day, night);
  *  - `gridPng` (PNG bytes) and `grid` (the model, source and target conditions): Fig. 3;

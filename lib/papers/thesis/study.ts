@@ -30,24 +30,23 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CvglError } from '../engine/errors.js';
-import { openDataset } from '../data/readers.js';
-import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../data/dataset.js';
-import { vigorCityOf } from '../data/vigor.js';
-import { extractEmbeddings } from '../eval/embeddings.js';
-import { featureSnapshot, type FeatureSnapshot } from '../eval/feature_snapshot.js';
-import { buildModel } from '../models/registry.js';
-import { exportVgg16Safetensors } from '../models/weight_import.js';
-import type { SiameseVgg } from '../models/siamese_vgg.js';
-import { ensureSynthetic, readSynthManifest, type SynthOptions } from '../synth/generate.js';
-import type { ReproducedResults } from '../report/types.js';
-import { THESIS_NUMBERS } from '../report/papers/thesis.js';
-import { cloneConfig, type InitSource, type TrainConfig } from './config.js';
-import { getPreset } from './presets.js';
-import { branchImages, getPretrainPreset, pretrain, type PretrainBranch, type PretrainConfig } from './pretrain.js';
-import { isProfile, PROFILES, profileConfig, type ProfileName } from './profiles.js';
-import { runStudy, type StudyResult, type StudyRun } from './study.js';
-import { loadInitWeights, train } from './trainer.js';
+import { CvglError } from '../../engine/errors.js';
+import { openDataset } from '../../data/readers.js';
+import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../../data/dataset.js';
+import { vigorCityOf } from '../../data/vigor.js';
+import { extractEmbeddings } from '../../eval/embeddings.js';
+import { featureSnapshot, type FeatureSnapshot } from '../../eval/feature_snapshot.js';
+import { buildModel } from '../../models/registry.js';
+import { exportVgg16Safetensors } from '../../models/weight_import.js';
+import type { SiameseVgg } from '../../models/siamese_vgg.js';
+import { ensureSynthetic, readSynthManifest, type SynthOptions } from '../../synth/generate.js';
+import { cloneConfig, type InitSource, type TrainConfig } from '../../train/config.js';
+import { branchImages, getPretrainPreset, pretrain, type PretrainBranch, type PretrainConfig } from '../../train/pretrain.js';
+import { isProfile, PROFILES, profileConfig, type ProfileName } from '../../train/profiles.js';
+import { runStudy, type ReproducedResults, type StudyResult, type StudyRun } from '../../train/study.js';
+import { loadInitWeights, train } from '../../train/trainer.js';
+import { getPreset } from '../presets.js';
+import { THESIS_NUMBERS } from './published.js';
 
 export type ThesisDataset = 'cvact' | 'vigor';
 
@@ -121,7 +120,7 @@ export interface ThesisStudyResult extends StudyResult {
 }
 
 /**
- * The whole matrix, read from the published numbers (lib/report/papers/thesis.ts): every row of
+ * The whole matrix, read from the published numbers (lib/papers/thesis/published.ts): every row of
  * Tables 4.2–4.8 and the unified model (`ids`, in the thesis' order), and the rows whose
  * initialisation Figs. 4.3/4.4 plot (`snapshots`).
  */
@@ -166,7 +165,7 @@ function dataDirOf(ds: ThesisDataset, o: ThesisStudyOptions): string {
  */
 export function thesisConfig(id: string, o: ThesisStudyOptions): TrainConfig {
   const profile = profileOf(o.profile);
-  const c = profileConfig(id, profile, { seed: o.seed, epochs: o.epochs });
+  const c = profileConfig(id, profile, { presets: getPreset, seed: o.seed, epochs: o.epochs });
   const ds = thesisDatasetOf(c);
   c.data.dir = dataDirOf(ds, o);
   if (profile === 'paper') return c;
@@ -479,6 +478,7 @@ export async function runThesisStudy(ids: string[], o: ThesisStudyOptions): Prom
   const epochEvals = toRun.filter((id) => configs.get(id)!.evalUniformity);
   const study = await runStudy(toRun, {
     profile: profileOf(o.profile),
+    presets: getPreset,
     adjust: (id, c) => {
       for (const k of Object.keys(c)) delete (c as unknown as Record<string, unknown>)[k];
       Object.assign(c, cloneConfig(configs.get(id)!));
