@@ -2,6 +2,7 @@
  * What a paper hands the report: its published numbers, each with where it is printed and the
  * experiment reproducing it, and its claims as predicates over reproduced results.
  */
+import type { TrainConfig } from '../train/config.js';
 import type { ReproducedResults } from '../train/study.js';
 
 export type { ReproducedResults };
@@ -48,3 +49,8 @@ export interface Claim {
   /** Given results holding every experiment in `needs`: true when the claim holds. */
   holds: (r: ReproducedResults) => boolean;
 }
+
+/** Experiment rows by name (`full`, `woCvft`, …), each a training config. */
+export type PresetRows = { [row: string]: TrainConfig };
+/** Rows grouped by table (`table1`, …): the dotted path is the experiment id. */
+export type PresetTree = { [k: string]: PresetRows | PresetTree };
