@@ -18,7 +18,7 @@ import { CvglError, Rng, tf } from '../../lib/engine/index.js';
 import { Vgg16 } from '../../lib/models/vgg16.js';
 import { exportVgg16Safetensors } from '../../lib/models/weight_import.js';
 import { PUBLISHED } from '../../lib/papers/published.js';
-import { MDUIT_ROW_IDS, runMduitStudy, type MduitStudyResult } from '../../lib/papers/mduit/study.js';
+import { MDUIT_ROW_IDS, runMduitStudy, type MduitStudyResult } from '../../lib/papers/mduit/index.js';
 import { useBackend } from '../engine/parity_helpers.js';
 import { writeRobotCarTree } from '../fixtures/robotcar_tree.js';
 

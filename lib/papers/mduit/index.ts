@@ -5,8 +5,6 @@
  */
 export { MDUIT_NUMBERS } from './published.js';
 export { MDUIT_CLAIMS } from './claims.js';
-export {
-  runMduitStudy, mduitStudyConfig, mduitDefaultDataDir, MDUIT_PROFILES, MDUIT_PROFILE_NAMES, MDUIT_ROWS, MDUIT_ROW_IDS,
-  type MduitStudyConfig, type MduitStudyOptions, type MduitStudyResult, type MduitProfile, type MduitStudyProgress, type MduitRowId, type MduitRowResult,
-} from './study.js';
+export { MDUIT_PROFILES, MDUIT_PROFILE_NAMES, MDUIT_ROWS, MDUIT_ROW_IDS, type MduitStudyConfig, type MduitProfile, type MduitRowId } from './presets.js';
+export { runMduitStudy, mduitStudyConfig, mduitDefaultDataDir, type MduitStudyOptions, type MduitStudyResult, type MduitStudyProgress, type MduitRowResult } from './study.js';
 export { experimentRow, publishedValue } from '../published.js';
