@@ -17,6 +17,10 @@
  *
  * The rows are the papers' (lib/papers): a caller passes their lookup (`presets`), so this layer
  * never imports a paper; lib/papers/study.ts binds it to every paper's rows.
+ *
+ * A study whose runs are not one preset each (the thesis' matrix with its pre-training, MDUIT's
+ * three trainings) keeps its own sizes by profile as a `ProfileSizes` table, looked up with
+ * `profileSizes`; every profile name, of a preset or of a study, is checked by `checkProfile`.
  */
 import { CvglError } from '../engine/errors.js';
 import { cloneConfig, type TrainConfig } from './config.js';
@@ -57,11 +61,35 @@ export function isProfile(p: unknown): p is ProfileName {
 }
 
 /**
+ * A study's own sizes by profile (e.g. the thesis' THESIS_SIZES, MDUIT's MDUIT_PROFILES); a
+ * profile the table leaves out runs the paper's sizes (the presets as the paper states them).
+ */
+export type ProfileSizes<S> = { readonly [P in ProfileName]?: S };
+
+export interface ProfileCheck {
+  /** What to do, in the error (default: quick on a CPU, paper on a GPU). */
+  fix?: string;
+  /** The order the error lists the profiles in (default PROFILES). */
+  listed?: readonly ProfileName[];
+}
+
+/** The one check of a profile name (presets and studies alike): the name, or a CvglError listing the profiles. */
+export function checkProfile(p: unknown, o: ProfileCheck = {}): ProfileName {
+  if (!isProfile(p)) throw new CvglError(`a profile: ${(o.listed ?? PROFILES).join(', ')}`, `'${String(p)}'`, o.fix ?? "use 'quick' on a CPU, 'paper' with a real dataset on a GPU");
+  return p;
+}
+
+/** A study's sizes at `profile` (checked); undefined where the study runs the paper's own sizes. */
+export function profileSizes<S>(sizes: ProfileSizes<S>, profile: unknown, o: ProfileCheck = {}): S | undefined {
+  return sizes[checkProfile(profile, o)];
+}
+
+/**
  * The config of experiment `name` (a preset name) under `profile`. A CvglError names the
  * profiles or presets when either is unknown.
  */
 export function profileConfig(name: string, profile: ProfileName | string, o: ProfileOptions): TrainConfig {
-  if (!isProfile(profile)) throw new CvglError(`a profile: ${PROFILES.join(', ')}`, `'${profile}'`, "use 'quick' on a CPU, 'paper' with a real dataset on a GPU");
+  checkProfile(profile);
   // notebooks call untyped: say which function binds the rows rather than fail on undefined
   if (typeof o?.presets !== 'function') throw new CvglError('options.presets: a lookup of experiment rows by name', String(o?.presets), "call the paper's profileConfig or runStudy (lib/papers/<paper>/index.ts), which pass its presets");
   const getPreset = o.presets;

@@ -28,8 +28,11 @@ import type { MduitOptions } from '../../models/mduit.js';
 import { MDUIT_POSE_THRESHOLDS, type MduitTrainConfig } from '../../train/mduit_train.js';
 import type { MduitVariant } from '../../train/mduit_step.js';
 import type { NetVladTrainConfig } from '../../train/netvlad_train.js';
+import type { ProfileName, ProfileSizes } from '../../train/profiles.js';
 
-export type MduitProfile = 'smoke' | 'quick' | 'paper';
+/** The profiles of lib/train/profiles.ts; MDUIT sets its sizes at all three (it has no presets). */
+export type MduitProfile = ProfileName;
+/** The order errors list them in. */
 export const MDUIT_PROFILE_NAMES: readonly MduitProfile[] = ['smoke', 'quick', 'paper'];
 
 /** Table 1's rows: experiment id (lib/papers/mduit/published.ts) → what trains it. */
@@ -66,7 +69,7 @@ const paperTraining = (epochs: number, constantEpochs: number) => ({
   batchSize: 1, epochs, constantEpochs, lr: 2e-4, beta1: 0.5, beta2: 0.999, nNeg: MDUIT_N_NEG, poseThresholds: MDUIT_POSE_THRESHOLDS, jitter: MOCO_V2.jitter, negatives: 'current' as const,
 });
 
-export const MDUIT_PROFILES: Record<MduitProfile, MduitStudyConfig> = {
+export const MDUIT_PROFILES: Required<ProfileSizes<MduitStudyConfig>> = {
   paper: {
     height: 128, width: 128,
     synth: {},

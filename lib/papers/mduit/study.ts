@@ -29,6 +29,7 @@ import type { Mduit } from '../../models/mduit.js';
 import type { NetVladOptions } from '../../models/netvlad.js';
 import { embedBank, trainMduit } from '../../train/mduit_train.js';
 import { trainNetVlad } from '../../train/netvlad_train.js';
+import { profileSizes } from '../../train/profiles.js';
 import { MDUIT_PROFILE_NAMES, MDUIT_PROFILES, MDUIT_ROW_IDS, MDUIT_ROWS, type MduitProfile, type MduitRowId, type MduitStudyConfig } from './presets.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -136,8 +137,8 @@ function merge<T>(base: T, over: unknown): T {
 
 /** The settings `runMduitStudy` will use for these options. */
 export function mduitStudyConfig(profile: MduitProfile, overrides?: DeepPartial<MduitStudyConfig>): MduitStudyConfig {
-  if (!MDUIT_PROFILE_NAMES.includes(profile)) throw new CvglError(`profile: ${MDUIT_PROFILE_NAMES.join(', ')}`, `'${String(profile)}'`, "use 'quick' in a report, 'smoke' in CI, 'paper' on a RobotCar Seasons folder");
-  return merge(MDUIT_PROFILES[profile], overrides);
+  const sizes = profileSizes(MDUIT_PROFILES, profile, { listed: MDUIT_PROFILE_NAMES, fix: "use 'quick' in a report, 'smoke' in CI, 'paper' on a RobotCar Seasons folder" });
+  return merge(sizes!, overrides);
 }
 
 /** Where a synthetic profile renders its set by default: data/synthetic-mduit-<profile> in the
