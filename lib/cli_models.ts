@@ -6,7 +6,7 @@ import { CvglError } from './engine/errors.js';
 import { initEngine } from './engine/init.js';
 import { openDataset } from './data/readers.js';
 import { MODEL_NAMES, modelFacts, quickModel } from './models/registry.js';
-import { DEFAULT_SYNTHETIC_DIR } from './report/quickstart.js';
+import { DEFAULT_SYNTHETIC_DIR } from './synth/generate.js';
 import { quickRun } from './train/quick_run.js';
 import { runDataDir } from './cli_train.js';
 

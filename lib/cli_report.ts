@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import { CvglError } from './engine/errors.js';
-import { writeQuickstartReport } from './report/quickstart.js';
+import { writeQuickstartReport } from './papers/quickstart/report.js';
 import { buildReports } from './report/build.js';
 
 import { REPORT_HELP } from './cli_report_help.js';

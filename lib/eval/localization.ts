@@ -13,7 +13,7 @@ import { scanSimilarity, shapeOf, type Descriptors } from './similarity_blocks.j
 export interface PoseThreshold {
   metres: number;
   degrees: number;
-  /** Metric key suffix, e.g. '0.25m_2deg' (lib/report/papers/mduit.ts). */
+  /** Metric key suffix, e.g. '0.25m_2deg' (lib/papers/mduit/published.ts). */
   key: string;
 }
 

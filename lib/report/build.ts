@@ -14,9 +14,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { CvglError } from '../engine/errors.js';
-import { PAPER_TITLES, PUBLISHED } from './papers/index.js';
+import { PAPER_TITLES, PUBLISHED } from '../papers/published.js';
 import { machineInfo } from '../engine/device.js';
-import { CLAIMS } from './claims.js';
+import { CLAIMS } from '../papers/claims.js';
 import { findChromium, printPdf } from './render/pdf.js';
 import { renderIndex, renderReport, summarizeReport } from './render/page.js';
 import { runNotebook, type RunResult } from './runner/run.js';

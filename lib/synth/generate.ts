@@ -47,6 +47,9 @@ export interface SynthOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Where the notebooks, the CLI and the quick presets find the embedded default dataset. */
+export const DEFAULT_SYNTHETIC_DIR = 'data/synthetic';
+
 export const SYNTH_DEFAULTS: Omit<SynthOptions, 'out'> = {
   pairs: 1000,
   seed: 1,

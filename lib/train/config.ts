@@ -1,6 +1,6 @@
 /**
  * A training run as one typed, JSON-serialisable object: model, loss, data, optimizer, schedule,
- * epochs, seed. Presets (lib/train/presets.ts) are such objects, one per experiment row of a
+ * epochs, seed. Presets (lib/papers/presets.ts) are such objects, one per experiment row of a
  * paper; a config file for `cvgl train --config` is the same object as JSON. `validateConfig`
  * checks one read from a file and says what is wrong with it.
  */
@@ -87,7 +87,7 @@ export interface TrainConfig {
   init?: { ground?: string; aerial?: string };
   /**
    * Where each backbone's weights come from, by the thesis' names (003, Table 3.1): a symbol a
-   * study resolves to a file in `init` by running the pre-training it names (lib/train/thesis_study.ts),
+   * study resolves to a file in `init` by running the pre-training it names (lib/papers/thesis/study.ts),
    * not a file itself. Absent: random. The trainer refuses a symbol without its file in `init`.
    */
   initFrom?: { ground?: InitSource; aerial?: InitSource };

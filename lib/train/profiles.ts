@@ -14,10 +14,16 @@
  * the size — widths, image sizes, learning rate, epochs — comes from the quick preset, and the
  * batch is capped (`maxBatch`). Every change is written into the config's `assumptions`, so a
  * report says what was run.
+ *
+ * The rows are the papers' (lib/papers): a caller passes their lookup (`presets`), so this layer
+ * never imports a paper; lib/papers/study.ts binds it to every paper's rows.
+ *
+ * A study whose runs are not one preset each (the thesis' matrix with its pre-training, MDUIT's
+ * three trainings) keeps its own sizes by profile as a `ProfileSizes` table, looked up with
+ * `profileSizes`; every profile name, of a preset or of a study, is checked by `checkProfile`.
  */
 import { CvglError } from '../engine/errors.js';
 import { cloneConfig, type TrainConfig } from './config.js';
-import { getPreset } from './presets.js';
 
 export const PROFILES = ['paper', 'quick', 'smoke'] as const;
 export type ProfileName = (typeof PROFILES)[number];
@@ -25,7 +31,12 @@ export type ProfileName = (typeof PROFILES)[number];
 /** Model options that only set the size of a model (taken from the quick preset). */
 const SIZE_OPTIONS = new Set(['widthDivisor', 'groundHW', 'aerialHW', 'name']);
 
+/** A copy of the experiment row `name` (a preset name, e.g. 'cvft.table1.full' or 'quick.cvft'). */
+export type PresetLookup = (name: string) => TrainConfig;
+
 export interface ProfileOptions {
+  /** The rows to read `name` and `quick.<model>` from (lib/papers/presets.ts `getPreset`). */
+  presets: PresetLookup;
   /** Dataset directory (default: the preset's, i.e. the synthetic set for quick/smoke). */
   dataDir?: string;
   seed?: number;
@@ -42,7 +53,7 @@ const QUICK_EPOCHS: Partial<Record<string, number>> = {};
 function initText(paper: TrainConfig): string {
   const from = paper.initFrom;
   if (!from || Object.values(from).every((v) => v === 'random')) return 'from random weights';
-  return `initialised as the row says (ground ${from.ground ?? 'random'}, aerial ${from.aerial ?? 'random'}: symbols a study resolves to weight files, lib/train/thesis_study.ts)`;
+  return `initialised as the row says (ground ${from.ground ?? 'random'}, aerial ${from.aerial ?? 'random'}: symbols a study resolves to weight files, lib/papers/thesis/study.ts)`;
 }
 
 export function isProfile(p: unknown): p is ProfileName {
@@ -50,11 +61,38 @@ export function isProfile(p: unknown): p is ProfileName {
 }
 
 /**
+ * A study's own sizes by profile (e.g. the thesis' THESIS_SIZES, MDUIT's MDUIT_PROFILES); a
+ * profile the table leaves out runs the paper's sizes (the presets as the paper states them).
+ */
+export type ProfileSizes<S> = { readonly [P in ProfileName]?: S };
+
+export interface ProfileCheck {
+  /** What to do, in the error (default: quick on a CPU, paper on a GPU). */
+  fix?: string;
+  /** The order the error lists the profiles in (default PROFILES). */
+  listed?: readonly ProfileName[];
+}
+
+/** The one check of a profile name (presets and studies alike): the name, or a CvglError listing the profiles. */
+export function checkProfile(p: unknown, o: ProfileCheck = {}): ProfileName {
+  if (!isProfile(p)) throw new CvglError(`a profile: ${(o.listed ?? PROFILES).join(', ')}`, `'${String(p)}'`, o.fix ?? "use 'quick' on a CPU, 'paper' with a real dataset on a GPU");
+  return p;
+}
+
+/** A study's sizes at `profile` (checked); undefined where the study runs the paper's own sizes. */
+export function profileSizes<S>(sizes: ProfileSizes<S>, profile: unknown, o: ProfileCheck = {}): S | undefined {
+  return sizes[checkProfile(profile, o)];
+}
+
+/**
  * The config of experiment `name` (a preset name) under `profile`. A CvglError names the
  * profiles or presets when either is unknown.
  */
-export function profileConfig(name: string, profile: ProfileName | string, o: ProfileOptions = {}): TrainConfig {
-  if (!isProfile(profile)) throw new CvglError(`a profile: ${PROFILES.join(', ')}`, `'${profile}'`, "use 'quick' on a CPU, 'paper' with a real dataset on a GPU");
+export function profileConfig(name: string, profile: ProfileName | string, o: ProfileOptions): TrainConfig {
+  checkProfile(profile);
+  // notebooks call untyped: say which function binds the rows rather than fail on undefined
+  if (typeof o?.presets !== 'function') throw new CvglError('options.presets: a lookup of experiment rows by name', String(o?.presets), "call the paper's profileConfig or runStudy (lib/papers/<paper>/index.ts), which pass its presets");
+  const getPreset = o.presets;
   const paper = getPreset(name);
   if (profile === 'paper') {
     const c = cloneConfig(paper);

@@ -19,11 +19,16 @@ import { limitSplit, type DatasetSplit } from '../data/dataset.js';
 import { extractEmbeddings, type SplitEmbeddings } from '../eval/embeddings.js';
 import { embeddingUniformity, recallSummary, splitRecall, type RecallSummary } from '../eval/evaluate.js';
 import type { CrossViewModel } from '../models/model.js';
-import type { ReproducedResults } from '../report/types.js';
 import type { TrainConfig } from './config.js';
 import type { EvalRecord } from './checkpoint.js';
 import { profileConfig, type ProfileName, type ProfileOptions } from './profiles.js';
 import { DivergedError, train } from './trainer.js';
+
+/**
+ * Reproduced metrics by experiment id (a preset name, e.g. 'cvft.table1.full') and metric key, in
+ * the units the papers print (recalls in percent, e.g. r1: 61.43; parameters as counts).
+ */
+export type ReproducedResults = Record<string, Record<string, number>>;
 
 export interface StudyOptions extends ProfileOptions {
   profile: ProfileName | string;

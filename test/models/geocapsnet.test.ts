@@ -25,7 +25,7 @@ import { Bottleneck, resnetxConvs, resnetxMacs, resnetxOutput, resnetxParamCount
 import { requireInCi } from '../ci_requirements.js';
 import { relErr, useBackend } from '../engine/parity_helpers.js';
 import { ReferenceDir, expectClose, findPython, normalArray as randn, size, testBackends, uniformArray as randu, type Arr } from '../reference_python.js';
-import { GEOCAPSNET_PUBLISHED } from '../../lib/report/papers/geocapsnet.js';
+import { GEOCAPSNET_PUBLISHED } from '../../lib/papers/geocapsnet/published.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/geocapsnet_torch.py', import.meta.url));
 

@@ -30,7 +30,7 @@ import { vgg16ConvMacs } from '../../lib/models/vgg16.js';
 import { requireInCi } from '../ci_requirements.js';
 import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
 import { ReferenceDir, expectClose, findPython, normalArray as randn, size, testBackends, uniformArray as randu, type Arr } from '../reference_python.js';
-import { MGTL_PUBLISHED } from '../../lib/report/papers/mgtl.js';
+import { MGTL_PUBLISHED } from '../../lib/papers/mgtl/published.js';
 
 const SCRIPT = fileURLToPath(new URL('../reference/mgtl_torch.py', import.meta.url));
 

@@ -16,7 +16,7 @@ import { UnifiedMoCo } from '../../lib/models/unified_moco.js';
 import { buildObjective } from '../../lib/train/objective.js';
 import { createOptimizer } from '../../lib/train/optimizers.js';
 import { validateConfig } from '../../lib/train/config.js';
-import { getPreset } from '../../lib/train/presets.js';
+import { getPreset } from '../../lib/papers/presets.js';
 import { requireInCi } from '../ci_requirements.js';
 import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
 import { ReferenceDir, expectClose, findPython, uniformArray } from '../reference_python.js';

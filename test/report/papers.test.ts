@@ -1,5 +1,5 @@
 /**
- * Published numbers (lib/report/papers) and claims (lib/report/claims.ts):
+ * Published numbers (lib/papers) and claims (lib/papers/claims.ts):
  *  - every number appears, as printed, in its paper's text (../shared/papers), except the
  *    whitelisted ones, each with the reason; every table / figure reference appears in the text;
  *  - no (paper, table, row, column) twice; every experiment id is a preset or a listed future one;
@@ -10,10 +10,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CLAIMS, evaluateClaims } from '../../lib/report/claims.js';
-import { PAPER_TITLES, PUBLISHED } from '../../lib/report/papers/index.js';
-import type { PaperKey, PublishedNumber, ReproducedResults } from '../../lib/report/types.js';
-import { PRESET_NAMES } from '../../lib/train/presets.js';
+import { CLAIMS, evaluateClaims } from '../../lib/papers/claims.js';
+import { PAPER_TITLES, PUBLISHED } from '../../lib/papers/published.js';
+import type { PaperKey, PublishedNumber, ReproducedResults } from '../../lib/papers/types.js';
+import { PRESET_NAMES } from '../../lib/papers/presets.js';
 
 // the paper texts live beside the repository (../shared/papers); a clone elsewhere names them with
 // CVGL_PAPERS_DIR; /work/shared/papers is the team machine's copy

@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../lib/engine/index.js';
 import { generateSynthetic } from '../../lib/synth/generate.js';
-import { runStudy, type StudyRun } from '../../lib/train/study.js';
+import type { StudyRun } from '../../lib/train/study.js';
+import { runStudy } from '../../lib/papers/study.js';
 
 let tmp = '';
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 /**
- * The MDUIT study entry point — lib/train/mduit_study.ts, `runMduitStudy` — end to end:
+ * The MDUIT study entry point — lib/papers/mduit/study.ts, `runMduitStudy` — end to end:
  *   - the smoke profile on its synthetic set: every Table 1 experiment id with the six metric keys
- *     of lib/report/papers/mduit.ts, percentages, loss histories as long as the steps, the Fig. 3
+ *     of lib/papers/mduit/published.ts, percentages, loss histories as long as the steps, the Fig. 3
  *     grid as a PNG that decodes to the expected size, translation quality with its four methods,
  *     the same numbers for the same seed, no tensor leaks;
  *   - the 'paper' profile on a tiny RobotCar Seasons tree (sizes overridden): the same code on the
@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CvglError, Rng, tf } from '../../lib/engine/index.js';
 import { Vgg16 } from '../../lib/models/vgg16.js';
 import { exportVgg16Safetensors } from '../../lib/models/weight_import.js';
-import { PUBLISHED } from '../../lib/report/papers/index.js';
-import { MDUIT_ROW_IDS, runMduitStudy, type MduitStudyResult } from '../../lib/train/mduit_study.js';
+import { PUBLISHED } from '../../lib/papers/published.js';
+import { MDUIT_ROW_IDS, runMduitStudy, type MduitStudyResult } from '../../lib/papers/mduit/index.js';
 import { useBackend } from '../engine/parity_helpers.js';
 import { writeRobotCarTree } from '../fixtures/robotcar_tree.js';
 

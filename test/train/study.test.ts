@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../lib/engine/index.js';
 import { generateSynthetic } from '../../lib/synth/generate.js';
-import { getPreset } from '../../lib/train/presets.js';
-import { profileConfig } from '../../lib/train/profiles.js';
-import { runStudy } from '../../lib/train/study.js';
+import { getPreset } from '../../lib/papers/presets.js';
+import { profileConfig, runStudy } from '../../lib/papers/study.js';
 
 let tmp = '';
 beforeAll(async () => {

@@ -1,15 +1,15 @@
 /**
  * The thesis' experiment matrix as presets (003, Table 3.1, Tables 4.2–4.8, appendix 6.5):
- *   - every experiment id the published numbers name (lib/report/papers/thesis.ts) is a preset, and
+ *   - every experiment id the published numbers name (lib/papers/thesis/published.ts) is a preset, and
  *     its branch initialisations are the table's (read back from the printed Table 3.1 labels);
  *   - the rows that differ in something else differ in exactly that (swapped split, α, augmentation);
  *   - profiles keep the symbolic initialisation; the trainer refuses one it has no file for.
  */
 import { describe, expect, it } from 'vitest';
-import { THESIS_NUMBERS, THESIS_SETTINGS } from '../../lib/report/papers/thesis.js';
+import { THESIS_NUMBERS, THESIS_SETTINGS } from '../../lib/papers/thesis/published.js';
 import { INIT_SOURCES, validateConfig } from '../../lib/train/config.js';
-import { getPreset, PRESET_NAMES, thesisSettingInit } from '../../lib/train/presets.js';
-import { profileConfig } from '../../lib/train/profiles.js';
+import { getPreset, PRESET_NAMES, thesisSettingInit } from '../../lib/papers/presets.js';
+import { profileConfig } from '../../lib/papers/study.js';
 import { loadInitWeights } from '../../lib/train/trainer.js';
 import { buildModel } from '../../lib/models/registry.js';
 import { CvglError, initEngine, Rng, tf } from '../../lib/engine/index.js';

@@ -1,5 +1,5 @@
 /**
- * The thesis' matrix as a study (lib/train/thesis_study.ts), at the smoke size on tiny synthetic
+ * The thesis' matrix as a study (lib/papers/thesis/study.ts), at the smoke size on tiny synthetic
  * sets, on wasm:
  *   - symbolic initialisations resolve to files by running the pre-training they name: the ImageNet
  *     stand-in once for both datasets, MoCov2 per dataset / branch / split set, starred ones from the
@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CvglError, initEngine } from '../../lib/engine/index.js';
 import { generateSynthetic } from '../../lib/synth/generate.js';
-import { resolveThesisInits, runThesisStudy, thesisConfig, thesisMatrix, SMOKE_ROWS, type ThesisStudyOptions } from '../../lib/train/thesis_study.js';
-import { PRESET_NAMES } from '../../lib/train/presets.js';
+import { resolveThesisInits, runThesisStudy, thesisConfig, thesisMatrix, SMOKE_ROWS, type ThesisStudyOptions } from '../../lib/papers/thesis/study.js';
+import { PRESET_NAMES } from '../../lib/papers/presets.js';
 
 let tmp = '';
 let opts: ThesisStudyOptions;

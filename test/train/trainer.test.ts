@@ -17,7 +17,7 @@ import { generateSynthetic } from '../../lib/synth/generate.js';
 import { validateConfig, type TrainConfig } from '../../lib/train/config.js';
 import { train } from '../../lib/train/trainer.js';
 import { loadCheckpoint } from '../../lib/train/checkpoint.js';
-import { getPreset, PRESET_NAMES } from '../../lib/train/presets.js';
+import { getPreset, PRESET_NAMES } from '../../lib/papers/presets.js';
 
 let tmp = '';
 let data = '';

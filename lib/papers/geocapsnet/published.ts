@@ -1,6 +1,6 @@
 /** Published numbers of GeoCapsNet (paper 001), Table 4, with how ours compare (lib/models/geocapsnet.ts). */
 import type { PublishedNumber } from '../types.js';
-import { gridFor } from './grid.js';
+import { gridFor } from '../grid.js';
 /**
  * Table 4 of the paper, with how ours compares (all Keras-style counts, 224x224, full width).
  */

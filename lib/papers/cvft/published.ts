@@ -1,11 +1,11 @@
 /**
  * Published numbers of CVFT (paper 002, "Optimal Feature Transport for Cross-View Image
  * Geo-Localization", AAAI 2020): Tables 1–4, typed in once from the paper text. Recalls in
- * percent as printed; experiment ids are the presets of lib/train/presets.ts (other authors'
+ * percent as printed; experiment ids are the presets of lib/papers/presets.ts (other authors'
  * rows carry none: they are shown for context, not reproduced).
  */
 import type { PublishedNumber } from '../types.js';
-import { gridFor, type Col } from './grid.js';
+import { gridFor, type Col } from '../grid.js';
 
 const grid = gridFor('cvft');
 

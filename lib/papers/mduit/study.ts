@@ -10,114 +10,27 @@
  *             translation grid of Fig. 3 (lib/eval/translation_grid.ts); the translation quality
  *             against true target renders (synthetic sets only, lib/eval/translation_quality.ts)
  *
- * Profiles (sizes in `MDUIT_PROFILES`; every setting the paper states is kept unless listed here):
- *   paper  the paper's model (c = 256, 256 groups, 5 × 5), batch 1, 50 epochs (35 + 15), Adam
- *          β1 0.5, lr 2e-4, N(0, 0.001²) init, on a user's RobotCar Seasons folder; images 128 × 128
- *          (the paper gives no size: assumption — a batch-1 step of the full model peaks at 2.9 GB
- *          of tensors at 128 × 128, within the 4 GB heap of the wasm/native backends; 256 × 256
- *          would need about 11 GB: pass overrides { height: 256, width: 256 } on a GPU backend).
- *          50 epochs of RobotCar Seasons' 12,700 rear images are weeks on a CPU (15 s a step here):
- *          on this machine the profile validates the folder, loads it and trains; `onProgress`
- *          reports every step, `signal` stops it.
- *   quick  what the report runs: a 48 × 64 synthetic set, every width ÷ 8, one residual block,
- *          batch 4, 60 steps for each row with translation and 160 for the others (see the README
- *          for its time). Three deviations, each because the run is about a thousand times shorter
- *          than the paper's: PyTorch's default initialisation instead of N(0, 0.001²) (with σ = 0.001
- *          the generator's L1 reconstruction did not move in 40 steps: 0.455 → 0.473; with the
- *          default 0.455 → 0.25); lr 1e-3 instead of 2e-4 (L_NCE sits at ln 17 — all z alike —
- *          for the first ~100 steps at 2e-4; at 1e-3 "w/o I2I" reached 41% day (5 m, 10°) in 160
- *          steps, 28% at 2e-4); L_NCE's negatives from the epoch's memory bank of z instead of
- *          encoding 16 images per source every step.
- *   smoke  the same code on a tiny set in seconds (what CI runs through the notebook runner);
- *          both ways of encoding negatives run.
+ * Profiles: `MDUIT_PROFILES` (./presets.ts), with what each deviates from the paper.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tf } from '../engine/tf.js';
-import { CvglError } from '../engine/errors.js';
-import { recordDataset } from '../engine/session.js';
-import { Rng } from '../engine/rng.js';
-import { bankBatch, bankImage, loadImageBank, type ImageBank } from '../data/image_bank.js';
-import type { LocalizationSet, PosedImage } from '../data/localization.js';
-import { isRobotCarSeasons, readRobotCarSeasons } from '../data/robotcar_seasons.js';
-import { MOCO_V2 } from '../data/augment.js';
-import { ensureSynthLocalization, type SynthLocalizationOptions } from '../synth/localization.js';
-import { localizationAccuracy, retrieveTop1, TABLE1_THRESHOLDS, type LocalizationResult } from '../eval/localization.js';
-import { translationGridPng } from '../eval/translation_grid.js';
-import { domainFeatures, trainDomainClassifier, translationQuality, type TranslationQuality, type TruthCase } from '../eval/translation_quality.js';
-import { MDUIT_N_NEG } from '../losses/mduit.js';
-import type { Mduit, MduitOptions } from '../models/mduit.js';
-import type { NetVladOptions } from '../models/netvlad.js';
-import { embedBank, MDUIT_POSE_THRESHOLDS, trainMduit, type MduitTrainConfig } from './mduit_train.js';
-import type { MduitVariant } from './mduit_step.js';
-import { trainNetVlad, type NetVladTrainConfig } from './netvlad_train.js';
-
-export type MduitProfile = 'smoke' | 'quick' | 'paper';
-export const MDUIT_PROFILE_NAMES: readonly MduitProfile[] = ['smoke', 'quick', 'paper'];
-
-/** Table 1's rows: experiment id (lib/report/papers/mduit.ts) → what trains it. */
-export const MDUIT_ROWS = {
-  'mduit.table1.netvlad': { label: 'NetVLAD [35] (baseline)', variant: null },
-  'mduit.table1.woI2iNce': { label: 'w/o I2I, L_NCE', variant: 'woI2iNce' },
-  'mduit.table1.woI2i': { label: 'w/o I2I', variant: 'woI2i' },
-  'mduit.table1.woNce': { label: 'w/o L_NCE', variant: 'woNce' },
-  'mduit.table1.full': { label: 'Full', variant: 'full' },
-} as const satisfies Record<string, { label: string; variant: MduitVariant | null }>;
-export type MduitRowId = keyof typeof MDUIT_ROWS;
-export const MDUIT_ROW_IDS = Object.keys(MDUIT_ROWS) as MduitRowId[];
-
-/** Everything a profile fixes. */
-export interface MduitStudyConfig {
-  /** Model input size (images are resized to it). */
-  height: number;
-  width: number;
-  /** Synthetic set options (ignored for RobotCar Seasons). */
-  synth: Partial<Omit<SynthLocalizationOptions, 'out' | 'onProgress' | 'force'>>;
-  model: Omit<MduitOptions, 'rng' | 'name' | 'i2i'>;
-  /** Training of the MDUIT rows with translation ("Full", "w/o L_NCE"). */
-  i2iTraining: Omit<MduitTrainConfig, 'variant' | 'seed' | 'model'>;
-  /** Training of the rows without translation (much cheaper steps: more of them). */
-  plainTraining: Omit<MduitTrainConfig, 'variant' | 'seed' | 'model'>;
-  netvlad: Omit<NetVladTrainConfig, 'seed'>;
-  /** Sources (rows) of the translation grid, one per condition in order, up to this many. */
-  gridSources: number;
-  /** Query poses scored by the translation-quality measure (synthetic sets). */
-  qualityPoses: number;
-}
-
-const paperTraining = (epochs: number, constantEpochs: number) => ({
-  batchSize: 1, epochs, constantEpochs, lr: 2e-4, beta1: 0.5, beta2: 0.999, nNeg: MDUIT_N_NEG, poseThresholds: MDUIT_POSE_THRESHOLDS, jitter: MOCO_V2.jitter, negatives: 'current' as const,
-});
-
-export const MDUIT_PROFILES: Record<MduitProfile, MduitStudyConfig> = {
-  paper: {
-    height: 128, width: 128,
-    synth: {},
-    model: { widthDivisor: 1, contentResBlocks: 4, generatorResBlocks: 4, discriminatorLayers: 4, embedDim: 128, init: { kind: 'normal', std: 0.001 } },
-    i2iTraining: paperTraining(50, 35),
-    plainTraining: paperTraining(50, 35),
-    netvlad: { model: { widthDivisor: 1, clusters: 64 }, batchSize: 4, epochs: 5, nNeg: 10, margin: 0.1, lr: 1e-5, poseThresholds: MDUIT_POSE_THRESHOLDS },
-    gridSources: 5, qualityPoses: 0,
-  },
-  quick: {
-    height: 48, width: 64,
-    synth: { routes: 6, referenceSpacing: 2, queriesPerRoute: 8, trainPerDomain: 60, width: 64, height: 48 },
-    model: { widthDivisor: 8, contentResBlocks: 1, generatorResBlocks: 1, discriminatorLayers: 3, embedDim: 64, init: { kind: 'torch-default' } },
-    i2iTraining: { ...paperTraining(3, 2), batchSize: 4, stepsPerEpoch: 20, lr: 1e-3, negatives: 'bank' },
-    plainTraining: { ...paperTraining(4, 3), batchSize: 4, stepsPerEpoch: 40, lr: 1e-3, negatives: 'bank' },
-    netvlad: { model: { widthDivisor: 8, clusters: 8 }, batchSize: 4, epochs: 2, stepsPerEpoch: 15, nNeg: 3, margin: 0.1, lr: 1e-4, poseThresholds: MDUIT_POSE_THRESHOLDS },
-    gridSources: 5, qualityPoses: 16,
-  },
-  smoke: {
-    height: 32, width: 48,
-    synth: { routes: 2, referenceSpacing: 6, queriesPerRoute: 2, trainPerDomain: 4, width: 48, height: 32 },
-    model: { widthDivisor: 16, contentResBlocks: 1, generatorResBlocks: 1, discriminatorLayers: 2, embedDim: 16, init: { kind: 'torch-default' } },
-    i2iTraining: { ...paperTraining(1, 1), batchSize: 2, stepsPerEpoch: 2, nNeg: 4, lr: 1e-3, negatives: 'current' },
-    plainTraining: { ...paperTraining(1, 1), batchSize: 2, stepsPerEpoch: 2, nNeg: 4, lr: 1e-3, negatives: 'bank' },
-    netvlad: { model: { widthDivisor: 16, clusters: 4 }, batchSize: 2, epochs: 1, stepsPerEpoch: 2, nNeg: 2, margin: 0.1, lr: 1e-4, poseThresholds: MDUIT_POSE_THRESHOLDS },
-    gridSources: 3, qualityPoses: 2,
-  },
-};
+import { tf } from '../../engine/tf.js';
+import { CvglError } from '../../engine/errors.js';
+import { recordDataset } from '../../engine/session.js';
+import { Rng } from '../../engine/rng.js';
+import { bankBatch, bankImage, loadImageBank, type ImageBank } from '../../data/image_bank.js';
+import type { LocalizationSet, PosedImage } from '../../data/localization.js';
+import { isRobotCarSeasons, readRobotCarSeasons } from '../../data/robotcar_seasons.js';
+import { ensureSynthLocalization } from '../../synth/localization.js';
+import { localizationAccuracy, retrieveTop1, TABLE1_THRESHOLDS, type LocalizationResult } from '../../eval/localization.js';
+import { translationGridPng } from '../../eval/translation_grid.js';
+import { domainFeatures, trainDomainClassifier, translationQuality, type TranslationQuality, type TruthCase } from '../../eval/translation_quality.js';
+import type { Mduit } from '../../models/mduit.js';
+import type { NetVladOptions } from '../../models/netvlad.js';
+import { embedBank, trainMduit } from '../../train/mduit_train.js';
+import { trainNetVlad } from '../../train/netvlad_train.js';
+import { profileSizes } from '../../train/profiles.js';
+import { MDUIT_PROFILE_NAMES, MDUIT_PROFILES, MDUIT_ROW_IDS, MDUIT_ROWS, type MduitProfile, type MduitRowId, type MduitStudyConfig } from './presets.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -195,7 +108,7 @@ export interface MduitStudyResult {
    * Table 1 as reproduced: percent of queries localized, by experiment id
    * ('mduit.table1.netvlad', '…woI2iNce', '…woI2i', '…woNce', '…full') and metric key
    * ('day_0.25m_2deg', 'day_0.5m_5deg', 'day_5m_10deg', 'night_0.25m_2deg', 'night_0.5m_5deg',
-   * 'night_5m_10deg') — the ids and keys of lib/report/papers/mduit.ts, for show.results.
+   * 'night_5m_10deg') — the ids and keys of lib/papers/mduit/published.ts, for show.results.
    */
   localization: Record<string, Record<string, number>>;
   rows: Record<string, MduitRowResult>;
@@ -224,14 +137,14 @@ function merge<T>(base: T, over: unknown): T {
 
 /** The settings `runMduitStudy` will use for these options. */
 export function mduitStudyConfig(profile: MduitProfile, overrides?: DeepPartial<MduitStudyConfig>): MduitStudyConfig {
-  if (!MDUIT_PROFILE_NAMES.includes(profile)) throw new CvglError(`profile: ${MDUIT_PROFILE_NAMES.join(', ')}`, `'${String(profile)}'`, "use 'quick' in a report, 'smoke' in CI, 'paper' on a RobotCar Seasons folder");
-  return merge(MDUIT_PROFILES[profile], overrides);
+  const sizes = profileSizes(MDUIT_PROFILES, profile, { listed: MDUIT_PROFILE_NAMES, fix: "use 'quick' in a report, 'smoke' in CI, 'paper' on a RobotCar Seasons folder" });
+  return merge(sizes!, overrides);
 }
 
 /** Where a synthetic profile renders its set by default: data/synthetic-mduit-<profile> in the
  *  repository (whatever the working directory: a notebook's kernel runs in notebooks/). */
 export function mduitDefaultDataDir(profile: MduitProfile): string {
-  return join(fileURLToPath(new URL('../../data/', import.meta.url)), `synthetic-mduit-${profile}`);
+  return join(fileURLToPath(new URL('../../../data/', import.meta.url)), `synthetic-mduit-${profile}`);
 }
 
 async function openData(o: MduitStudyOptions, c: MduitStudyConfig, seed: number, progress: (m: string) => void): Promise<LocalizationSet> {
@@ -278,7 +191,7 @@ async function localize(embed: (x: tf.Tensor4D) => tf.Tensor2D, refs: ImageBank,
  * Runs the MDUIT study and returns (see `MduitStudyResult`):
  *  - `localization`: Table 1 as reproduced — `localization['mduit.table1.full']['night_5m_10deg']`
  *    is the percent of night queries of the "Full" row localized within 5 m and 10°; the ids and
- *    metric keys are those of lib/report/papers/mduit.ts (pass it to `show.results` with
+ *    metric keys are those of lib/papers/mduit/published.ts (pass it to `show.results` with
  *    `dataset: { name: result.dataset.name, substitute: result.dataset.substitute }`);
  *  - `rows`: per row, steps, training seconds, median pose errors (day, night);
  *  - `gridPng` (PNG bytes) and `grid` (the model, source and target conditions): Fig. 3;

@@ -1,15 +1,15 @@
 /** Every published number of the five papers, by paper, and the papers' titles and text files. */
-import type { PaperKey, PublishedNumber } from '../types.js';
-import { CVFT_NUMBERS } from './cvft.js';
-import { GEOCAPSNET_NUMBERS } from './geocapsnet.js';
-import { MDUIT_NUMBERS } from './mduit.js';
-import { MGTL_NUMBERS } from './mgtl.js';
-import { THESIS_NUMBERS } from './thesis.js';
+import type { PaperKey, PublishedNumber } from './types.js';
+import { CVFT_NUMBERS } from './cvft/published.js';
+import { GEOCAPSNET_NUMBERS } from './geocapsnet/published.js';
+import { MDUIT_NUMBERS } from './mduit/published.js';
+import { MGTL_NUMBERS } from './mgtl/published.js';
+import { THESIS_NUMBERS } from './thesis/published.js';
 
 export { CVFT_NUMBERS, GEOCAPSNET_NUMBERS, MDUIT_NUMBERS, MGTL_NUMBERS, THESIS_NUMBERS };
-export { MGTL_PUBLISHED } from './mgtl.js';
-export { GEOCAPSNET_PUBLISHED } from './geocapsnet.js';
-export { THESIS_SETTINGS } from './thesis.js';
+export { MGTL_PUBLISHED } from './mgtl/published.js';
+export { GEOCAPSNET_PUBLISHED } from './geocapsnet/published.js';
+export { THESIS_SETTINGS } from './thesis/published.js';
 
 export const PUBLISHED: Record<PaperKey, PublishedNumber[]> = {
   mgtl: MGTL_NUMBERS,

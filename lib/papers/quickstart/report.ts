@@ -5,16 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { probeBackends, versions } from '../engine/init.js';
-import { machineInfo } from '../engine/device.js';
-import { benchTable, runBench } from '../bench/run.js';
-import { progressBar } from '../engine/progress.js';
-import { openDataset } from '../data/readers.js';
-import { ensureSynthetic } from '../synth/generate.js';
-import { writePairSheet } from '../synth/preview.js';
-
-/** Where the notebooks and the report find the embedded default dataset. */
-export const DEFAULT_SYNTHETIC_DIR = 'data/synthetic';
+import { probeBackends, versions } from '../../engine/init.js';
+import { machineInfo } from '../../engine/device.js';
+import { benchTable, runBench } from '../../bench/run.js';
+import { progressBar } from '../../engine/progress.js';
+import { openDataset } from '../../data/readers.js';
+import { DEFAULT_SYNTHETIC_DIR, ensureSynthetic } from '../../synth/generate.js';
+import { writePairSheet } from '../../synth/preview.js';
 
 export interface QuickstartOptions {
   /** Quick benchmark shapes (default); false runs the full thesis sizes (minutes per step). */

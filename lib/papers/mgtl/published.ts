@@ -1,6 +1,6 @@
 /** Published numbers of MGTL (paper 000): every table as data, and the complexity figures (Tables 2, 3) with how ours compare (lib/models/mgtl.ts). */
 import type { PublishedNumber } from '../types.js';
-import { gridFor, type Col } from './grid.js';
+import { gridFor, type Col } from '../grid.js';
 /**
  * The paper's complexity numbers (Tables 2, 3) beside ours. Ours: full width, L = 6, 6 heads,
  * 128x640 inputs (W' = 20); FLOPs here are 2 x MACs (this codebase's convention).

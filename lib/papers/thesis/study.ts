@@ -30,26 +30,48 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CvglError } from '../engine/errors.js';
-import { openDataset } from '../data/readers.js';
-import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../data/dataset.js';
-import { vigorCityOf } from '../data/vigor.js';
-import { extractEmbeddings } from '../eval/embeddings.js';
-import { featureSnapshot, type FeatureSnapshot } from '../eval/feature_snapshot.js';
-import { buildModel } from '../models/registry.js';
-import { exportVgg16Safetensors } from '../models/weight_import.js';
-import type { SiameseVgg } from '../models/siamese_vgg.js';
-import { ensureSynthetic, readSynthManifest, type SynthOptions } from '../synth/generate.js';
-import type { ReproducedResults } from '../report/types.js';
-import { THESIS_NUMBERS } from '../report/papers/thesis.js';
-import { cloneConfig, type InitSource, type TrainConfig } from './config.js';
-import { getPreset } from './presets.js';
-import { branchImages, getPretrainPreset, pretrain, type PretrainBranch, type PretrainConfig } from './pretrain.js';
-import { isProfile, PROFILES, profileConfig, type ProfileName } from './profiles.js';
-import { runStudy, type StudyResult, type StudyRun } from './study.js';
-import { loadInitWeights, train } from './trainer.js';
+import { CvglError } from '../../engine/errors.js';
+import { openDataset } from '../../data/readers.js';
+import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../../data/dataset.js';
+import { vigorCityOf } from '../../data/vigor.js';
+import { extractEmbeddings } from '../../eval/embeddings.js';
+import { featureSnapshot, type FeatureSnapshot } from '../../eval/feature_snapshot.js';
+import { buildModel } from '../../models/registry.js';
+import { exportVgg16Safetensors } from '../../models/weight_import.js';
+import type { SiameseVgg } from '../../models/siamese_vgg.js';
+import { ensureSynthetic, readSynthManifest, type SynthOptions } from '../../synth/generate.js';
+import { cloneConfig, type InitSource, type TrainConfig } from '../../train/config.js';
+import { branchImages, getPretrainPreset, pretrain, type PretrainBranch, type PretrainConfig } from '../../train/pretrain.js';
+import { checkProfile, profileConfig, profileSizes, type ProfileName, type ProfileSizes } from '../../train/profiles.js';
+import { runStudy, type ReproducedResults, type StudyResult, type StudyRun } from '../../train/study.js';
+import { loadInitWeights, train } from '../../train/trainer.js';
+import { getPreset } from '../presets.js';
+import { THESIS_NUMBERS } from './published.js';
 
 export type ThesisDataset = 'cvact' | 'vigor';
+
+/** What the thesis study sets at the quick and smoke profiles (paper: the presets and `thesis.stage1.*` as stated). */
+export interface ThesisSizes {
+  /** Every width ÷ this (VGG16 and the MoCo encoders). */
+  widthDivisor: number;
+  ground: { height: number; width: number };
+  /** Aerial side (px). */
+  aerial: number;
+  /** Batch of the downstream, MoCo and stand-in runs. */
+  batch: number;
+  /** Downstream epochs. */
+  epochs: number;
+  /** Training pairs and validation queries each downstream row uses. */
+  trainPairs: number;
+  valPairs: number;
+  /** Steps and queue of each MoCov2 pre-training. */
+  mocoSteps: number;
+  mocoQueue: number;
+  /** Steps of the ImageNet stand-in. */
+  imagenetSteps: number;
+  /** Points of the Figs. 4.3/4.4 plots. */
+  plotPoints: number;
+}
 
 /** Sizes of the quick and smoke profiles of the thesis study (see the file comment). */
 export const THESIS_SIZES = {
@@ -61,7 +83,7 @@ export const THESIS_SIZES = {
     widthDivisor: 16, ground: { height: 32, width: 64 }, aerial: 32, batch: 8, epochs: 1, trainPairs: 16, valPairs: 32,
     mocoSteps: 2, mocoQueue: 16, imagenetSteps: 2, plotPoints: 40,
   },
-} as const;
+} as const satisfies ProfileSizes<ThesisSizes>;
 
 /** The synthetic worlds of the quick and smoke profiles (rendered once, small images). */
 export const THESIS_WORLDS: Record<'vigor' | 'imagenet', Partial<Omit<SynthOptions, 'out'>>> = {
@@ -121,7 +143,7 @@ export interface ThesisStudyResult extends StudyResult {
 }
 
 /**
- * The whole matrix, read from the published numbers (lib/report/papers/thesis.ts): every row of
+ * The whole matrix, read from the published numbers (lib/papers/thesis/published.ts): every row of
  * Tables 4.2–4.8 and the unified model (`ids`, in the thesis' order), and the rows whose
  * initialisation Figs. 4.3/4.4 plot (`snapshots`).
  */
@@ -148,10 +170,10 @@ export function thesisDatasetOf(c: TrainConfig): ThesisDataset {
   return c.data.vigorProtocol ? 'vigor' : 'cvact';
 }
 
-function profileOf(p: string): ProfileName {
-  if (!isProfile(p)) throw new CvglError(`a profile: ${PROFILES.join(', ')}`, `'${p}'`, "use 'quick' on a CPU, 'paper' with real datasets on a GPU");
-  return p;
-}
+const THESIS_CHECK = { fix: "use 'quick' on a CPU, 'paper' with real datasets on a GPU" };
+const profileOf = (p: string): ProfileName => checkProfile(p, THESIS_CHECK);
+/** The study's sizes at a quick or smoke profile (callers have handled 'paper', which has none). */
+const sizesAt = (profile: ProfileName): ThesisSizes => profileSizes<ThesisSizes>(THESIS_SIZES, profile, THESIS_CHECK)!;
 
 function dataDirOf(ds: ThesisDataset, o: ThesisStudyOptions): string {
   const dir = o.data[ds];
@@ -166,11 +188,11 @@ function dataDirOf(ds: ThesisDataset, o: ThesisStudyOptions): string {
  */
 export function thesisConfig(id: string, o: ThesisStudyOptions): TrainConfig {
   const profile = profileOf(o.profile);
-  const c = profileConfig(id, profile, { seed: o.seed, epochs: o.epochs });
+  const c = profileConfig(id, profile, { presets: getPreset, seed: o.seed, epochs: o.epochs });
   const ds = thesisDatasetOf(c);
   c.data.dir = dataDirOf(ds, o);
   if (profile === 'paper') return c;
-  const z = THESIS_SIZES[profile];
+  const z = sizesAt(profile);
   const safa = c.model.name === 'safa';
   const hw = [z.ground.height, z.ground.width];
   c.model.options = {
@@ -258,7 +280,7 @@ function mocoConfig(source: InitSource, branch: PretrainBranch, dsName: ThesisDa
       },
     };
   }
-  const z = THESIS_SIZES[profile];
+  const z = sizesAt(profile);
   const c = getPretrainPreset(`quick.moco.${branch}`);
   const paper = getPretrainPreset(`thesis.stage1.${branch}`);
   // the thesis' lr at its batch, scaled linearly to ours (0.015 at 128, as MoCo v2's 0.03 at 256)
@@ -287,8 +309,7 @@ function mocoConfig(source: InitSource, branch: PretrainBranch, dsName: ThesisDa
  * different synthetic world; each branch's backbone written as a VGG16 file.
  */
 async function imagenetStandIn(o: ThesisStudyOptions): Promise<PretrainedWeights> {
-  const profile = profileOf(o.profile) as 'quick' | 'smoke';
-  const z = THESIS_SIZES[profile];
+  const z = sizesAt(profileOf(o.profile));
   const world = o.imagenetWorld ?? join(o.pretrainDir ?? join('runs', 'thesis-pretrain'), 'imagenet-world');
   const manifest = await ensureSynthetic(world, THESIS_WORLDS.imagenet);
   const base = getPreset('quick.siamese-vgg');
@@ -457,7 +478,7 @@ export async function runThesisStudy(ids: string[], o: ThesisStudyOptions): Prom
   for (const id of o.snapshots ?? []) {
     const t1 = performance.now();
     const profile = profileOf(o.profile);
-    snapshots[id] = await initialSnapshot(configs.get(id)!, { seed: o.seed ?? 0, cacheDir: work ? join(work, 'cache') : null, ...(profile === 'paper' ? {} : { maxPoints: THESIS_SIZES[profile].plotPoints }) });
+    snapshots[id] = await initialSnapshot(configs.get(id)!, { seed: o.seed ?? 0, cacheDir: work ? join(work, 'cache') : null, ...(profile === 'paper' ? {} : { maxPoints: sizesAt(profile).plotPoints }) });
     log(`${id}: descriptors before training — ${snapshots[id]!.caption} (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
   }
 
@@ -479,6 +500,7 @@ export async function runThesisStudy(ids: string[], o: ThesisStudyOptions): Prom
   const epochEvals = toRun.filter((id) => configs.get(id)!.evalUniformity);
   const study = await runStudy(toRun, {
     profile: profileOf(o.profile),
+    presets: getPreset,
     adjust: (id, c) => {
       for (const k of Object.keys(c)) delete (c as unknown as Record<string, unknown>)[k];
       Object.assign(c, cloneConfig(configs.get(id)!));

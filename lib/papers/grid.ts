@@ -2,7 +2,7 @@
  * Typing a printed table in once: columns (label, dataset, metric, unit) and rows (label, the
  * experiment reproducing it, the values as printed) expanded into PublishedNumbers.
  */
-import type { PaperKey, PublishedNumber } from '../types.js';
+import type { PaperKey, PublishedNumber } from './types.js';
 
 export interface Col {
   column: string;

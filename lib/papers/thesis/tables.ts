@@ -1,12 +1,19 @@
 /**
  * The thesis' (003) result tables rebuilt from a study's results beside the published numbers
- * (lib/report/papers/thesis.ts), for the notebook: Tables 4.2–4.8 and the unified model's R@1
+ * (lib/papers/thesis/published.ts), for the notebook: Tables 4.2–4.8 and the unified model's R@1
  * (text under Fig. 6.3). Rows are the published rows, in the thesis' order; a row whose
  * experiment did not run shows empty reproduced cells.
  */
-import { THESIS_NUMBERS } from './papers/thesis.js';
-import type { TableSpec } from './show.js';
-import type { ReproducedResults } from './types.js';
+import type { ReproducedResults } from '../../train/study.js';
+import { THESIS_NUMBERS } from './published.js';
+
+/** A table as `show.table` (lib/report/show.ts) takes it; typed here so papers need not import report. */
+export interface ThesisTableSpec {
+  columns: string[];
+  rows: unknown[][];
+  caption: string;
+  digits: number;
+}
 
 const COLUMNS: [string, string][] = [['R@1', 'r1'], ['R@5', 'r5'], ['R@1%', 'r1pct']];
 
@@ -24,7 +31,7 @@ function weightsOf(row: string): [string, string] | null {
  * two branches' weights where the table has them), reproduced R@1 / R@5 / R@1% (percent), the
  * thesis' values, and any `extra` columns read from the results (e.g. uniformAll).
  */
-export function thesisTable(table: string, results: ReproducedResults, o: { caption?: string; extra?: [label: string, metric: string][] } = {}): TableSpec {
+export function thesisTable(table: string, results: ReproducedResults, o: { caption?: string; extra?: [label: string, metric: string][] } = {}): ThesisTableSpec {
   const numbers = THESIS_NUMBERS.filter((n) => n.table === table);
   const rows = [...new Set(numbers.map((n) => n.row))];
   const withWeights = rows.every((r) => weightsOf(r) !== null);

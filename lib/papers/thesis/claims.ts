@@ -1,0 +1,125 @@
+/** The thesis' (003) claims, checked on reproduced results (conventions: lib/papers/claim.ts). */
+import type { Claim } from '../types.js';
+import { beats, decreasing, resultOf as get } from '../claim.js';
+
+const SV_CVACT = 'thesis.stage2.siameseVggCvact';
+const SAFA_CVACT = 'thesis.stage2.safaCvact';
+const SV_VIGOR = 'thesis.stage2.siameseVggVigor';
+const SAFA_VIGOR = 'thesis.stage2.safaVigor';
+/** [label, source table, ImageNet baseline, future-id prefix] per architecture × dataset. */
+const THESIS_GRID: [string, string, string, string][] = [
+  ['Siamese-VGG on CVACT', 'Table 4.2', SV_CVACT, 'thesis.table42'],
+  ['SAFA on CVACT', 'Table 4.3', SAFA_CVACT, 'thesis.table43'],
+  ['Siamese-VGG on VIGOR', 'Table 4.4', SV_VIGOR, 'thesis.table44'],
+  ['SAFA on VIGOR', 'Table 4.5', SAFA_VIGOR, 'thesis.table45'],
+];
+export const THESIS_CLAIMS: Claim[] = [
+  ...THESIS_GRID.map(([label, table, base, prefix]): Claim => ({
+    id: `thesis.sat-star-beats-imagenet.${prefix.split('.')[1]}`,
+    paper: 'thesis',
+    statement: `${label}: sat* pre-training (MoCov2 on the dataset's satellites from ImageNet weights) beats ImageNet-only on R@1`,
+    source: `Sec. 4.3 findings (exp 12 vs 16; 2 vs 5, 7 vs 10, 18 vs 22), ${table}`,
+    needs: [base, `${prefix}.setting6`],
+    holds: (r) => beats(r, `${prefix}.setting6`, base, ['r1']),
+  })),
+  ...([['Siamese-VGG on CVACT', 'Table 4.2', 'thesis.table42', SV_CVACT], ['Siamese-VGG on VIGOR', 'Table 4.4', 'thesis.table44', SV_VIGOR]] as const).flatMap(([label, table, prefix, base]): Claim[] => [
+    {
+      id: `thesis.grd-star-helps.${prefix.split('.')[1]}`,
+      paper: 'thesis',
+      statement: `${label}: pre-training both branches (grd* / sat*) beats sat* alone on R@1`,
+      source: `Sec. 4.3 findings (exp 16 vs 17; 5 vs 6), ${table}`,
+      needs: [`${prefix}.setting6`, `${prefix}.setting7`],
+      holds: (r) => beats(r, `${prefix}.setting7`, `${prefix}.setting6`, ['r1']),
+    },
+    {
+      id: `thesis.scratch-worst.${prefix.split('.')[1]}`,
+      paper: 'thesis',
+      statement: `${label}: random initialisation is far below ImageNet on R@1, R@5 and R@1%`,
+      source: `Sec. 4.3 (exp 1 vs 2; 11 vs 12), ${table}`,
+      needs: [base, `${prefix}.setting1`],
+      holds: (r) => beats(r, base, `${prefix}.setting1`, ['r1', 'r5', 'r1pct']),
+    },
+  ]),
+  ...([['Siamese-VGG', 'thesis.table44', SV_VIGOR], ['SAFA', 'thesis.table45', SAFA_VIGOR]] as const).map(([label, prefix, base]): Claim => ({
+    id: `thesis.sat-scratch-on-par.${prefix.split('.')[1]}`,
+    paper: 'thesis',
+    statement: `${label} on VIGOR: MoCov2 from scratch on the satellites (sat) is on par or slightly better than ImageNet on R@1`,
+    source: 'Sec. 4.3 findings (exp 12 vs 13: 3.28 vs 3.75), Tables 4.4, 4.5',
+    needs: [base, `${prefix}.setting3`],
+    holds: (r) => get(r, `${prefix}.setting3`, 'r1') >= get(r, base, 'r1'),
+  })),
+  ...([['Siamese-VGG', 'Table 4.4', 'thesis.table44'], ['SAFA', 'Table 4.5', 'thesis.table45']] as const).map(([label, table, prefix]): Claim => ({
+    id: `thesis.vigor-target-city.${prefix.split('.')[1]}`,
+    paper: 'thesis',
+    statement: `${label} on VIGOR cross-area: pre-training on the satellites of the evaluation cities (sat val*) beats the training cities (sat train*) on R@1`,
+    source: `Sec. 4.3 findings (exp 14 vs 15, 20 vs 21), ${table}`,
+    needs: [`${prefix}.setting4`, `${prefix}.setting5`],
+    holds: (r) => beats(r, `${prefix}.setting5`, `${prefix}.setting4`, ['r1']),
+  })),
+  ...([['Siamese-VGG', 'Table 4.2', 'thesis.table42'], ['SAFA', 'Table 4.3', 'thesis.table43']] as const).map(([label, table, prefix]): Claim => ({
+    id: `thesis.cvact-opposite.${prefix.split('.')[1]}`,
+    paper: 'thesis',
+    statement: `${label} on CVACT (the opposite of VIGOR): sat train* beats sat val* on R@1`,
+    source: `Sec. 4.3 findings ("the result on the CVACT dataset is the opposite", exp 3 vs 4, 8 vs 9), ${table}`,
+    needs: [`${prefix}.setting4`, `${prefix}.setting5`],
+    holds: (r) => beats(r, `${prefix}.setting4`, `${prefix}.setting5`, ['r1']),
+  })),
+  {
+    id: 'thesis.swapped-target-city',
+    paper: 'thesis',
+    statement: 'Swapped VIGOR split: pre-training on the satellites of the evaluation cities (here sat train*) beats the training cities (sat val*) on R@1',
+    source: 'Sec. 4.4, Table 4.6 (exp 24 vs 25)',
+    needs: ['thesis.table46.setting4', 'thesis.table46.setting5'],
+    holds: (r) => beats(r, 'thesis.table46.setting4', 'thesis.table46.setting5', ['r1']),
+  },
+  {
+    id: 'thesis.uniformity-loss-hurts',
+    paper: 'thesis',
+    statement: 'The uniformity loss hurts R@1 for every α > 0 (α = 0.0001 … 0.1 all below α = 0)',
+    source: 'Sec. 4.6, Table 4.7',
+    needs: ['thesis.table47.alpha0', 'thesis.table47.alpha1e4', 'thesis.table47.alpha1e3', 'thesis.table47.alpha1e2', 'thesis.table47.alpha1e1'],
+    holds: (r) => ['alpha1e4', 'alpha1e3', 'alpha1e2', 'alpha1e1'].every((a) => beats(r, 'thesis.table47.alpha0', `thesis.table47.${a}`, ['r1'])),
+  },
+  {
+    id: 'thesis.uniformity-alpha-0.1',
+    paper: 'thesis',
+    statement: 'The uniformity loss with α = 0.1 hurts R@1, R@5 and R@1% badly (below α = 0.01, which is below α = 0)',
+    source: 'Sec. 4.6, Table 4.7 (exp 30)',
+    needs: ['thesis.table47.alpha0', 'thesis.table47.alpha1e2', 'thesis.table47.alpha1e1'],
+    holds: (r) => decreasing(r, ['thesis.table47.alpha0', 'thesis.table47.alpha1e2', 'thesis.table47.alpha1e1'], ['r1', 'r5', 'r1pct']),
+  },
+  {
+    id: 'thesis.aug-without-crop-helps',
+    paper: 'thesis',
+    statement: 'MoCov2 augmentations without random cropping and resize improve R@1 over no augmentation; with cropping they hurt',
+    source: 'Sec. 4.6, Table 4.8 (exp 32 vs 12: 4.13 vs 3.28; exp 31)',
+    needs: [SV_VIGOR, 'thesis.table48.mocoAug', 'thesis.table48.mocoAugNoCrop'],
+    holds: (r) => beats(r, 'thesis.table48.mocoAugNoCrop', SV_VIGOR, ['r1']) && beats(r, SV_VIGOR, 'thesis.table48.mocoAug', ['r1']),
+  },
+  ...([['CVACT', 'Figure 4.3', 'thesis.table42', SV_CVACT], ['VIGOR', 'Figure 4.4', 'thesis.table44', SV_VIGOR]] as const).flatMap(([label, fig, prefix, base]): Claim[] => [
+    {
+      id: `thesis.sat-pretraining-more-uniform.${label.toLowerCase()}`,
+      paper: 'thesis',
+      statement: `${label}: before downstream training, sat* pre-training makes satellite features and all features more uniform than ImageNet (lower L_uniform-satellite and L_uniform-all)`,
+      source: `Sec. 4.5.2, ${fig} (a) vs (b)`,
+      needs: [base, `${prefix}.setting6`],
+      holds: (r) => beats(r, base, `${prefix}.setting6`, ['uniformSatellite', 'uniformAll']),
+    },
+    {
+      id: `thesis.grd-pretraining-more-uniform.${label.toLowerCase()}`,
+      paper: 'thesis',
+      statement: `${label}: before downstream training, grd* pre-training makes ground features and all features more uniform than sat* alone (lower L_uniform-ground and L_uniform-all)`,
+      source: `Sec. 4.5.2, ${fig} (b) vs (c)`,
+      needs: [`${prefix}.setting6`, `${prefix}.setting7`],
+      holds: (r) => beats(r, `${prefix}.setting6`, `${prefix}.setting7`, ['uniformGround', 'uniformAll']),
+    },
+  ]),
+  {
+    id: 'thesis.uniformity-loss-more-uniform',
+    paper: 'thesis',
+    statement: 'A larger uniformity weight α gives a more uniform distribution (lower L_uniform-all on the validation set): α = 0.1 < α = 0.01 < α = 0',
+    source: 'Sec. 4.6, Figure 4.5 (no values printed)',
+    needs: ['thesis.table47.alpha0', 'thesis.table47.alpha1e2', 'thesis.table47.alpha1e1'],
+    holds: (r) => beats(r, 'thesis.table47.alpha0', 'thesis.table47.alpha1e2', ['uniformAll']) && beats(r, 'thesis.table47.alpha1e2', 'thesis.table47.alpha1e1', ['uniformAll']),
+  },
+];

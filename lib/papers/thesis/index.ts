@@ -1,0 +1,16 @@
+/**
+ * The thesis (003, "Improving Cross-View Matching with Self-Supervised Learning"): what
+ * notebooks/ssl-crossview.ipynb imports beside the library (lib/index.ts) — Table 3.1's settings,
+ * the downstream rows, the published numbers and their tables, the claims, and the study that
+ * pre-trains and trains the matrix.
+ */
+export { THESIS_NUMBERS, THESIS_SETTINGS } from './published.js';
+export { THESIS_CLAIMS } from './claims.js';
+export { THESIS_PRESETS, thesisSettingInit } from './presets.js';
+export { thesisTable, publishedUniformity, type ThesisTableSpec } from './tables.js';
+export {
+  runThesisStudy, thesisMatrix, thesisConfig, thesisRun, resolveThesisInits, initialSnapshot, ensureThesisWorlds, thesisDatasetOf,
+  THESIS_SIZES, THESIS_WORLDS, SMOKE_ROWS, type ThesisDataset, type ThesisStudyOptions, type ThesisStudyResult, type PretrainedWeights,
+} from './study.js';
+export { experimentRow, publishedValue } from '../published.js';
+export { profileConfig } from '../study.js';
