@@ -17,12 +17,13 @@ const BIN = fileURLToPath(new URL('../../bin/cvgl.mjs', import.meta.url));
 const NOTEBOOK = fileURLToPath(new URL('../fixtures/notebooks/sleeps.ipynb', import.meta.url));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, f: () => T | undefined | null | false, timeoutMs: number): Promise<T> {
+/** f()'s first truthy value, or undefined after timeoutMs. */
+async function until<T>(f: () => T | undefined | null | false, timeoutMs: number): Promise<T | undefined> {
   const t0 = Date.now();
   for (;;) {
     const v = f();
     if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - t0 > timeoutMs) return undefined;
     await sleep(100);
   }
 }
@@ -40,19 +41,22 @@ beforeAll(async () => {
   executed = join(tmp, 'sleeps', 'sleeps.ipynb');
   cli = spawn(process.execPath, [BIN, 'report', '--notebooks', NOTEBOOK, '--out', tmp, '--no-pdf'], { stdio: ['ignore', 'ignore', 'pipe'] });
   cli.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  kernelPid = await until('the kernel to start', () => Number(/kernel pid (\d+) started/.exec(stderr)?.[1]), 150_000);
+  const pid = await until(() => Number(/kernel pid (\d+) started/.exec(stderr)?.[1]), 150_000);
+  if (!pid) throw new Error(`no kernel started: ${stderr}`);
+  kernelPid = pid;
   // the connection file the kernel was given (its command line), to check it is gone afterwards
   const argv = readFileSync(`/proc/${kernelPid}/cmdline`, 'utf8').split('\0');
   connFile = argv[argv.indexOf('--config-path') + 1]!;
-  // the first two cells of the notebook done (after the injected `profile`), the third (a 120 s sleep) running
-  await until('cells s1 and s2 on disk', () => {
+  // the first two cells of the notebook done (after the injected `profile`), the third (a 120 s
+  // sleep) running; killed in any case after 60 s (the tests then say what was missing)
+  await until(() => {
     try {
       const nb = JSON.parse(readFileSync(executed, 'utf8'));
       return nb.cells.find((c: { id: string }) => c.id === 's2').execution_count !== null;
     } catch {
       return false;
     }
-  }, 150_000);
+  }, 60_000);
   await sleep(500);
   cli.kill('SIGKILL');
   await new Promise((r) => cli.once('exit', r));
@@ -62,6 +66,7 @@ beforeAll(async () => {
 }, 320_000);
 
 afterAll(() => {
+  if (cli && cli.exitCode === null && cli.signalCode === null) cli.kill('SIGKILL');
   if (kernelPid && processAlive(kernelPid)) process.kill(-kernelPid, 'SIGKILL');
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
