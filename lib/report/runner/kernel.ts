@@ -142,7 +142,7 @@ export function removeStaleConnectionDirs(root = tmpdir()): string[] {
     return removed;
   }
   for (const name of names) {
-    const m = /^cvgl-kernel-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    const m = new RegExp(`^${DIR_PREFIX}(\\d+)-[A-Za-z0-9]{6}$`).exec(name);
     if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
     try {
       rmSync(join(root, name), { recursive: true, force: true });
@@ -259,11 +259,11 @@ export class Kernel {
     removeStaleConnectionDirs();
     const log = opts.log ?? (() => {});
     const info = await makeConnectionInfo();
-    const args = ['--import', tsxLoader(), '--import', pathToFileURL(GUARD).href, tslabBin(), 'kernel', '--config-path', '', ...(opts.js ? ['--js'] : [])];
+    const [loader, tslab] = [tsxLoader(), tslabBin()];
     // the owner pid in the name lets the next run tell a leftover (owner gone) from a live run's
     const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
     const conn = join(dir, 'conn.json');
-    args[args.indexOf('--config-path') + 1] = conn;
+    const args = ['--import', loader, '--import', pathToFileURL(GUARD).href, tslab, 'kernel', '--config-path', conn, ...(opts.js ? ['--js'] : [])];
     let proc: ChildProcess;
     try {
       writeFileSync(conn, JSON.stringify(info, null, 2), { mode: 0o600 });
