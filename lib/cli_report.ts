@@ -8,6 +8,7 @@ import { relative } from 'node:path';
 import { CvglError } from './engine/errors.js';
 import { writeQuickstartReport } from './papers/quickstart/report.js';
 import { buildReports } from './report/build.js';
+import { CellError, CellTimeoutError, KernelDiedError, NotebookInvalidError } from './report/runner/errors.js';
 
 import { REPORT_HELP } from './cli_report_help.js';
 import { isProfile, PROFILES } from './train/profiles.js';
@@ -32,6 +33,15 @@ function seconds(raw: string | boolean | undefined, name: string): number | unde
   const n = Number(raw);
   if (!(n > 0)) throw new CvglError(`--${name}: seconds > 0`, `'${String(raw)}'`, `e.g. --${name} 600`);
   return n;
+}
+
+/** One line on how a notebook failed, by the runner's error type. */
+export function describeFailure(e: Error): string {
+  if (e instanceof NotebookInvalidError) return `invalid, not run: ${e.reason}`;
+  if (e instanceof CellTimeoutError) return `cell ${e.cellIndex} ran past the ${e.scope === 'cell' ? 'per-cell' : 'notebook'} limit of ${e.limitS} s (--${e.scope === 'cell' ? 'cell-timeout' : 'timeout'})${e.killed ? '; the kernel was killed' : ''}`;
+  if (e instanceof KernelDiedError) return e.cellIndex === null ? 'the kernel died while starting' : `the kernel died in cell ${e.cellIndex}`;
+  if (e instanceof CellError) return `cell ${e.cellIndex} raised ${e.ename}: ${e.evalue}`;
+  return e.message.split('\n')[0]!;
 }
 
 export async function reportCommand(args: string[]): Promise<number> {
@@ -75,8 +85,9 @@ export async function reportCommand(args: string[]): Promise<number> {
   for (const p of r.pages) console.log(`${p.group}: ${relative(process.cwd(), p.html)}${p.pdf ? `, ${relative(process.cwd(), p.pdf)}` : ''} — ${p.claims}`);
   console.log(`index: ${relative(process.cwd(), r.index)}`);
   if (r.pdfSkipped) console.error(`PDF: ${r.pdfSkipped}`);
-  if (r.failed.length) {
-    console.error(`${r.failed.length} notebook(s) failed: ${r.failed.map((f) => relative(process.cwd(), f)).join(', ')} (their pages show the failing cell)`);
+  if (r.failures.length) {
+    for (const f of r.failures) console.error(`  ${relative(process.cwd(), f.path)}: ${describeFailure(f.error)}`);
+    console.error(`${r.failures.length} notebook(s) failed: ${r.failures.map((f) => relative(process.cwd(), f.path)).join(', ')} (the pages of those that ran show the failing cell)`);
     return 1;
   }
   return 0;

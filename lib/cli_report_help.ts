@@ -4,6 +4,8 @@ export const REPORT_HELP = `  cvgl report --notebooks PATH[,PATH...] [--param ke
       Re-executes the notebooks (files or folders) on fresh tslab kernels, writes the executed
       copies, one self-contained HTML page per paper (claims, provenance, published vs
       reproduced numbers, the notebooks), reports/index.html and PDFs (system Chromium).
-      Exits 1 when a notebook failed (its page shows where).
+      Every notebook is checked before any runs (an invalid one is named with the reason and
+      not run); each executed copy is saved after every cell; a cell tagged raises-exception
+      may fail. Exits 1 when a notebook failed or was invalid (a failed one's page shows where).
   cvgl report [--full] [--out DIR]
       Without --notebooks: the quick-start report (backends, devices, training-step benchmark).`;

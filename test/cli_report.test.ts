@@ -5,18 +5,30 @@
  * command exit 1 while the other pages are still written; no kernel outlives the command.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChromium } from '../lib/report/render/pdf.js';
+import { describeFailure } from '../lib/cli_report.js';
+import { CellError, CellTimeoutError, KernelDiedError, NotebookInvalidError } from '../lib/report/runner/errors.js';
 
 const BIN = fileURLToPath(new URL('../bin/cvgl.mjs', import.meta.url));
 const FIX = fileURLToPath(new URL('./fixtures/', import.meta.url));
 function cvgl(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 400_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+/** As cvgl(), without blocking the test worker while the command runs (vitest's RPC times out). */
+function cvglAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 const kernels = () => spawnSync('pgrep', ['-f', 'tslab kernel --config-path'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
 
@@ -51,6 +63,39 @@ describe('cvgl report --notebooks', () => {
     if (findChromium()) expect(readFileSync(join(out, 'cvft.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
     expect(kernels().filter((p) => !before.includes(p))).toEqual([]);
   }, 400_000);
+
+  it('checks every notebook before running any: invalid ones named with their reason, the others still get pages and the index, exit 1', async () => {
+    const before = kernels();
+    const out = join(tmp, 'invalid');
+    const r = await cvglAsync('report', '--notebooks', join(FIX, 'report_invalid'), '--out', out, '--no-pdf');
+    expect(r.code, r.stderr).toBe(1);
+    const lines = r.stderr.split('\n');
+    const firstRun = lines.findIndex((l) => l.startsWith('running '));
+    expect(firstRun, r.stderr).toBeGreaterThanOrEqual(0);
+    for (const [name, why] of [['bad_paper', /metadata\.cvgl\.paper "\.\.\/outside"/], ['broken', /invalid JSON/], ['python', /kernelspec language "python"/]] as const) {
+      const i = lines.findIndex((l) => l.startsWith('invalid notebook') && l.includes(`${name}.ipynb`));
+      expect(i, `${name}: ${r.stderr}`).toBeGreaterThanOrEqual(0);
+      expect(i, 'reported before any notebook runs').toBeLessThan(firstRun);
+      expect(lines[i]).toMatch(why);
+      expect(r.stderr).toMatch(new RegExp(`${name}\\.ipynb: invalid, not run: `));
+    }
+    expect(r.stderr).toMatch(/3 notebook\(s\) failed: .*bad_paper\.ipynb, .*broken\.ipynb, .*python\.ipynb/);
+    // the valid one ran, with its page and the index
+    expect(readFileSync(join(out, 'tiny.html'), 'utf8')).toContain('tiny ran');
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('tiny.html');
+    expect(existsSync(join(out, 'python'))).toBe(false);
+    expect(kernels().filter((p) => !before.includes(p))).toEqual([]);
+  }, 300_000);
+
+  it('describes a failure by the runner error type', () => {
+    expect(describeFailure(new CellError('a.ipynb', 3, 'TypeError', 'x is undefined', []))).toBe('cell 3 raised TypeError: x is undefined');
+    expect(describeFailure(new CellTimeoutError('a.ipynb', 2, 600, 'cell', true))).toBe('cell 2 ran past the per-cell limit of 600 s (--cell-timeout); the kernel was killed');
+    expect(describeFailure(new CellTimeoutError('a.ipynb', 2, 3600, 'notebook', false))).toBe('cell 2 ran past the notebook limit of 3600 s (--timeout)');
+    expect(describeFailure(new KernelDiedError('a.ipynb', 4, ''))).toBe('the kernel died in cell 4');
+    expect(describeFailure(new KernelDiedError('a.ipynb', null, ''))).toBe('the kernel died while starting');
+    expect(describeFailure(new NotebookInvalidError('a.ipynb', 'invalid JSON'))).toBe('invalid, not run: invalid JSON');
+    expect(describeFailure(new Error('first line\nsecond'))).toBe('first line');
+  });
 
   it('bad input: a missing notebook folder, a bad --param, a bad profile', () => {
     const a = cvgl('report', '--notebooks', join(tmp, 'nowhere'));

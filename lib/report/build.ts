@@ -8,8 +8,11 @@
  *   provenance, published vs reproduced, the notebooks; lib/report/render) → <out>/index.html →
  *   a PDF per page through the system Chromium when one is found.
  *
- * A failed notebook does not stop the others; its page shows the failure, and the build reports
- * it (`failed`), so that the command exits non-zero.
+ * Every notebook is checked before any runs (JSON, nbformat 4, cells, a TypeScript kernelspec,
+ * what `metadata.cvgl` declares): an invalid one is reported with its path and reason and not
+ * run. A failed or invalid notebook does not stop the others; a failed one's page shows the
+ * failure, and the build reports both (`failures`, typed errors of lib/report/runner/errors.ts),
+ * so that the command exits non-zero.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
@@ -19,8 +22,11 @@ import { machineInfo } from '../engine/device.js';
 import { CLAIMS } from '../papers/claims.js';
 import { findChromium, printPdf } from './render/pdf.js';
 import { renderIndex, renderReport, summarizeReport } from './render/page.js';
+import { CellTimeoutError, KernelDiedError, NotebookInvalidError } from './runner/errors.js';
+import { checkTypeScript, readNotebook } from './runner/notebook.js';
 import { runNotebook, type RunResult } from './runner/run.js';
 import type { PaperKey, PublishedNumber } from './types.js';
+import { PROFILES } from '../train/profiles.js';
 
 const PAPERS = Object.keys(PAPER_TITLES) as PaperKey[];
 
@@ -52,8 +58,10 @@ export interface BuiltPage {
 export interface BuildResult {
   index: string;
   pages: BuiltPage[];
-  /** Notebooks that failed or timed out. */
+  /** Notebooks that failed, timed out or were invalid (not run). */
   failed: string[];
+  /** The same, each with how it failed: a NotebookInvalidError, CellError, CellTimeoutError, KernelDiedError, … */
+  failures: { path: string; error: Error }[];
   pdfSkipped: string | null;
 }
 
@@ -77,6 +85,31 @@ function declared(path: string): { paper?: unknown; expectedSeconds?: Record<str
     return nb.metadata?.cvgl ?? {};
   } catch {
     return {};
+  }
+}
+
+/**
+ * Checks a notebook before it runs: what the runner reads (JSON, nbformat 4, cells, a TypeScript
+ * kernelspec) and what `metadata.cvgl` declares (`paper` names a page and its folder, so a plain
+ * name; `expectedSeconds` of a profile, seconds > 0). Throws a NotebookInvalidError.
+ */
+export function validateNotebook(path: string): void {
+  const nb = checkTypeScript(readNotebook(path), path);
+  const cvgl = nb.metadata.cvgl;
+  const fix = 'metadata.cvgl is {"paper": "<paper key or page name>", "expectedSeconds": {"quick": <seconds>, …}}: correct it in the notebook\'s metadata (Jupyter: Edit → Notebook metadata)';
+  if (cvgl === undefined) return;
+  if (!cvgl || typeof cvgl !== 'object' || Array.isArray(cvgl)) throw new NotebookInvalidError(path, `metadata.cvgl is ${JSON.stringify(cvgl)}, not an object`, fix);
+  const { paper, expectedSeconds } = cvgl as { paper?: unknown; expectedSeconds?: unknown };
+  if (paper !== undefined && !(typeof paper === 'string' && /^[A-Za-z0-9][\w.-]*$/.test(paper))) {
+    throw new NotebookInvalidError(path, `metadata.cvgl.paper ${JSON.stringify(paper)} (it names the page and its folder: letters, digits, . _ -)`, fix);
+  }
+  if (expectedSeconds === undefined) return;
+  if (!expectedSeconds || typeof expectedSeconds !== 'object' || Array.isArray(expectedSeconds)) {
+    throw new NotebookInvalidError(path, `metadata.cvgl.expectedSeconds is ${JSON.stringify(expectedSeconds)}, not an object`, fix);
+  }
+  for (const profile of PROFILES) {
+    const v = (expectedSeconds as Record<string, unknown>)[profile];
+    if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new NotebookInvalidError(path, `metadata.cvgl.expectedSeconds.${profile} is ${JSON.stringify(v)}, not seconds > 0`, fix);
   }
 }
 
@@ -111,7 +144,19 @@ function firstHeading(nb: { cells: { cell_type: string; source: string | string[
 export async function buildReports(o: BuildOptions): Promise<BuildResult> {
   const log = o.log ?? (() => undefined);
   const outDir = resolve(o.outDir ?? 'reports');
-  const paths = expandNotebooks(o.notebooks);
+  // every notebook checked before any runs: a bad one is reported now, not after an hour of others
+  const paths: string[] = [];
+  const failures: BuildResult['failures'] = [];
+  for (const p of expandNotebooks(o.notebooks)) {
+    try {
+      validateNotebook(p);
+      paths.push(p);
+    } catch (e) {
+      if (!(e instanceof NotebookInvalidError)) throw e;
+      log(`invalid notebook ${relative(process.cwd(), p)}: ${e.reason} (not run)`);
+      failures.push({ path: p, error: e });
+    }
+  }
   const groups = new Map<string, string[]>();
   for (const p of paths) groups.set(groupOf(p), [...(groups.get(groupOf(p)) ?? []), p]);
 
@@ -128,23 +173,36 @@ export async function buildReports(o: BuildOptions): Promise<BuildResult> {
   // longest first (stable: equal or unknown estimates keep their order)
   if (jobs > 1) queue.sort((a, b) => b.expected - a.expected);
   const results = new Map<string, RunResult>();
+  const notRun = new Map<string, Error>();
   let next = 0;
   const worker = async () => {
     while (next < queue.length) {
       const { group, path } = queue[next++]!;
       mkdirSync(join(outDir, group), { recursive: true });
       log(`running ${relative(process.cwd(), path)}`);
-      const r = await runNotebook(path, { outPath: join(outDir, group, basename(path)), params: o.params, profile: o.profile, cellTimeoutS: o.cellTimeoutS, timeoutS: o.timeoutS, log });
-      log(`  ${r.status.ok ? 'ok' : r.status.timedOut ? 'TIMED OUT' : 'FAILED'} in ${r.status.seconds.toFixed(1)} s${r.status.ok ? '' : ` (cell ${r.status.failedCell}${r.status.error ? `: ${r.status.error.ename}: ${r.status.error.evalue}` : ''})`}`);
+      let r: RunResult;
+      try {
+        r = await runNotebook(path, { outPath: join(outDir, group, basename(path)), params: o.params, profile: o.profile, cellTimeoutS: o.cellTimeoutS, timeoutS: o.timeoutS, log });
+      } catch (e) {
+        // e.g. the file changed since it was checked: the other notebooks still get their pages
+        log(`  NOT RUN: ${(e as Error).message}`);
+        notRun.set(path, e instanceof Error ? e : new Error(String(e)));
+        continue;
+      }
+      const e = r.error;
+      const verdict = e === null ? 'ok' : e instanceof CellTimeoutError ? 'TIMED OUT' : e instanceof KernelDiedError ? 'KERNEL DIED' : 'FAILED';
+      log(`  ${verdict} in ${r.status.seconds.toFixed(1)} s${r.status.ok ? '' : ` (cell ${r.status.failedCell}${r.status.error ? `: ${r.status.error.ename}: ${r.status.error.evalue}` : ''})`}`);
       results.set(path, r);
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
 
   const pages: BuiltPage[] = [];
-  const failed: string[] = [];
   let pdfSkipped: string | null = chromium ? null : o.pdf === false ? 'not asked for (--no-pdf)' : 'no Chromium found (npm run setup:system installs it); HTML only';
-  for (const [group, ps] of groups) {
+  for (const [group, all] of groups) {
+    for (const p of all) if (notRun.has(p)) failures.push({ path: p, error: notRun.get(p)! });
+    const ps = all.filter((p) => results.has(p));
+    if (ps.length === 0) continue;
     const paper = group as PaperKey;
     const title = PAPER_TITLES[paper]?.title ?? firstHeading(results.get(ps[0]!)!.notebook) ?? group;
     const notebooks = ps.map((p) => ({ path: relative(outDir, results.get(p)!.outPath), notebook: results.get(p)!.notebook }));
@@ -165,7 +223,7 @@ export async function buildReports(o: BuildOptions): Promise<BuildResult> {
     }
     const nbs = ps.map((p) => {
       const r = results.get(p)!;
-      if (!r.status.ok) failed.push(p);
+      if (r.error) failures.push({ path: p, error: r.error });
       return { source: p, executed: r.outPath, ok: r.status.ok, seconds: r.status.seconds };
     });
     pages.push({ group, title, html, pdf, notebooks: nbs, claims: summary.claims.text });
@@ -173,5 +231,5 @@ export async function buildReports(o: BuildOptions): Promise<BuildResult> {
   }
   const index = join(outDir, 'index.html');
   writeFileSync(index, renderIndex(pages.map((p) => ({ paper: p.group, title: p.title, href: basename(p.html), claimsSummary: p.claims, ok: p.notebooks.every((n) => n.ok) }))));
-  return { index, pages, failed, pdfSkipped };
+  return { index, pages, failed: failures.map((f) => f.path), failures, pdfSkipped };
 }

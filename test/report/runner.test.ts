@@ -3,14 +3,15 @@
  * run once (two at a time); each test checks one aspect of the executed copies.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveKernelPids } from '../../lib/report/runner/kernel.js';
+import { liveKernelPids, processAlive } from '../../lib/report/runner/kernel.js';
+import { CellError, CellTimeoutError, KernelDiedError, NotebookInvalidError } from '../../lib/report/runner/errors.js';
 import { decode, encode, makeMessage, SignatureError } from '../../lib/report/runner/messaging.js';
 import { parameterDeclarations, parameterDefaults, parametersSource, runNotebook, runNotebooks, type RunResult } from '../../lib/report/runner/run.js';
-import { parseNotebook, type CodeCell } from '../../lib/report/runner/notebook.js';
+import { checkTypeScript, parseNotebook, writeNotebook, type CodeCell } from '../../lib/report/runner/notebook.js';
 import { bundles, show } from '../../lib/report/show.js';
 import { RESULTS_MIME } from '../../lib/report/types.js';
 import { CvglError } from '../../lib/engine/errors.js';
@@ -18,7 +19,7 @@ import { requireInCi } from '../ci_requirements.js';
 import { findPython } from '../reference_python.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'notebooks');
-const NAMES = ['rich', 'failing', 'timeout', 'parameters', 'library'] as const;
+const NAMES = ['rich', 'failing', 'timeout', 'parameters', 'library', 'dies', 'raises'] as const;
 const CELL_TIMEOUT_S = 4;
 
 let out: string;
@@ -33,8 +34,19 @@ const codeCells = (r: RunResult) => r.notebook.cells.filter((c): c is CodeCell =
 const outputsOf = (r: RunResult) => codeCells(r).flatMap((c) => c.outputs);
 const stdout = (c: CodeCell) => c.outputs.flatMap((o) => (o.output_type === 'stream' && o.name === 'stdout' ? [o.text] : [])).join('');
 
+// connection folders as a kill -9 leaves them: one of a dead runner, one of a running one
+let deadDir: string;
+let liveDir: string;
+
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'cvgl-runner-test-'));
+  const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+  deadDir = join(tmpdir(), `cvgl-kernel-${gone}-dead00`);
+  liveDir = join(tmpdir(), `cvgl-kernel-${process.ppid}-live00`);
+  for (const d of [deadDir, liveDir]) {
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'conn.json'), '{}');
+  }
   const t0 = performance.now();
   const rs = await runNotebooks(
     NAMES.filter((n) => n !== 'parameters').map((n) => join(FIX, `${n}.ipynb`)),
@@ -55,6 +67,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (out) rmSync(out, { recursive: true, force: true });
+  for (const d of [deadDir, liveDir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
 describe('notebook runner', () => {
@@ -148,6 +161,71 @@ describe('notebook runner', () => {
     expect(r.status.provenance.backend?.threads).toBe(1);
   });
 
+  it('a failing cell ends the run with a CellError', () => {
+    const r = results.get('failing')!;
+    expect(r.error).toBeInstanceOf(CellError);
+    const e = r.error as CellError;
+    expect(e).toBeInstanceOf(CvglError);
+    expect([e.cellIndex, e.ename, e.evalue]).toEqual([1, 'Error', 'deliberate failure']);
+    expect(e.traceback.join('\n')).toMatch(/deliberate failure/);
+    expect(e.notebook).toBe(join(FIX, 'failing.ipynb'));
+  });
+
+  it('a cell past its limit ends the run with a CellTimeoutError', () => {
+    const r = results.get('timeout')!;
+    expect(r.error).toBeInstanceOf(CellTimeoutError);
+    const e = r.error as CellTimeoutError;
+    expect([e.cellIndex, e.limitS, e.scope]).toEqual([1, CELL_TIMEOUT_S, 'cell']);
+  });
+
+  it('a kernel that exits in a cell ends the run with a KernelDiedError', () => {
+    const r = results.get('dies')!;
+    expect(r.error).toBeInstanceOf(KernelDiedError);
+    expect((r.error as KernelDiedError).cellIndex).toBe(1);
+    expect(r.status).toMatchObject({ ok: false, failedCell: 1, timedOut: false, error: { ename: 'KernelDied' } });
+    const cells = codeCells(r);
+    expect(stdout(cells[0]!)).toBe('alive\n');
+    expect(cells[1]!.outputs.map((o) => o.output_type)).toEqual(['error']);
+    expect([cells[2]!.outputs, cells[2]!.execution_count]).toEqual([[], null]);
+  });
+
+  it('a cell tagged raises-exception may raise: its error stays and the run goes on', () => {
+    const r = results.get('raises')!;
+    expect(r.error).toBeNull();
+    expect(r.status.ok, JSON.stringify(r.status.error)).toBe(true);
+    const cells = codeCells(r);
+    expect(cells[0]!.outputs.find((o) => o.output_type === 'error')).toMatchObject({ ename: 'Error', evalue: 'meant to fail' });
+    expect(stdout(cells[1]!)).toBe('went on\n');
+    expect(cells.map((c) => c.execution_count)).toEqual([1, 2]);
+  });
+
+  it("records each executed cell's times in metadata.execution (nbclient's keys)", () => {
+    const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    for (const name of ['rich', 'failing', 'raises'] as const) {
+      const r = results.get(name)!;
+      for (const c of codeCells(r)) {
+        const t = c.metadata.execution as Record<string, string> | undefined;
+        if (c.execution_count === null) {
+          expect(t, `${name}: a cell not run has no times`).toBeUndefined();
+          continue;
+        }
+        expect(Object.keys(t ?? {}).sort(), name).toEqual(['iopub.status.busy', 'iopub.status.idle', 'shell.execute_reply']);
+        for (const v of Object.values(t!)) expect(v).toMatch(iso);
+        expect(Date.parse(t!['iopub.status.busy']!)).toBeLessThanOrEqual(Date.parse(t!['shell.execute_reply']!));
+      }
+    }
+    // and on disk
+    const disk = JSON.parse(readFileSync(results.get('rich')!.outPath, 'utf8'));
+    expect(disk.cells.find((c: { cell_type: string }) => c.cell_type === 'code').metadata.execution['iopub.status.idle']).toMatch(iso);
+  });
+
+  it('removes connection folders whose owner is gone, and leaves none of its own', () => {
+    expect(existsSync(deadDir), deadDir).toBe(false);
+    expect(existsSync(liveDir), liveDir).toBe(true);
+    const mine = readdirSync(tmpdir()).filter((n) => n.startsWith(`cvgl-kernel-${process.pid}-`));
+    expect(mine).toEqual([]);
+  });
+
   it('leaves no kernel process behind', () => {
     expect(pids.length).toBe(NAMES.length);
     expect(liveKernelPids()).toEqual([]);
@@ -189,6 +267,38 @@ describe('notebook and show helpers (no kernel)', () => {
   it('rejects a non-notebook with a CvglError', () => {
     expect(() => parseNotebook({ cells: 3 }, 'x.ipynb')).toThrow(CvglError);
     expect(() => parseNotebook([], 'x.ipynb')).toThrow(/nbformat 4 JSON/);
+  });
+
+  it('rejects a notebook of another language with a NotebookInvalidError', () => {
+    const nb = (metadata: Record<string, unknown>) => parseNotebook({ nbformat: 4, nbformat_minor: 5, metadata, cells: [] });
+    expect(() => checkTypeScript(nb({ kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } }), 'p.ipynb')).toThrow(NotebookInvalidError);
+    expect(() => checkTypeScript(nb({ language_info: { name: 'python' } }), 'p.ipynb')).toThrow(/language_info.name "python"/);
+    expect(() => checkTypeScript(nb({ kernelspec: 'tslab' }), 'p.ipynb')).toThrow(/kernelspec is not an object/);
+    expect(() => checkTypeScript(nb({}), 't.ipynb')).not.toThrow();
+    expect(() => checkTypeScript(nb({ kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } }), 't.ipynb')).not.toThrow();
+    expect(() => parseNotebook({ nbformat: 3, cells: [] }, 'x.ipynb')).toThrow(NotebookInvalidError);
+  });
+
+  it('writes a notebook atomically: a new file renamed over the old, no temporary file left', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cvgl-write-test-'));
+    try {
+      const path = join(dir, 'a.ipynb');
+      const nb = parseNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: 'code', source: 'x', metadata: {} }] });
+      writeNotebook(path, nb);
+      const first = statSync(path).ino;
+      writeNotebook(path, nb);
+      // written in place, a reader could see half a notebook; renamed, it sees the old or the new
+      expect(statSync(path).ino).not.toBe(first);
+      expect(parseNotebook(JSON.parse(readFileSync(path, 'utf8'))).cells).toHaveLength(1);
+      expect(readdirSync(dir)).toEqual(['a.ipynb']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('processAlive: this process yes, a finished one no', () => {
+    expect(processAlive(process.pid)).toBe(true);
+    expect(processAlive(spawnSync(process.execPath, ['-e', '0']).pid!)).toBe(false);
   });
 
   it('gives cells stable ids and upgrades to 4.5', () => {

@@ -18,18 +18,28 @@
  *
  * Kernel processes never outlive this process: they are spawned detached (own process group) and
  * killed with SIGKILL to the group on close when they do not exit, and on this process's 'exit',
- * SIGINT and SIGTERM.
+ * SIGINT and SIGTERM. Where none of that runs (kill -9 of this process), kernel_guard.ts, loaded
+ * into the kernel, sees its stdin pipe from this process close and kills the kernel's group.
+ *
+ * The connection file holds the HMAC key: it lives in `<tmp>/cvgl-kernel-<owner pid>-XXXXXX/`,
+ * is removed as soon as the kernel has read it (the kernel answered), and on every exit path that
+ * runs code; folders whose owner pid is gone (left by a kill -9) are removed when the next kernel
+ * starts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CvglError } from '../../engine/errors.js';
+import { KernelDiedError } from './errors.js';
 import { KernelClient, makeConnectionInfo, type ConnectionInfo, type JupyterMessage } from './messaging.js';
 
 /** The repository root (this file is lib/report/runner/kernel.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Loaded into each kernel (--import): it exits when this process goes. */
+const GUARD = fileURLToPath(new URL('./kernel_guard.ts', import.meta.url));
 
 /** nbformat output dicts (v4). */
 export type MimeBundle = Record<string, string | string[] | unknown>;
@@ -47,7 +57,19 @@ export interface ExecuteResult {
   error: { ename: string; evalue: string; traceback: string[] } | null;
   /** true when the kernel had to be killed (it is dead afterwards). */
   killed: boolean;
+  /** true when the kernel exited on its own before answering (process.exit in the cell, a crash). */
+  died: boolean;
+  /** When the kernel's messages for this cell came (nbclient's cell.metadata.execution keys, ISO 8601). */
+  execution: CellTiming;
   seconds: number;
+}
+
+/** nbclient's `cell.metadata.execution`: the dates of the messages that frame a cell's execution. */
+export interface CellTiming {
+  'iopub.status.busy'?: string;
+  'iopub.execute_input'?: string;
+  'shell.execute_reply'?: string;
+  'iopub.status.idle'?: string;
 }
 
 export interface KernelOptions {
@@ -59,12 +81,16 @@ export interface KernelOptions {
   startTimeoutS?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** What the kernel runs (the notebook's path), for error messages. */
+  label?: string;
 }
 
 // ---- kernels never outlive this process --------------------------------------------------------
 
-const live = new Set<ChildProcess>();
+/** Running kernels and their connection folders. */
+const live = new Map<ChildProcess, string>();
 let hooksInstalled = false;
+const DIR_PREFIX = 'cvgl-kernel-';
 
 function killGroup(p: ChildProcess): void {
   if (p.pid === undefined || p.exitCode !== null || p.signalCode !== null) return;
@@ -80,8 +106,52 @@ function killGroup(p: ChildProcess): void {
 }
 
 function killAll(): void {
-  for (const p of live) killGroup(p);
+  for (const [p, dir] of live) {
+    killGroup(p);
+    rmSync(dir, { recursive: true, force: true });
+  }
   live.clear();
+}
+
+/** Whether a process runs (a zombie, dead but not yet reaped by its parent, does not). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // third field of /proc/<pid>/stat, after "(comm)": the state; Z = zombie, X = dead
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '');
+  } catch {
+    return true; // no /proc (macOS): signal 0 said it is there
+  }
+}
+
+/**
+ * Removes connection folders (`<root>/cvgl-kernel-<owner pid>-XXXXXX`) whose owner process is gone:
+ * what a kill -9 of a runner leaves (their files hold kernels' HMAC keys). Returns the folders removed.
+ */
+export function removeStaleConnectionDirs(root = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${DIR_PREFIX}(\\d+)-[A-Za-z0-9]{6}$`).exec(name);
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    try {
+      rmSync(join(root, name), { recursive: true, force: true });
+      removed.push(join(root, name));
+    } catch {
+      /* another user's: theirs to remove */
+    }
+  }
+  return removed;
 }
 
 function installHooks(): void {
@@ -103,7 +173,7 @@ function installHooks(): void {
 
 /** Pids of kernel processes this process started and that are still running. */
 export function liveKernelPids(): number[] {
-  return [...live].filter((p) => p.exitCode === null && p.signalCode === null).map((p) => p.pid!);
+  return [...live.keys()].filter((p) => p.exitCode === null && p.signalCode === null).map((p) => p.pid!);
 }
 
 // ---- the kernel ----------------------------------------------------------------------------------
@@ -130,6 +200,7 @@ interface Pending {
   idle: boolean;
   reply: JupyterMessage | null;
   stderrChunks: { text: string; at: number }[];
+  execution: CellTiming;
   done: () => void;
   onIopub?: (m: JupyterMessage) => void;
 }
@@ -142,14 +213,18 @@ export class Kernel {
   private readonly stderrTail: string[] = [];
   private exited: Promise<void>;
   private dead = false;
+  /** Date.now() of the last error reply (tslab's abort window follows it). */
+  private lastErrorAt = 0;
   private log: (line: string) => void;
+  private readonly label: string;
   /** The kernel_info_reply content (language_info, implementation_version, …). */
   info: Record<string, any> = {};
 
-  private constructor(proc: ChildProcess, info: ConnectionInfo, dir: string, log: (line: string) => void) {
+  private constructor(proc: ChildProcess, info: ConnectionInfo, dir: string, log: (line: string) => void, label: string) {
     this.proc = proc;
     this.dir = dir;
     this.log = log;
+    this.label = label;
     this.client = new KernelClient(info);
     this.exited = new Promise((resolve) => {
       proc.once('exit', () => {
@@ -181,20 +256,31 @@ export class Kernel {
   /** Starts a kernel and waits until it answers kernel_info and its iopub reaches us. */
   static async start(opts: KernelOptions): Promise<Kernel> {
     installHooks();
+    removeStaleConnectionDirs();
     const log = opts.log ?? (() => {});
     const info = await makeConnectionInfo();
-    const dir = mkdtempSync(join(tmpdir(), 'cvgl-kernel-'));
+    const [loader, tslab] = [tsxLoader(), tslabBin()];
+    // the owner pid in the name lets the next run tell a leftover (owner gone) from a live run's
+    const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
     const conn = join(dir, 'conn.json');
-    writeFileSync(conn, JSON.stringify(info, null, 2), { mode: 0o600 });
-    const args = ['--import', tsxLoader(), tslabBin(), 'kernel', '--config-path', conn, ...(opts.js ? ['--js'] : [])];
-    const proc = spawn(process.execPath, args, {
-      cwd: opts.cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...opts.env, CVGL_IN_KERNEL: '1' },
-    });
-    live.add(proc);
-    const k = new Kernel(proc, info, dir, log);
+    const args = ['--import', loader, '--import', pathToFileURL(GUARD).href, tslab, 'kernel', '--config-path', conn, ...(opts.js ? ['--js'] : [])];
+    let proc: ChildProcess;
+    try {
+      writeFileSync(conn, JSON.stringify(info, null, 2), { mode: 0o600 });
+      proc = spawn(process.execPath, args, {
+        cwd: opts.cwd,
+        detached: true,
+        // stdin: a pipe this process never writes to; kernel_guard.ts exits when it closes
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, ...opts.env, CVGL_IN_KERNEL: '1' },
+      });
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    live.set(proc, dir);
+    proc.stdin?.on('error', () => {}); // never written to: an EPIPE when the kernel is gone is no news
+    const k = new Kernel(proc, info, dir, log, opts.label ?? opts.cwd);
     log(`kernel pid ${proc.pid} started in ${opts.cwd}`);
     try {
       await k.waitReady((opts.startTimeoutS ?? 180) * 1000); // generous: a loaded 2-core machine (CI) has taken over 60 s
@@ -202,6 +288,9 @@ export class Kernel {
       await k.close();
       throw e;
     }
+    // the kernel has read the connection file (it answered on the ports it names): the key need
+    // not stay on disk
+    rmSync(dir, { recursive: true, force: true });
     return k;
   }
 
@@ -222,9 +311,10 @@ export class Kernel {
         return;
       }
     }
+    if (this.dead) throw new KernelDiedError(this.label, null, this.stderrTail.join('').slice(-2000));
     throw new CvglError(
       'a tslab kernel answering kernel_info_request',
-      this.dead ? `the kernel exited: ${this.stderrTail.join('').slice(-2000)}` : `no answer within ${timeoutMs / 1000} s`,
+      `no answer within ${timeoutMs / 1000} s`,
       'check that `node_modules/.bin/tslab kernel` starts (npm ci)',
     );
   }
@@ -232,7 +322,7 @@ export class Kernel {
   private track(msgId: string, onIopub?: (m: JupyterMessage) => void) {
     let done!: () => void;
     const promise = new Promise<void>((r) => (done = r));
-    const state: Pending = { msgId, outputs: [], displayIds: new Map(), clearWait: false, idle: false, reply: null, stderrChunks: [], done, onIopub };
+    const state: Pending = { msgId, outputs: [], displayIds: new Map(), clearWait: false, idle: false, reply: null, stderrChunks: [], execution: {}, done, onIopub };
     this.pending.set(msgId, state);
     return { promise, state };
   }
@@ -243,6 +333,7 @@ export class Kernel {
     if (!p) return;
     if (channel === 'shell') {
       p.reply = m;
+      if (m.header.msg_type === 'execute_reply') p.execution['shell.execute_reply'] = stamp(m);
     } else {
       p.onIopub?.(m);
       this.collect(p, m);
@@ -263,7 +354,13 @@ export class Kernel {
     };
     switch (m.header.msg_type) {
       case 'status':
-        if (c.execution_state === 'idle') p.idle = true;
+        if (c.execution_state === 'idle') {
+          p.idle = true;
+          p.execution['iopub.status.idle'] = stamp(m);
+        } else if (c.execution_state === 'busy') p.execution['iopub.status.busy'] ??= stamp(m);
+        break;
+      case 'execute_input': // tslab sends none; kernels that do get their time recorded
+        p.execution['iopub.execute_input'] = stamp(m);
         break;
       case 'stream': {
         const name = c.name === 'stderr' ? 'stderr' : 'stdout';
@@ -309,12 +406,20 @@ export class Kernel {
     }
   }
 
-  /** Executes `code` (store_history) and collects its outputs until idle + execute_reply. */
-  async execute(code: string, opts: { timeoutS?: number; graceS?: number } = {}): Promise<ExecuteResult> {
+  /**
+   * Executes `code` (store_history) and collects its outputs until idle + execute_reply.
+   * `stopOnError: false` (a cell allowed to raise) asks the kernel not to abort the requests queued
+   * behind it, as nbclient does.
+   */
+  async execute(code: string, opts: { timeoutS?: number; graceS?: number; stopOnError?: boolean } = {}): Promise<ExecuteResult> {
+    // tslab ignores stop_on_error: it aborts every request that comes within 200 ms of a failed
+    // cell (jupyter.js handleExecute: execQueue.reset(200)); the next cell waits that out
+    const wait = this.lastErrorAt + 300 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const t0 = performance.now();
     const seconds = () => Math.round((performance.now() - t0) / 10) / 100;
     if (this.dead) {
-      return { status: 'error', executionCount: null, outputs: [], error: deadError('the kernel is not running'), killed: true, seconds: 0 };
+      return { status: 'error', executionCount: null, outputs: [], error: deadError('the kernel is not running'), killed: false, died: true, execution: {}, seconds: 0 };
     }
     const req = this.client.message('execute_request', {
       code,
@@ -322,7 +427,7 @@ export class Kernel {
       store_history: true,
       user_expressions: {},
       allow_stdin: false,
-      stop_on_error: true,
+      stop_on_error: opts.stopOnError ?? true,
     });
     const { promise, state } = this.track(req.header.msg_id);
     await this.client.send('shell', req);
@@ -368,7 +473,9 @@ export class Kernel {
       }
       outputs.push({ output_type: 'error', ...error });
     }
-    return { status, executionCount, outputs, error, killed, seconds: seconds() };
+    const died = !reply && !timedOut;
+    if (reply?.status === 'error') this.lastErrorAt = Date.now();
+    return { status, executionCount, outputs, error, killed, died, execution: state.execution, seconds: seconds() };
   }
 
   /** Interrupts the running cell: SIGINT to the kernel process (tslab's interrupt mechanism). */
@@ -405,6 +512,14 @@ export class Kernel {
     live.delete(this.proc);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * When a message came, ISO 8601. Not its header's date (nbclient's choice): tslab dates a reply when
+ * it creates it, and it creates the execute_reply before running the cell.
+ */
+function stamp(_m: JupyterMessage): string {
+  return new Date().toISOString();
 }
 
 function deadError(evalue: string) {

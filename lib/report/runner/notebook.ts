@@ -4,9 +4,9 @@
  * (kernel.ts `Output`).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { CvglError } from '../../engine/errors.js';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { NotebookInvalidError } from './errors.js';
 import type { Output } from './kernel.js';
 
 export type { Output, MimeBundle } from './kernel.js';
@@ -97,12 +97,8 @@ export function ensureCellIds(nb: Notebook): Notebook {
   return nb;
 }
 
-function notNotebook(path: string, found: string): CvglError {
-  return new CvglError(
-    `a Jupyter notebook (nbformat 4 JSON) at ${path}`,
-    found,
-    'pass an .ipynb file saved by Jupyter (File → Save) or written by the report runner',
-  );
+function notNotebook(path: string, found: string): NotebookInvalidError {
+  return new NotebookInvalidError(path, found);
 }
 
 /** Checks the minimal structure of a parsed notebook and normalizes it (metadata, outputs, ids). */
@@ -143,7 +139,7 @@ export function readNotebook(path: string): Notebook {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new CvglError(`a readable notebook at ${path}`, (e as Error).message, 'check the path');
+    throw new NotebookInvalidError(path, (e as Error).message, 'check the path');
   }
   let json: unknown;
   try {
@@ -154,6 +150,27 @@ export function readNotebook(path: string): Notebook {
   return parseNotebook(json, path);
 }
 
+/**
+ * Checks that a parsed notebook is one for the TypeScript kernel: its kernelspec's language and
+ * its language_info's name, where it states them, say TypeScript (a Python notebook run on tslab
+ * would fail at its first cell, after a kernel start for nothing). A notebook that states neither
+ * runs on tslab.
+ */
+export function checkTypeScript(nb: Notebook, path = '<notebook>'): Notebook {
+  const ks = nb.metadata.kernelspec as unknown;
+  if (ks !== undefined && (ks === null || typeof ks !== 'object' || Array.isArray(ks))) throw notNotebook(path, 'metadata.kernelspec is not an object');
+  const lang = (ks as { language?: unknown } | undefined)?.language;
+  if (lang !== undefined && lang !== 'typescript') {
+    throw new NotebookInvalidError(path, `kernelspec language ${JSON.stringify(lang)} (name ${JSON.stringify((ks as { name?: unknown }).name)})`, 'the runner executes TypeScript on tslab: open the notebook in Jupyter with the TypeScript kernel (cvgl kernel install) and save it');
+  }
+  const li = nb.metadata.language_info as unknown;
+  const liName = li && typeof li === 'object' ? (li as { name?: unknown }).name : undefined;
+  if (liName !== undefined && liName !== 'typescript') {
+    throw new NotebookInvalidError(path, `language_info.name ${JSON.stringify(liName)}`, 'the runner executes TypeScript on tslab: open the notebook in Jupyter with the TypeScript kernel (cvgl kernel install) and save it');
+  }
+  return nb;
+}
+
 /** A fresh code cell (for the injected parameters). */
 export function codeCell(source: string, tags: string[] = [], id?: string): CodeCell {
   const cell: CodeCell = { id: '', cell_type: 'code', metadata: tags.length ? { tags } : {}, source: splitLines(source), outputs: [], execution_count: null };
@@ -161,8 +178,19 @@ export function codeCell(source: string, tags: string[] = [], id?: string): Code
   return cell;
 }
 
-/** Writes a notebook as Jupyter does (1-space indent, trailing newline), creating the folder. */
+/**
+ * Writes a notebook as Jupyter does (1-space indent, trailing newline), creating the folder.
+ * Atomic: a temporary file beside it is renamed over it, so that a reader (or a run killed while
+ * writing) never sees half a notebook.
+ */
 export function writeNotebook(path: string, nb: Notebook): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(nb, null, 1) + '\n');
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, JSON.stringify(nb, null, 1) + '\n');
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }

@@ -36,20 +36,37 @@
  * goes first. `profile` (opts.profile) is passed as the parameter `profile` unless params has one,
  * and as the environment variable CVGL_PROFILE.
  *
- * ## Failure and time limits
+ * ## Failure and time limits (nbclient's semantics)
  *
  * A failing cell stops the run: the outputs so far and the error stay, later cells keep no
  * outputs and `execution_count: null`. A cell running past `cellTimeoutS` (or past the notebook's
  * remaining `timeoutS`) is interrupted (SIGINT, tslab's mechanism), and the kernel is killed when
- * it does not stop within 5 s.
+ * it does not stop within 5 s. How a run ended is a typed error in `RunResult.error` (errors.ts):
+ * `CellError` (a cell raised: its index, ename, evalue, traceback), `CellTimeoutError`,
+ * `KernelDiedError` (the kernel exited, e.g. `process.exit` in a cell), `NotebookInvalidError`
+ * (not run at all); callers branch with `instanceof`. `metadata.cvgl` of the executed copy keeps
+ * the NotebookRunStatus the report pages read.
+ *
+ * A cell tagged `raises-exception` may raise: its error output stays and the run goes on (a
+ * timeout or a dead kernel still ends the run).
+ *
+ * ## The executed copy as it goes
+ *
+ * The executed copy is written when the run starts (every code cell cleared), after every code
+ * cell, and at the end, each time atomically (a temporary file renamed over it): a run that is
+ * killed, even with kill -9, leaves a valid notebook with the cells it finished and their
+ * outputs. Each executed cell gets nbclient's `metadata.execution` times (ISO 8601) of the
+ * messages that framed it: `iopub.status.busy`, `shell.execute_reply`, `iopub.status.idle`
+ * (`iopub.execute_input` too when the kernel sends it; tslab does not).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { machineInfo } from '../../engine/device.js';
 import type { NotebookRunStatus, Provenance } from '../types.js';
+import { CellError, CellTimeoutError, KernelDiedError, type RunError } from './errors.js';
 import { Kernel, REPO_ROOT } from './kernel.js';
-import { cellTags, codeCell, joinSource, readNotebook, TSLAB_KERNELSPEC, writeNotebook, type CodeCell, type Notebook } from './notebook.js';
+import { cellTags, checkTypeScript, codeCell, joinSource, readNotebook, TSLAB_KERNELSPEC, writeNotebook, type CodeCell, type Notebook } from './notebook.js';
 
 export interface RunOptions {
   /** Where to write the executed notebook; default `<name>.executed.ipynb` beside the input. */
@@ -68,10 +85,14 @@ export interface RunResult {
   notebook: Notebook;
   status: NotebookRunStatus;
   outPath: string;
+  /** How the run failed (null: it did not): a RunError, or what stopped the kernel from starting. */
+  error: RunError | Error | null;
 }
 
 export const PARAMETERS_TAG = 'parameters';
 export const INJECTED_TAG = 'injected-parameters';
+/** nbclient's tag for a cell that is meant to raise: its error does not stop the run. */
+export const RAISES_TAG = 'raises-exception';
 
 /** `name → {keyword, type annotation}` of the declarations in a parameters cell (one per line). */
 export function parameterDeclarations(source: string): Map<string, { keyword: 'let' | 'const' | 'var'; type: string | null }> {
@@ -199,7 +220,7 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
   const log = opts.log ?? (() => {});
   const abs = resolve(path);
   const outPath = resolve(opts.outPath ?? defaultOutPath(abs));
-  const nb = readNotebook(abs);
+  const nb = checkTypeScript(readNotebook(abs), abs);
   const profile = opts.profile ?? (typeof opts.params?.profile === 'string' ? opts.params.profile : 'default');
   const params: Record<string, unknown> = { ...(opts.profile !== undefined && !(opts.params && 'profile' in opts.params) ? { profile: opts.profile } : {}), ...opts.params };
   if (Object.keys(params).length) injectParameters(nb, params, log);
@@ -207,16 +228,36 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
   const timeoutS = opts.timeoutS ?? 3600;
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
-  for (const c of nb.cells) if (c.cell_type === 'code') Object.assign(c, { outputs: [], execution_count: null });
+  for (const c of nb.cells) {
+    if (c.cell_type !== 'code') continue;
+    Object.assign(c, { outputs: [], execution_count: null });
+    delete c.metadata.execution; // times of an earlier run
+  }
+  // the notebook's own TypeScript kernelspec (e.g. `cvgl kernel install`'s, which can load lib/)
+  // stays, so that the executed copy opens in Jupyter on the same kernel; otherwise tslab's
+  const own = nb.metadata.kernelspec;
+  const declared = nb.metadata.cvgl !== null && typeof nb.metadata.cvgl === 'object' ? (nb.metadata.cvgl as Record<string, unknown>) : {};
+  const languageInfo = (li: Record<string, unknown>) => ({ ...li, name: 'typescript', file_extension: '.ts', mimetype: 'text/typescript' });
+  nb.metadata = {
+    ...nb.metadata,
+    kernelspec: own?.language === 'typescript' ? { ...own } : { ...TSLAB_KERNELSPEC },
+    language_info: languageInfo({}),
+    // what the notebook declared; how the run went is added at the end
+    cvgl: { ...declared },
+  };
+  // saved now and after every cell: a killed run leaves what it did
+  writeNotebook(outPath, nb);
 
   let failedCell: number | null = null;
   let error: NotebookRunStatus['error'] = null;
+  let failure: RunResult['error'] = null;
   let timedOut = false;
   let kernel: Kernel | null = null;
   let used: SessionRecord | null = null;
   try {
     log(`${basename(abs)}: starting kernel`);
-    kernel = await Kernel.start({ cwd: dirname(abs), log, env: opts.profile ? { CVGL_PROFILE: opts.profile } : {} });
+    kernel = await Kernel.start({ cwd: dirname(abs), log, label: abs, env: opts.profile ? { CVGL_PROFILE: opts.profile } : {} });
+    nb.metadata.language_info = languageInfo((kernel.info?.language_info ?? {}) as Record<string, unknown>);
     for (let i = 0; i < nb.cells.length; i++) {
       const cell = nb.cells[i]!;
       if (cell.cell_type !== 'code') continue;
@@ -228,23 +269,38 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
         failedCell = i;
         timedOut = true;
         error = { ename: 'TimeoutError', evalue: `notebook ran past ${timeoutS} s` };
+        failure = new CellTimeoutError(abs, i, timeoutS, 'notebook', false);
         break;
       }
-      const r = await kernel.execute(src, { timeoutS: limit });
+      const r = await kernel.execute(src, { timeoutS: limit, stopOnError: !cellTags(cell).includes(RAISES_TAG) });
       (cell as CodeCell).outputs = r.outputs;
       (cell as CodeCell).execution_count = r.executionCount;
+      cell.metadata.execution = { ...r.execution };
+      writeNotebook(outPath, nb);
       log(`${basename(abs)}: cell ${i} ${r.status} (${r.seconds.toFixed(2)} s)`);
-      if (r.status !== 'ok') {
-        failedCell = i;
-        timedOut = r.status === 'timeout';
-        if (timedOut && limit < cellTimeoutS && r.error) r.error.evalue = `notebook ran past ${timeoutS} s (${r.error.evalue})`;
-        error = r.error ? { ename: r.error.ename, evalue: r.error.evalue } : { ename: 'Aborted', evalue: 'the kernel aborted the cell' };
-        break;
+      if (r.status === 'ok') continue;
+      const e = r.error ?? { ename: 'Aborted', evalue: 'the kernel aborted the cell', traceback: [] };
+      if (r.status === 'timeout') {
+        const whole = limit < cellTimeoutS;
+        if (whole) e.evalue = `notebook ran past ${timeoutS} s (${e.evalue})`;
+        failure = new CellTimeoutError(abs, i, whole ? timeoutS : cellTimeoutS, whole ? 'notebook' : 'cell', r.killed);
+      } else if (r.died) {
+        failure = new KernelDiedError(abs, i, e.evalue);
+      } else if (cellTags(cell).includes(RAISES_TAG)) {
+        log(`${basename(abs)}: cell ${i} raised ${e.ename} as its "${RAISES_TAG}" tag allows`);
+        continue;
+      } else {
+        failure = new CellError(abs, i, e.ename, e.evalue, e.traceback);
       }
+      failedCell = i;
+      timedOut = r.status === 'timeout';
+      error = { ename: e.ename, evalue: e.evalue };
+      break;
     }
-    if (!timedOut) used = await probeSession(kernel);
+    if (!timedOut && kernel.alive) used = await probeSession(kernel);
   } catch (e) {
     error = { ename: (e as Error).name ?? 'Error', evalue: (e as Error).message ?? String(e) };
+    failure = e instanceof Error ? e : new Error(String(e));
     failedCell = failedCell ?? -1;
   } finally {
     await kernel?.close();
@@ -263,21 +319,11 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
     seconds: Math.round(elapsed() * 100) / 100,
     provenance,
   };
-  const li = (kernel?.info?.language_info ?? {}) as Record<string, unknown>;
-  // the notebook's own TypeScript kernelspec (e.g. `cvgl kernel install`'s, which can load lib/)
-  // stays, so that the executed copy opens in Jupyter on the same kernel; otherwise tslab's
-  const own = nb.metadata.kernelspec;
-  const declared = nb.metadata.cvgl !== null && typeof nb.metadata.cvgl === 'object' ? (nb.metadata.cvgl as Record<string, unknown>) : {};
-  nb.metadata = {
-    ...nb.metadata,
-    kernelspec: own?.language === 'typescript' ? { ...own } : { ...TSLAB_KERNELSPEC },
-    language_info: { ...li, name: 'typescript', file_extension: '.ts', mimetype: 'text/typescript' },
-    // what the notebook declared (its paper, expected time) and how this run went
-    cvgl: { ...declared, ...status },
-  };
+  // what the notebook declared (its paper, expected time) and how this run went
+  nb.metadata.cvgl = { ...declared, ...status };
   writeNotebook(outPath, nb);
   log(`${basename(abs)}: ${status.ok ? 'ok' : `failed at cell ${failedCell}: ${error?.ename}: ${error?.evalue}`} → ${outPath}`);
-  return { notebook: nb, status, outPath };
+  return { notebook: nb, status, outPath, error: failure };
 }
 
 /** Runs notebooks, `jobs` at a time (default 1); results in the order of `paths`. */
