@@ -35,7 +35,7 @@ export { Cvft, CVFT_VARIANTS, type CvftOptions, type CvftVariant } from './model
 export { sinkhorn, sinkhornLog } from './models/sinkhorn.js';
 export { MODEL_NAMES, modelFacts, quickModel, type ModelName, type ModelFacts } from './models/registry.js';
 export { softMarginTripletExhaustive, softTriHard, softplus, l2NormalizeRows } from './losses/triplet.js';
-export { quickRun, type QuickRunOptions, type QuickRunResult } from './train/quick_run.js';
+export { quickTrain, type QuickTrainOptions, type QuickTrainResult } from './train/quick_train.js';
 export { loadVgg16Weights, exportVgg16Safetensors, type Vgg16ImportOptions, type Vgg16ImportReport } from './models/weight_import.js';
 export { readSafetensors, writeSafetensors, openSafetensors } from './models/safetensors.js';
 export { Mgtl, mgtlLoss, mgtlParamCount, mgtlForwardMacs, type MgtlOptions } from './models/mgtl.js';
