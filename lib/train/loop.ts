@@ -233,7 +233,8 @@ export async function runLoop<B>(task: LoopTask<B>, o: LoopOptions = {}): Promis
     if (task.trainable) {
       for (const key of ck.optimizer.keys()) {
         const name = key.slice(key.indexOf('/') + 1);
-        if (!task.trainable.has(name)) throw new CvglError(`optimizer slots of ${task.model.name}'s trainable variables`, `a slot for '${name}' in ${ck.path}`, 'the checkpoint does not belong to this model');
+        // '*': the fused Adam's one slot over all variables (its size is checked when it is restored)
+        if (name !== '*' && !task.trainable.has(name)) throw new CvglError(`optimizer slots of ${task.model.name}'s trainable variables`, `a slot for '${name}' in ${ck.path}`, 'the checkpoint does not belong to this model');
       }
     }
     task.optimizer.restore(ck.optimizer, ck.state.optimizerSteps);
