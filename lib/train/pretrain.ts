@@ -7,7 +7,8 @@
  *   "sat train*", "sat val*", "sat*": Sec. 3.1.2) → two pipelines with the same batch order and
  *   different augmentation seeds (the two augmented views x_q, x_k of Algorithm 1) → SGD + step
  *   schedule (Sec. 4.2: lr 0.015, momentum 0.9, wd 1e-4, ×0.1 at epochs 120 and 160) → per batch
- *   one `MoCo.step` (InfoNCE, update of f_q, momentum update of f_k, enqueue).
+ *   one step of the training loop (loop.ts; `mocoTask`): InfoNCE and its gradients, update of f_q,
+ *   then `MoCo.afterStep` (momentum update of f_k, enqueue).
  *
  * Output folder (default runs/<name>): config.json, metrics.jsonl (one `{"type":"step",…}` line
  * per step), checkpoints/last.safetensors (MoCo's f_q, f_k, queue and queue_ptr, the optimizer's
