@@ -7,7 +7,7 @@ import { initEngine } from './engine/init.js';
 import { openDataset } from './data/readers.js';
 import { MODEL_NAMES, modelFacts, quickModel } from './models/registry.js';
 import { DEFAULT_SYNTHETIC_DIR } from './synth/generate.js';
-import { quickRun } from './train/quick_run.js';
+import { quickTrain } from './train/quick_train.js';
 import { runDataDir } from './cli_train.js';
 
 export const MODELS_HELP = `  cvgl params <${MODEL_NAMES.join('|')}> [--json]
@@ -61,7 +61,7 @@ export async function quicktrainCommand(args: string[]): Promise<number> {
   if (!ds.splits.train || !val) throw new CvglError('a dataset with train and val (or test) splits', Object.keys(ds.splits).join(', '), 'use a CVUSA/CVACT-layout set');
   const lr = v.lr === undefined ? q.learningRate : Number(v.lr);
   if (!(lr > 0)) throw new CvglError('--lr: a positive learning rate', `'${String(v.lr)}'`, 'e.g. --lr 1e-4');
-  const r = await quickRun({ ...q, learningRate: lr, train: ds.splits.train, val, seconds, log: (l) => console.error(l) });
+  const r = await quickTrain({ ...q, learningRate: lr, train: ds.splits.train, val, seconds, log: (l) => console.error(l) });
   if (v.json) console.log(JSON.stringify({ ...r, losses: undefined }, null, 2));
   else {
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -87,7 +87,7 @@ export { runStudy, recallPercent, type StudyOptions, type StudyRun, type StudyRe
 export { pretrain, getPretrainPreset, pretrainPresets, PRETRAIN_PRESET_NAMES, type PretrainConfig, type PretrainResult } from './train/pretrain.js';
 export { mduitStep, MDUIT_VARIANTS, type MduitVariant, type MduitBatch } from './train/mduit_step.js';
 export { trainMduit, MDUIT_POSE_THRESHOLDS, type MduitTrainConfig } from './train/mduit_train.js';
-export { quickRun, type QuickRunOptions, type QuickRunResult } from './train/quick_run.js';
+export { quickTrain, type QuickTrainOptions, type QuickTrainResult } from './train/quick_train.js';
 // bench: the training-step and recall benchmarks
 export { benchSiameseStep, stepFlops, FULL_SHAPE, QUICK_SHAPE, type StepShape, type StepBenchResult } from './bench/siamese_step.js';
 export { runBench, benchTable, type BenchReport, type BenchOptions } from './bench/run.js';

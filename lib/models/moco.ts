@@ -13,8 +13,9 @@
  *  - the loss: InfoNCE (Eq. 3.1, τ = 0.2) of q = normalize(f_q(x_q)) against k = normalize(f_k(x_k))
  *    (no gradient through k) and the queue.
  *
- * `step` is one iteration of Algorithm 1: loss and gradients of f_q, optimizer update of f_q
- * (thesis: SGD lr 0.015, momentum 0.9, weight decay 1e-4), momentum update of f_k, enqueue k.
+ * One iteration of Algorithm 1 is `loss` (it holds k), the gradients of f_q and the optimizer's
+ * update (the training loop's, lib/train/pretrain.ts; thesis: SGD lr 0.015, momentum 0.9, weight
+ * decay 1e-4), then `afterStep`: momentum update of f_k, enqueue k.
  * After pre-training, the query backbone is what stage 2 loads (Sec. 3.1.2): `exportBackbone`
  * writes it with torchvision VGG16 names for `loadVgg16Weights`.
  */
@@ -22,7 +23,6 @@ import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, Rng } from '../engine/rng.js';
 import { infoNce, normalizeRows, stopGradient } from '../losses/infonce.js';
-import type { Optimizer } from '../train/optimizers.js';
 import { param } from './params.js';
 import { Vgg16 } from './vgg16.js';
 import { exportVgg16Safetensors, type Vgg16ExportOptions } from './weight_import.js';
@@ -124,6 +124,8 @@ export class MoCo {
    * checkpoints, which store and restore every variable as F32 (lib/train/checkpoint.ts), keep it.
    */
   readonly queuePtr: tf.Variable;
+  /** The keys of the last `loss`, enqueued by `afterStep`. */
+  private pending: tf.Tensor2D | null = null;
 
   constructor(opts: MoCoOptions = {}) {
     const r = opts.rng ?? globalRng;
@@ -172,9 +174,22 @@ export class MoCo {
     return tf.tidy(() => stopGradient(this.encode(this.encoderK, xk)));
   }
 
-  /** InfoNCE (Eq. 3.1) of one batch of augmented pairs against the queue; gradient flows to f_q only. */
+  /**
+   * InfoNCE (Eq. 3.1) of one batch of two augmented views (x_q, x_k [B,H,W,3]) against the queue;
+   * the gradient flows to f_q only. The keys k are held for `afterStep` (a later call replaces them).
+   */
   loss(xq: tf.Tensor4D, xk: tf.Tensor4D): tf.Scalar {
-    return tf.tidy(() => infoNce(this.query(xq), this.key(xk), this.queue as tf.Tensor2D, this.tau));
+    if (xq.shape[0] !== xk.shape[0] || this.queueSize % xq.shape[0] !== 0) {
+      throw new CvglError(
+        `MoCo: two views of one batch, B = x_q.shape[0] = x_k.shape[0], with K = ${this.queueSize} a multiple of B`,
+        `x_q [${xq.shape.join(', ')}], x_k [${xk.shape.join(', ')}]`,
+        `use a batch size that divides ${this.queueSize} (drop the last incomplete batch)`,
+      );
+    }
+    this.dropPending();
+    const k = this.key(xk);
+    this.pending = tf.keep(k);
+    return tf.tidy(() => infoNce(this.query(xq), k, this.queue as tf.Tensor2D, this.tau));
   }
 
   /** Eq. 3.2: ξ' ← m ξ' + (1 − m) θ' for every parameter of the key encoder. */
@@ -211,31 +226,22 @@ export class MoCo {
   }
 
   /**
-   * One iteration of Algorithm 1 on a batch of two augmented views (x_q, x_k [B,H,W,3]): InfoNCE
-   * and its gradients w.r.t. f_q, `optimizer.apply` on f_q at learning rate `lr`, the momentum
-   * update of f_k (Eq. 3.2), enqueue of k. Returns the loss (before the update).
+   * Algorithm 1 after the optimizer's update of f_q: the momentum update of f_k (Eq. 3.2), then
+   * the enqueue of the keys the last `loss` held.
    */
-  async step(optimizer: Optimizer, xq: tf.Tensor4D, xk: tf.Tensor4D, lr: number): Promise<number> {
-    if (xq.shape[0] !== xk.shape[0] || this.queueSize % xq.shape[0] !== 0) {
-      throw new CvglError(
-        `MoCo.step: two views of one batch, B = x_q.shape[0] = x_k.shape[0], with K = ${this.queueSize} a multiple of B`,
-        `x_q [${xq.shape.join(', ')}], x_k [${xk.shape.join(', ')}]`,
-        `use a batch size that divides ${this.queueSize} (drop the last incomplete batch)`,
-      );
-    }
-    const vars = this.queryVariables();
-    const k = this.key(xk);
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => infoNce(this.query(xq), k, this.queue as tf.Tensor2D, this.tau)), [...vars.values()]);
+  afterStep(): void {
+    if (!this.pending) throw new CvglError('MoCo.afterStep after a loss', 'no keys held (loss was not computed since the last step)', 'call loss(x_q, x_k) for the batch first');
+    this.momentumUpdate();
     try {
-      const byName = new Map<string, tf.Tensor>();
-      for (const [name, v] of vars) byName.set(name, grads[v.name]!);
-      optimizer.apply(vars, byName, lr);
-      this.momentumUpdate();
-      this.enqueue(k);
-      return (await value.data())[0]!;
+      this.enqueue(this.pending);
     } finally {
-      tf.dispose([k, value, ...Object.values(grads)]);
+      this.dropPending();
     }
+  }
+
+  private dropPending(): void {
+    this.pending?.dispose();
+    this.pending = null;
   }
 
   /** f_q's trainable parameters by name: `encoder_q.features.N.*` (HWIO), `encoder_q.classifier.{0,2}.*` ([in, out]). */
@@ -279,6 +285,7 @@ export class MoCo {
   }
 
   dispose(): void {
+    this.dropPending();
     for (const v of this.namedVariables().values()) v.dispose();
   }
 }

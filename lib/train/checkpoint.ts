@@ -89,7 +89,11 @@ export async function saveCheckpoint(path: string, model: CheckpointModel, optim
   await writeFileAtomic(path, encodeSafetensors(tensors, { [META_KEY]: JSON.stringify(full), format: 'pt' }));
 }
 
-export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
+/**
+ * Reads a checkpoint; `validate` checks the stored config (default: a TrainConfig; other loop
+ * tasks pass their own check, e.g. the identity for configs they compare themselves).
+ */
+export async function loadCheckpoint(path: string, validate: (config: unknown, origin: string) => unknown = validateConfig): Promise<LoadedCheckpoint> {
   if (!existsSync(path)) throw new CvglError(`a checkpoint file at ${path}`, 'no such file', 'give the path of a .safetensors written by `cvgl train` (runs/<name>/checkpoints/last.safetensors)');
   const r = await openSafetensors(path);
   try {
@@ -102,7 +106,7 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
       throw new CvglError('checkpoint metadata in JSON', (e as Error).message, 'the file is damaged: use an earlier checkpoint');
     }
     if (state.format !== CHECKPOINT_FORMAT) throw new CvglError(`checkpoint format ${CHECKPOINT_FORMAT}`, `format ${state.format}`, 'this checkpoint was written by another version of cvgl');
-    state.config = validateConfig(state.config, `the config stored in ${path}`);
+    state.config = validate(state.config, `the config stored in ${path}`) as TrainConfig;
     const model = new Map<string, SafeTensor>(), optimizer = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const name of r.entries.keys()) {
       if (name.startsWith('model/')) model.set(name.slice(6), await r.read(name));

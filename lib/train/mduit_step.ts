@@ -159,7 +159,9 @@ function finiteOrThrow(what: string, v: number): number {
 /**
  * One iteration: the generator side's Adam step on Eq. 6, then (I2I variants) the
  * discriminators' Adam step. `lr` is the scheduled learning rate of both. Returns the losses
- * before the updates.
+ * before the updates. `check` sees each side's loss before that side's update and throws when it
+ * is not finite (the training loop's guard; default: a CvglError naming the side) — a
+ * discriminator that diverges stops after the generator's update of that step.
  */
 export async function mduitStep(
   model: Mduit,
@@ -168,6 +170,7 @@ export async function mduitStep(
   opt: { generator: Optimizer; discriminator: Optimizer | null },
   lr: number,
   weights: MduitWeights = MDUIT_LOSS_WEIGHTS,
+  check: (values: Record<string, number>) => void = (v) => Object.entries(v).forEach(([k, x]) => finiteOrThrow(k, x)),
 ): Promise<MduitStepLosses> {
   const gVars = model.generatorVariables();
   let translated: tf.Tensor4D | null = null;
@@ -180,7 +183,8 @@ export async function mduitStep(
   }, [...gVars.values()]);
   const names = ['advImage', 'advAppearance', 'recSelf', 'recCycle', 'conContent', 'conAppearance', 'contrastive'] as const;
   try {
-    const gLoss = finiteOrThrow('generator', (await value.data())[0]!);
+    const gLoss = (await value.data())[0]!;
+    check({ generator: gLoss });
     const termNums = await Promise.all(termValues.map(async (t) => (await t.data())[0]!));
     opt.generator.apply(gVars, gradsByName(gVars, grads), lr);
     let dLoss = NaN;
@@ -188,7 +192,8 @@ export async function mduitStep(
       const dVars = model.discriminatorVariables();
       const d = tf.variableGrads(() => discriminatorLoss(model, batch, translated!), [...dVars.values()]);
       try {
-        dLoss = finiteOrThrow('discriminator', (await d.value.data())[0]!);
+        dLoss = (await d.value.data())[0]!;
+        check({ discriminator: dLoss });
         opt.discriminator.apply(dVars, gradsByName(dVars, d.grads), lr);
       } finally {
         tf.dispose([d.value, ...Object.values(d.grads)]);

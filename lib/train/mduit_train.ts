@@ -27,14 +27,18 @@ import { CvglError } from '../engine/errors.js';
 import { Rng } from '../engine/rng.js';
 import { applyColorJitter, MOCO_V2, sampleColorJitter, type JitterStrength } from '../data/augment.js';
 import { bankBatch, type ImageBank } from '../data/image_bank.js';
-import { poseError, type PosedImage } from '../data/localization.js';
+import type { PosedImage } from '../data/localization.js';
 import { MDUIT_N_NEG } from '../losses/mduit.js';
 import { Mduit, type MduitOptions } from '../models/mduit.js';
 import { loadVgg16Weights } from '../models/weight_import.js';
 import { scanSimilarity } from '../eval/similarity_blocks.js';
+import { embedBank, miningCheckpoint, samePlace, topIndices, type MiningRunOptions } from './mining.js';
 import { createOptimizer } from './optimizers.js';
+import { combineOptimizers, runLoop, type LoopTask } from './loop.js';
 import { scheduleFactor } from './schedules.js';
 import { mduitStep, variantHasI2i, type MduitBatch, type MduitStepLosses, type MduitVariant } from './mduit_step.js';
+
+export { embedBank, topIndices } from './mining.js';
 
 /** The pose thresholds of positives (Sec. 3.1: 8° and 7 m). */
 export const MDUIT_POSE_THRESHOLDS = { metres: 7, degrees: 8 };
@@ -112,33 +116,6 @@ export interface MduitPairing {
   dim: number;
 }
 
-/** z = H(E_c(I)) of every image of the bank, in batches. */
-export async function embedBank(embed: (x: tf.Tensor4D) => tf.Tensor2D, bank: ImageBank, batch = 32): Promise<{ z: Float32Array; dim: number }> {
-  const parts: Float32Array[] = [];
-  let dim = 0;
-  for (let i = 0; i < bank.n; i += batch) {
-    const idx = Array.from({ length: Math.min(batch, bank.n - i) }, (_, k) => i + k);
-    const z = tf.tidy(() => embed(bankBatch(bank, idx)));
-    dim = z.shape[1];
-    parts.push((await z.data()) as Float32Array);
-    z.dispose();
-  }
-  const z = new Float32Array(bank.n * dim);
-  let off = 0;
-  for (const p of parts) {
-    z.set(p, off);
-    off += p.length;
-  }
-  return { z, dim };
-}
-
-/** Whether two images show the same place (poses within the thresholds); false when a pose is unknown. */
-function samePlace(a: PosedImage, b: PosedImage, t: { metres: number; degrees: number }): boolean {
-  if (!a.pose || !b.pose) return false;
-  const e = poseError(a.pose, b.pose);
-  return e.metres <= t.metres && e.degrees <= t.degrees;
-}
-
 /** The epoch's pairing (see the file comment), from the bank's z. */
 export async function pairByEmbedding(images: TrainingImages, z: Float32Array, dim: number, nNeg: number, thresholds: { metres: number; degrees: number }, rng: Rng): Promise<MduitPairing> {
   const n = images.bank.n;
@@ -171,39 +148,6 @@ export async function pairByEmbedding(images: TrainingImages, z: Float32Array, d
     }
   });
   return { target, negatives, z, dim };
-}
-
-/** Indices of the `m` largest values of `row`, largest first (ties: lower index first). */
-export function topIndices(row: Float32Array, m: number): number[] {
-  const better = (a: number, b: number) => row[a]! > row[b]! || (row[a] === row[b] && a < b);
-  // a min-heap of the best m so far: its root is the worst kept
-  const heap: number[] = [];
-  const down = (k: number) => {
-    for (;;) {
-      const l = 2 * k + 1, r = l + 1;
-      let w = k;
-      if (l < heap.length && better(heap[w]!, heap[l]!)) w = l;
-      if (r < heap.length && better(heap[w]!, heap[r]!)) w = r;
-      if (w === k) return;
-      [heap[k], heap[w]] = [heap[w]!, heap[k]!];
-      k = w;
-    }
-  };
-  for (let j = 0; j < row.length; j++) {
-    if (heap.length < m) {
-      heap.push(j);
-      for (let k = heap.length - 1; k > 0; ) {
-        const p = (k - 1) >> 1;
-        if (!better(heap[p]!, heap[k]!)) break;
-        [heap[k], heap[p]] = [heap[p]!, heap[k]!];
-        k = p;
-      }
-    } else if (m > 0 && better(j, heap[0]!)) {
-      heap[0] = j;
-      down(0);
-    }
-  }
-  return heap.sort((a, b) => (better(a, b) ? -1 : 1));
 }
 
 function pick<T>(rng: Rng, a: T[]): T {
@@ -284,13 +228,17 @@ export function validateTrainConfig(c: MduitTrainConfig, n: number): void {
 }
 
 /**
- * Trains one Table 1 row from scratch. `onStep` sees every step's losses; `onEpoch` a line
- * before and after each epoch's pairing.
+ * Trains one Table 1 row as a task on the training loop: each epoch starts with the pairing (the
+ * network embeds the images), each step is `mduitStep`'s alternating generator/discriminator
+ * update under the loop's NaN/Inf guard. `onStep` sees every step's losses; `onEpoch` a line
+ * before and after each epoch's pairing. With `out`, the run writes checkpoints (both players'
+ * Adam slots included) at epoch ends and can be resumed; `history` holds this session's steps.
  */
-export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, hooks: { onStep?: (r: MduitStepRecord) => void; onEpoch?: (epoch: number, what: string) => void; name?: string } = {}): Promise<MduitTrainResult> {
+export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, hooks: { onStep?: (r: MduitStepRecord) => void; onEpoch?: (epoch: number, what: string) => void; name?: string } & MiningRunOptions = {}): Promise<MduitTrainResult> {
   const n = images.bank.n;
   validateTrainConfig(c, n);
   const t0 = performance.now();
+  const ck = await miningCheckpoint(hooks, c, 'MDUIT training run');
   const rng = new Rng(c.seed);
   const model = new Mduit({ ...c.model, rng: new Rng(c.seed + 1), name: hooks.name ?? `mduit_${c.variant}`, i2i: variantHasI2i(c.variant) });
   const opt = {
@@ -298,7 +246,8 @@ export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, ho
     discriminator: variantHasI2i(c.variant) ? createOptimizer({ kind: 'adam', lr: c.lr, beta1: c.beta1, beta2: c.beta2, fused: true }) : null,
   };
   const notes: string[] = [];
-  if (c.vgg16Weights && model.vgg) {
+  if (ck) notes.push(`resumed from ${ck.path} (epoch ${ck.state.epoch + 1})`);
+  else if (c.vgg16Weights && model.vgg) {
     try {
       const rep = await loadVgg16Weights(model.vgg, c.vgg16Weights);
       notes.push(`E_a's VGG16: ${rep.loaded.length} tensors from ${c.vgg16Weights}`);
@@ -312,29 +261,35 @@ export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, ho
   const stepsPerEpoch = c.stepsPerEpoch ?? Math.floor(n / c.batchSize);
   const schedule = { kind: 'linear-to-zero' as const, constantEpochs: c.constantEpochs, decayEpochs: Math.max(1e-9, c.epochs - c.constantEpochs) };
   const history: MduitStepRecord[] = [];
-  let globalStep = 0;
-  try {
-    for (let epoch = 0; epoch < c.epochs; epoch++) {
+  const task: LoopTask<MduitBatch> = {
+    model, rng, config: c, epochs: c.epochs, label: `mduit ${c.variant} `, finite: 'MDUIT: finite generator and discriminator losses',
+    optimizer: combineOptimizers(opt.discriminator ? { generator: opt.generator, discriminator: opt.discriminator } : { generator: opt.generator }),
+    lr: (p) => c.lr * scheduleFactor(schedule, p),
+    checkpointWithinEpoch: false,
+    async epoch(epoch) {
       hooks.onEpoch?.(epoch, `epoch ${epoch + 1}/${c.epochs}: embedding ${n} training images to pair them`);
       const { z, dim } = await embedBank((x) => model.embedImages(x), images.bank);
       const pairing = await pairByEmbedding(images, z, dim, c.nNeg, c.poseThresholds, rng);
       hooks.onEpoch?.(epoch, `epoch ${epoch + 1}/${c.epochs}: pairs and negatives chosen, ${stepsPerEpoch} steps of ${c.batchSize}`);
       const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        const idx = Array.from({ length: c.batchSize }, (_, k) => order[(s * c.batchSize + k) % n]!);
-        const lr = c.lr * scheduleFactor(schedule, { epoch, stepInEpoch: s, stepsPerEpoch, globalStep });
-        const batch = makeBatch(images, pairing, idx, c.variant, rng, c.jitter, c.negatives);
-        try {
-          const losses = await mduitStep(model, batch, c.variant, opt, lr);
-          const rec = { epoch, step: globalStep, lr, ...losses };
-          history.push(rec);
-          hooks.onStep?.(rec);
-        } finally {
-          disposeBatch(batch);
-        }
-        globalStep++;
+      // a batch is made when the loop asks for it: its pairing draws come after the previous step, as in one loop
+      async function* batches(): AsyncGenerator<MduitBatch> {
+        for (let s = 0; s < stepsPerEpoch; s++) yield makeBatch(images, pairing, Array.from({ length: c.batchSize }, (_, k) => order[(s * c.batchSize + k) % n]!), c.variant, rng, c.jitter, c.negatives);
       }
-    }
+      return { steps: stepsPerEpoch, batches: batches() };
+    },
+    async update(batch, ctx) {
+      const losses = await mduitStep(model, batch, c.variant, opt, ctx.lr, undefined, ctx.check);
+      const rec = { epoch: ctx.epoch, step: ctx.globalStep, lr: ctx.lr, ...losses };
+      history.push(rec);
+      hooks.onStep?.(rec);
+      return { loss: losses.generator, extra: { discriminator: losses.discriminator, terms: losses.terms } };
+    },
+    release: disposeBatch,
+  };
+  try {
+    const res = await runLoop(task, { out: hooks.out, resumeFrom: ck, maxSteps: hooks.maxSteps, handleSignals: hooks.handleSignals, progress: false });
+    return { model, history, steps: res.globalStep, seconds: (performance.now() - t0) / 1000, notes };
   } catch (e) {
     model.dispose();
     throw e;
@@ -342,5 +297,4 @@ export async function trainMduit(images: TrainingImages, c: MduitTrainConfig, ho
     opt.generator.dispose();
     opt.discriminator?.dispose();
   }
-  return { model, history, steps: globalStep, seconds: (performance.now() - t0) / 1000, notes };
 }

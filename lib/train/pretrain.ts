@@ -7,7 +7,8 @@
  *   "sat train*", "sat val*", "sat*": Sec. 3.1.2) → two pipelines with the same batch order and
  *   different augmentation seeds (the two augmented views x_q, x_k of Algorithm 1) → SGD + step
  *   schedule (Sec. 4.2: lr 0.015, momentum 0.9, wd 1e-4, ×0.1 at epochs 120 and 160) → per batch
- *   one `MoCo.step` (InfoNCE, update of f_q, momentum update of f_k, enqueue).
+ *   one step of the training loop (loop.ts; `mocoTask`): InfoNCE and its gradients, update of f_q,
+ *   then `MoCo.afterStep` (momentum update of f_k, enqueue).
  *
  * Output folder (default runs/<name>): config.json, metrics.jsonl (one `{"type":"step",…}` line
  * per step), checkpoints/last.safetensors (MoCo's f_q, f_k, queue and queue_ptr, the optimizer's
@@ -17,15 +18,14 @@
  * very batches and views a straight run would have had (bit-for-bit on a deterministic backend).
  * An existing run is never overwritten without `resume`.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { appendFile, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { Rng, rng as globalRng } from '../engine/rng.js';
 import { engineInfo, initEngine } from '../engine/init.js';
-import { progressBar } from '../engine/progress.js';
 import { openDataset } from '../data/readers.js';
 import type { DatasetSplit, PairRecord } from '../data/dataset.js';
 import { PairPipeline, type PairBatch } from '../data/pipeline.js';
@@ -33,11 +33,10 @@ import { MOCO_V2, type AugmentOptions, type PairOptions } from '../data/augment.
 import { MoCo } from '../models/moco.js';
 import { openSafetensors, type SafeTensor } from '../models/safetensors.js';
 import { loadVgg16Weights } from '../models/weight_import.js';
-import { CHECKPOINT_FORMAT, restoreModel, saveCheckpoint, type CheckpointState, type LoadedCheckpoint } from './checkpoint.js';
-import type { TrainConfig } from './config.js';
+import { CHECKPOINT_FORMAT, type CheckpointState, type LoadedCheckpoint } from './checkpoint.js';
 import { createOptimizer, validateOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor, validateSchedule, type ScheduleConfig } from './schedules.js';
-import { stopOnSignal, trimMetricLog } from './run_support.js';
+import { gradientStep, runLoop, type LoopTask } from './loop.js';
 
 export type PretrainBranch = 'ground' | 'aerial';
 
@@ -356,20 +355,9 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   let pipes: ReturnType<typeof pretrainPipelines> | null = null;
   try {
     optimizer = createOptimizer(config.optimizer);
-    let epoch = 0, stepInEpoch = 0, globalStep = 0, secondsBefore = 0;
     if (ck) {
-      restoreModel(moco, ck); // f_q, f_k, queue, queue_ptr
-      const trainable = new Set(moco.queryVariables().keys());
-      for (const key of ck.optimizer.keys()) {
-        const name = key.slice(key.indexOf('/') + 1);
-        if (!trainable.has(name)) throw new CvglError(`optimizer slots of MoCo's query encoder`, `a slot for '${name}' in ${lastPath}`, 'the checkpoint does not belong to this run');
-      }
-      optimizer.restore(ck.optimizer, ck.state.optimizerSteps);
-      globalRng.setState(ck.state.rng);
-      ({ epoch, stepInEpoch, globalStep } = ck.state);
-      secondsBefore = ck.state.seconds;
-      trimMetricLog(metricsPath, globalStep);
-      log(`resuming ${config.name} from ${lastPath}: epoch ${epoch + 1}, step ${stepInEpoch} of it (${globalStep} steps done)`);
+      const s = ck.state;
+      log(`resuming ${config.name} from ${lastPath}: epoch ${s.epoch + 1}, step ${s.stepInEpoch} of it (${s.globalStep} steps done)`);
     } else {
       if (config.init) {
         const r = await loadVgg16Weights(moco.encoderQ.vgg, config.init);
@@ -379,91 +367,72 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
         log(`init: ${r.loaded.length} VGG16 tensors from ${config.init} into the query and key encoders`);
       }
       globalRng.seed(config.seed);
-      mkdirSync(ckDir, { recursive: true });
-      writeFileSync(metricsPath, '');
     }
-    writeFileSync(join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
     const cacheDir = o.cacheDir === undefined ? join(out, 'cache') : o.cacheDir;
     pipes = pretrainPipelines(config, images, { cacheDir, workers: o.workers });
-    const { q: pipeQ, k: pipeK } = pipes;
-
-    const losses: number[] = [];
-    let stopped: PretrainResult['stopped'] = 'finished';
-    const signal = stopOnSignal(Boolean(o.handleSignals), log);
-    const t0 = performance.now();
-    const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
-    let lastSaved: string | null = ck ? lastPath : null;
-    let sessionSteps = 0;
-    const save = async () => {
-      const state = { config: config as unknown as TrainConfig, epoch, stepInEpoch, globalStep, rng: globalRng.getState(), evals: [], seconds: seconds() };
-      await saveCheckpoint(lastPath, moco, optimizer!, state);
-      await exportBackboneAtomic(moco, backbonePath, config);
-      lastSaved = lastPath;
-    };
-
-    try {
-      while (epoch < config.epochs && stopped === 'finished') {
-        const stepsPerEpoch = pipeQ.plan(epoch).length;
-        let loss = NaN;
-        const bar = progressBar(`moco ${config.branch} epoch ${epoch + 1}/${config.epochs}`, { quiet: o.progress === false, unit: 'steps', detail: () => `loss ${loss.toFixed(4)}` });
-        const from = stepInEpoch;
-        const itQ = pipeQ.batches(epoch, from), itK = pipeK.batches(epoch, from);
-        try {
-          for (;;) {
-            const [nq, nk] = await Promise.all([itQ.next(), itK.next()]);
-            if (nq.done || nk.done) {
-              for (const n of [nq, nk]) if (!n.done) tf.dispose([n.value.ground, n.value.aerial].filter((t): t is tf.Tensor4D => t !== null));
-              break;
-            }
-            const xq = pretrainBatchView(nq.value, config.branch), xk = pretrainBatchView(nk.value, config.branch);
-            const lr = config.optimizer.lr * scheduleFactor(config.schedule, { epoch, stepInEpoch, stepsPerEpoch, globalStep });
-            try {
-              loss = await moco.step(optimizer, xq, xk, lr);
-            } finally {
-              tf.dispose([xq, xk]);
-            }
-            if (!Number.isFinite(loss)) {
-              throw new CvglError(
-                'a finite MoCo loss',
-                `loss ${loss} at epoch ${epoch + 1}, step ${stepInEpoch + 1} (global step ${globalStep + 1}); nothing of this step was written`,
-                lastSaved ? `resume from the last good checkpoint ${lastSaved} with a lower learning rate (optimizer.lr)` : 'no checkpoint was written yet: lower optimizer.lr and start again',
-              );
-            }
-            stepInEpoch++;
-            globalStep++;
-            sessionSteps++;
-            losses.push(loss);
-            const rec: PretrainStepRecord = { type: 'step', epoch, step: stepInEpoch, globalStep, loss, lr, seconds: seconds() };
-            await appendFile(metricsPath, JSON.stringify(rec) + '\n');
-            o.onStep?.(rec);
-            bar(stepInEpoch - from, stepsPerEpoch - from);
-            if (stepInEpoch === stepsPerEpoch) {
-              epoch++;
-              stepInEpoch = 0;
-            }
-            if (o.maxSteps !== undefined && sessionSteps >= o.maxSteps) stopped = 'max-steps';
-            if (signal.requested()) stopped = 'signal';
-            if (stopped !== 'finished') break;
-          }
-        } finally {
-          await Promise.all([itQ.return(undefined), itK.return(undefined)]);
-        }
-        bar.end();
-        if (stepsPerEpoch === 0) throw new CvglError(`at least one batch of ${config.data.batchSize} images per epoch`, `${images.pairs.length} images`, 'use a smaller batchSize');
-        await save();
-      }
-    } finally {
-      signal.release();
-    }
+    const task = mocoTask(moco, optimizer, pipes, config);
+    task.afterSave = () => exportBackboneAtomic(moco, backbonePath, config);
+    const res = await runLoop(task, { out, resumeFrom: ck, maxSteps: o.maxSteps, handleSignals: o.handleSignals, progress: o.progress, log, onStep: (s) => o.onStep?.(s as PretrainStepRecord) });
     if (!existsSync(backbonePath)) await exportBackboneAtomic(moco, backbonePath, config); // e.g. resumed a finished run
+    const { stopped, epoch, stepInEpoch, globalStep } = res;
     log(`${config.name}: ${stopped === 'finished' ? 'finished' : `stopped (${stopped})`} at epoch ${epoch}${stepInEpoch ? ` + ${stepInEpoch} steps` : ''}, ${globalStep} steps; checkpoint ${lastPath}, backbone ${backbonePath}`);
-    return { out, checkpoint: lastPath, backbone: backbonePath, config, losses, epochsDone: epoch, globalStep, stopped };
+    return { out, checkpoint: lastPath, backbone: backbonePath, config, losses: res.losses, epochsDone: epoch, globalStep, stopped: stopped as PretrainResult['stopped'] };
   } finally {
     await Promise.all([pipes?.q.close(), pipes?.k.close()]);
     optimizer?.dispose();
     moco.dispose();
   }
+}
+
+/** A batch of MoCo: the two augmented views of the same images. */
+export interface MocoBatch {
+  xq: tf.Tensor4D;
+  xk: tf.Tensor4D;
+}
+
+/**
+ * MoCo pre-training as a loop task: the two pipelines zipped into (x_q, x_k), InfoNCE's gradients
+ * of f_q, and after the update the momentum update of f_k and the enqueue (`MoCo.afterStep`).
+ */
+export function mocoTask(moco: MoCo, optimizer: Optimizer, pipes: { q: PairPipeline; k: PairPipeline }, config: PretrainConfig): LoopTask<MocoBatch> {
+  const branch = config.branch;
+  return {
+    model: moco, optimizer, rng: globalRng, config, epochs: config.epochs, label: `moco ${branch} `, finite: 'a finite MoCo loss and gradient',
+    lr: (p) => config.optimizer.lr * scheduleFactor(config.schedule, p),
+    trainable: moco.queryVariables(),
+    async epoch(epoch, from) {
+      const steps = pipes.q.plan(epoch).length;
+      if (steps === 0) throw new CvglError(`at least one batch of ${config.data.batchSize} images per epoch`, `${pipes.q.options.split.pairs.length} images`, 'use a smaller batchSize');
+      return { steps, batches: zipViews(pipes.q.batches(epoch, from), pipes.k.batches(epoch, from), branch) };
+    },
+    loss: (b) => moco.loss(b.xq, b.xk),
+    release: (b) => tf.dispose([b.xq, b.xk]),
+    afterStep: () => moco.afterStep(),
+  };
+}
+
+/** The two pipelines' batches side by side (both are drawn in step; the iterators are closed at the end). */
+async function* zipViews(itQ: AsyncGenerator<PairBatch>, itK: AsyncGenerator<PairBatch>, branch: PretrainBranch): AsyncGenerator<MocoBatch> {
+  try {
+    for (;;) {
+      const [nq, nk] = await Promise.all([itQ.next(), itK.next()]);
+      if (nq.done || nk.done) {
+        for (const n of [nq, nk]) if (!n.done) tf.dispose([n.value.ground, n.value.aerial].filter((t): t is tf.Tensor4D => t !== null));
+        return;
+      }
+      yield { xq: pretrainBatchView(nq.value, branch), xk: pretrainBatchView(nk.value, branch) };
+    }
+  } finally {
+    await Promise.all([itQ.return(undefined), itK.return(undefined)]);
+  }
+}
+
+/** One MoCo step outside a run (tests, notebooks): loss, SGD update of f_q, momentum update, enqueue; returns the loss. */
+export async function mocoStep(moco: MoCo, optimizer: Optimizer, xq: tf.Tensor4D, xk: tf.Tensor4D, lr: number): Promise<number> {
+  const r = await gradientStep(moco.queryVariables(), () => moco.loss(xq, xk), optimizer, lr, () => undefined);
+  moco.afterStep();
+  return r.loss;
 }
 
 /** f_q's VGG16 as torchvision-named safetensors, written to a temporary file and renamed (atomic). */

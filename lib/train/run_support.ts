@@ -1,6 +1,6 @@
 /**
- * What the downstream trainer (trainer.ts) and the MoCo pre-training run (pretrain.ts) share
- * around their step loops: stopping cleanly on Ctrl-C, and trimming the metric log on resume.
+ * Around the training loop's steps (loop.ts): stopping cleanly on Ctrl-C, and trimming the metric
+ * log on resume.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 

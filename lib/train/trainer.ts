@@ -1,5 +1,6 @@
 /**
- * The trainer: one loop for every model and paper preset.
+ * The trainer: supervised cross-view training of every model and paper preset, as a task on the
+ * one training loop (loop.ts):
  *
  *   config → model (seeded), objective (the paper's loss), optimizer + schedule
  *   for each epoch: batches from the input pipeline (order and augmentation fixed by
@@ -15,8 +16,7 @@
  * straight run would have had: the result is bit-for-bit the same on a deterministic backend.
  * An existing run is never overwritten without `resume`.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
@@ -25,7 +25,7 @@ import { engineInfo, initEngine } from '../engine/init.js';
 import { progressBar } from '../engine/progress.js';
 import { openDataset } from '../data/readers.js';
 import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../data/dataset.js';
-import { PairPipeline } from '../data/pipeline.js';
+import { PairPipeline, type PairBatch } from '../data/pipeline.js';
 import type { PairOptions } from '../data/augment.js';
 import { preciseBnEpoch, recomputeBatchNormStatistics } from './batchnorm_stats.js';
 import { buildModel } from '../models/registry.js';
@@ -35,11 +35,13 @@ import { loadVgg16Weights } from '../models/weight_import.js';
 import { extractEmbeddings } from '../eval/embeddings.js';
 import { embeddingUniformity, recallSummary, splitRecall } from '../eval/evaluate.js';
 import { cloneConfig, validateConfig, type TrainConfig } from './config.js';
-import { buildObjective } from './objective.js';
+import { buildObjective, type Objective } from './objective.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor } from './schedules.js';
-import { stopOnSignal, trimMetricLog } from './run_support.js';
-import { loadCheckpoint, restoreModel, saveCheckpoint, type EvalRecord } from './checkpoint.js';
+import { loadCheckpoint, restoreModel, type EvalRecord } from './checkpoint.js';
+import { runLoop, runPaths, type LoopResult, type LoopTask, type StepPosition } from './loop.js';
+
+export { DivergedError } from './loop.js';
 
 export interface TrainOptions {
   config: TrainConfig;
@@ -95,19 +97,6 @@ export interface TrainResult {
   model: CrossViewModel;
 }
 
-/** The NaN/Inf guard's error: the run diverged at `step` (global, 1-based); nothing was updated. */
-export class DivergedError extends CvglError {
-  constructor(
-    readonly step: number,
-    expected: string,
-    found: string,
-    fix: string,
-  ) {
-    super(expected, found, fix);
-    this.name = 'DivergedError';
-  }
-}
-
 export function runDir(config: TrainConfig, out?: string): string {
   return resolve(out ?? join('runs', config.name));
 }
@@ -127,15 +116,11 @@ function pickSplits(ds: CrossViewDataset, c: TrainConfig, dir: string): { train:
   return { train: c.data.limit?.train ? limitSplit(train, c.data.limit.train) : train, val };
 }
 
-const gradNormOf = (grads: tf.NamedTensorMap): tf.Scalar => tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
-
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   let config = validateConfig(cloneConfig(o.config));
   const out = runDir(config, o.out);
-  const ckDir = join(out, 'checkpoints');
-  const lastPath = join(ckDir, 'last.safetensors'), bestPath = join(ckDir, 'best.safetensors');
-  const metricsPath = join(out, 'metrics.jsonl');
+  const lastPath = runPaths(out).last;
 
   // ---------------------------------------------------------------- where we start
   let ck = null as Awaited<ReturnType<typeof loadCheckpoint>> | null;
@@ -159,29 +144,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   try {
     checkInputSizes(model, config);
     optimizer = createOptimizer(config.optimizer);
-    let epoch = 0, stepInEpoch = 0, globalStep = 0, secondsBefore = 0;
-    let evals: EvalRecord[] = [];
     if (ck) {
-      restoreModel(model, ck, config);
-      const trainableNames = new Set([...model.namedVariables()].filter(([, v]) => v.trainable).map(([n]) => n));
-      for (const key of ck.optimizer.keys()) {
-        const name = key.slice(key.indexOf('/') + 1);
-        if (!trainableNames.has(name)) throw new CvglError(`optimizer slots of ${model.name}'s trainable variables`, `a slot for '${name}' in ${lastPath}`, 'the checkpoint does not belong to this model');
-      }
-      optimizer.restore(ck.optimizer, ck.state.optimizerSteps);
-      globalRng.setState(ck.state.rng);
-      ({ epoch, stepInEpoch, globalStep } = ck.state);
-      secondsBefore = ck.state.seconds;
-      evals = ck.state.evals;
-      trimMetricLog(metricsPath, globalStep);
-      log(`resuming ${config.name} from ${lastPath}: epoch ${epoch + 1}, step ${stepInEpoch} of it (${globalStep} steps done)`);
+      const s = ck.state;
+      log(`resuming ${config.name} from ${lastPath}: epoch ${s.epoch + 1}, step ${s.stepInEpoch} of it (${s.globalStep} steps done)`);
     } else {
       await loadInitWeights(model, config, log);
       globalRng.seed(config.seed);
-      mkdirSync(ckDir, { recursive: true });
-      writeFileSync(metricsPath, '');
     }
-    writeFileSync(join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
     const views = { ground: config.data.ground, aerial: { size: config.data.aerial.size, polar: config.data.aerial.polar ?? null } };
     const cacheDir = o.cacheDir === undefined ? join(out, 'cache') : o.cacheDir;
@@ -189,102 +158,53 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       split: trainSplit, batchSize: config.data.batchSize, sampler: config.data.sampler ?? 'random', seed: config.seed,
       augment: config.data.augment ?? null, ...views, cacheDir, ...(o.workers ? { workers: o.workers } : {}),
     });
-    const objective = buildObjective(model, config.loss);
-    const trainable = new Map([...model.namedVariables()].filter(([, v]) => v.trainable));
-    const varList = [...trainable.values()];
-    const nameOf = new Map([...trainable].map(([n, v]) => [v.name, n]));
-    const losses: number[] = [];
-    let stopped: TrainResult['stopped'] = 'finished';
-    const signal = stopOnSignal(Boolean(o.handleSignals), log);
-    const t0 = performance.now();
-    const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
-    let lastSaved = ck ? lastPath : null;
-    let sessionSteps = 0, baseline = -1;
-    const save = async () => {
-      await saveCheckpoint(lastPath, model, optimizer!, { config, epoch, stepInEpoch, globalStep, rng: globalRng.getState(), evals, seconds: seconds() });
-      lastSaved = lastPath;
+    const c = config;
+    const task = supervisedTask({ model, objective: buildObjective(model, config.loss), optimizer, pipe, config, lr: (p) => c.optimizer.lr * scheduleFactor(c.schedule, p) });
+    task.evaluate = async (epochsDone, globalStep) => {
+      if (!valSplit || (c.evalEveryEpochs ?? 1) <= 0 || epochsDone % (c.evalEveryEpochs ?? 1) !== 0) return null;
+      if (c.preciseBatchNorm) await recomputeBatchNormStatistics(model, pipe.batches(preciseBnEpoch(epochsDone)), c.preciseBatchNorm);
+      const e = await evaluateDuring(model, valSplit, views, cacheDir, o.workers, o.progress !== false, c.data.evalAugment ?? null, Boolean(c.evalUniformity));
+      log(`epoch ${epochsDone}: ${valSplit.name} R@1 ${(100 * e.recall.r1!).toFixed(2)}%  R@5 ${(100 * e.recall.r5!).toFixed(2)}%  R@10 ${(100 * e.recall.r10!).toFixed(2)}%  R@1% ${(100 * e.recall.r1pct!).toFixed(2)}%  (n = ${e.n})${e.uniformity ? `  L_uniform all ${e.uniformity.all.toFixed(3)}` : ''}`);
+      return { epoch: epochsDone - 1, globalStep, split: valSplit.name, n: e.n, recall: e.recall, ...(e.uniformity ? { uniformity: e.uniformity } : {}) };
     };
-    const appendMetric = (r: object) => appendFile(metricsPath, JSON.stringify(r) + '\n');
-
+    let res: LoopResult;
     try {
-      while (epoch < config.epochs && stopped === 'finished') {
-        const stepsPerEpoch = pipe.plan(epoch).length;
-        if (stepsPerEpoch === 0) throw new CvglError(`at least one batch of ${config.data.batchSize} pairs per epoch`, `${trainSplit.pairs.length} pairs in '${trainSplit.name}' (${config.data.sampler ?? 'random'} sampler)`, 'use a smaller batchSize');
-        let loss = NaN;
-        const bar = progressBar(`epoch ${epoch + 1}/${config.epochs}`, { quiet: o.progress === false, unit: 'steps', detail: () => `loss ${loss.toFixed(4)}` });
-        const from = stepInEpoch;
-        for await (const b of pipe.batches(epoch, from)) {
-          const lr = config.optimizer.lr * scheduleFactor(config.schedule, { epoch, stepInEpoch, stepsPerEpoch, globalStep });
-          const { value, grads } = tf.variableGrads(() => objective(b.ground!, b.aerial!), varList);
-          b.ground!.dispose();
-          b.aerial!.dispose();
-          const norm = gradNormOf(grads);
-          const [lv, nv] = await Promise.all([value.data(), norm.data()]);
-          loss = lv[0]!;
-          const gradNorm = nv[0]!;
-          tf.dispose([value, norm]);
-          if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-            tf.dispose(grads);
-            throw new DivergedError(
-              globalStep + 1,
-              'a finite loss and gradient',
-              `${Number.isFinite(loss) ? `gradient norm ${gradNorm}` : `loss ${loss}`} at epoch ${epoch + 1}, step ${stepInEpoch + 1} (global step ${globalStep + 1}); the weights were not updated`,
-              lastSaved ? `resume from the last good checkpoint ${lastSaved} with a lower learning rate (optimizer.lr)` : 'no checkpoint was written yet: lower optimizer.lr and start again',
-            );
-          }
-          optimizer.apply(trainable, new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g])), lr);
-          tf.dispose(grads);
-          model.afterStep?.();
-          stepInEpoch++;
-          globalStep++;
-          sessionSteps++;
-          losses.push(loss);
-          const rec: StepRecord = { type: 'step', epoch, step: stepInEpoch, globalStep, loss, lr, gradNorm, seconds: seconds() };
-          await appendMetric(rec);
-          o.onStep?.(rec);
-          bar(stepInEpoch - from, stepsPerEpoch - from);
-          if (o.debug) {
-            if (sessionSteps === 1) baseline = tf.memory().numTensors;
-            else if (sessionSteps % (o.debugEvery ?? 10) === 0 && tf.memory().numTensors > baseline) {
-              throw new CvglError(`a constant number of live tensors (${baseline} after the first step)`, `${tf.memory().numTensors} at step ${globalStep}`, 'a tensor leaks in the model or the loss: wrap it in tf.tidy or dispose it');
-            }
-          }
-          const atEnd = stepInEpoch === stepsPerEpoch;
-          if (atEnd) {
-            epoch++;
-            stepInEpoch = 0;
-          }
-          if (o.maxSteps !== undefined && sessionSteps >= o.maxSteps) stopped = 'max-steps';
-          if (signal.requested()) stopped = 'signal';
-          if (stopped !== 'finished') break;
-          if (!atEnd && config.checkpointEverySteps && globalStep % config.checkpointEverySteps === 0) await save();
-        }
-        bar.end();
-        const epochDone = stepInEpoch === 0;
-        if (epochDone && valSplit && (config.evalEveryEpochs ?? 1) > 0 && epoch % (config.evalEveryEpochs ?? 1) === 0) {
-          if (config.preciseBatchNorm) await recomputeBatchNormStatistics(model, pipe.batches(preciseBnEpoch(epoch)), config.preciseBatchNorm);
-          const e = await evaluateDuring(model, valSplit, views, cacheDir, o.workers, o.progress !== false, config.data.evalAugment ?? null, Boolean(config.evalUniformity));
-          const record: EvalRecord = { epoch: epoch - 1, globalStep, split: valSplit.name, n: e.n, recall: e.recall, ...(e.uniformity ? { uniformity: e.uniformity } : {}) };
-          evals = [...evals, record];
-          await appendMetric({ type: 'eval', ...record });
-          log(`epoch ${epoch}: ${valSplit.name} R@1 ${(100 * e.recall.r1!).toFixed(2)}%  R@5 ${(100 * e.recall.r5!).toFixed(2)}%  R@10 ${(100 * e.recall.r10!).toFixed(2)}%  R@1% ${(100 * e.recall.r1pct!).toFixed(2)}%  (n = ${e.n})${e.uniformity ? `  L_uniform all ${e.uniformity.all.toFixed(3)}` : ''}`);
-          await save();
-          const best = Math.max(...evals.map((r) => r.recall.r1!));
-          if (record.recall.r1 === best) await saveCheckpoint(bestPath, model, optimizer, { config, epoch, stepInEpoch, globalStep, rng: globalRng.getState(), evals, seconds: seconds() });
-        } else await save();
-      }
+      res = await runLoop(task, {
+        out, resumeFrom: ck, restore: (k) => restoreModel(model, k, config), checkpointEverySteps: config.checkpointEverySteps, keepBest: true,
+        maxSteps: o.maxSteps, handleSignals: o.handleSignals, progress: o.progress, debug: o.debug, debugEvery: o.debugEvery, log,
+        onStep: (s) => o.onStep?.(s as StepRecord),
+      });
     } finally {
-      signal.release();
       await pipe.close();
     }
+    const { stopped, epoch, stepInEpoch, globalStep } = res;
     log(`${config.name}: ${stopped === 'finished' ? 'finished' : `stopped (${stopped})`} at epoch ${epoch}${stepInEpoch ? ` + ${stepInEpoch} steps` : ''}, ${globalStep} steps; checkpoint ${lastPath}`);
-    return { out, checkpoint: lastPath, config, epochsDone: epoch, globalStep, stopped, evals, losses, model };
+    return { out, checkpoint: lastPath, config, epochsDone: epoch, globalStep, stopped: stopped as TrainResult['stopped'], evals: res.evals, losses: res.losses, model };
   } catch (e) {
     model.dispose();
     throw e;
   } finally {
     optimizer?.dispose();
   }
+}
+
+/** Supervised cross-view training as a loop task: pairs of the pipeline, the objective's gradients, the model's afterStep. */
+export function supervisedTask(o: { model: CrossViewModel; objective: Objective; optimizer: Optimizer; pipe: PairPipeline; config: object; lr: (p: StepPosition) => number; epochs?: number; batchSize?: number }): LoopTask<PairBatch> {
+  const { model, pipe } = o;
+  const c = o.config as Partial<TrainConfig>;
+  return {
+    model, optimizer: o.optimizer, rng: globalRng, config: o.config, epochs: o.epochs ?? c.epochs!, lr: o.lr,
+    trainable: new Map([...model.namedVariables()].filter(([, v]) => v.trainable)),
+    async epoch(epoch, from) {
+      const steps = pipe.plan(epoch).length;
+      const batchSize = o.batchSize ?? c.data!.batchSize;
+      if (steps === 0) throw new CvglError(`at least one batch of ${batchSize} pairs per epoch`, `${pipe.options.split.pairs.length} pairs in '${pipe.options.split.name}' (${pipe.options.sampler} sampler)`, 'use a smaller batchSize');
+      return { steps, batches: pipe.batches(epoch, from) };
+    },
+    loss: (b) => o.objective(b.ground!, b.aerial!),
+    release: (b) => tf.dispose([b.ground, b.aerial].filter((t): t is tf.Tensor4D => t !== null)),
+    afterStep: () => model.afterStep?.(),
+  };
 }
 
 /**

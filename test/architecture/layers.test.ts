@@ -34,8 +34,6 @@ const TOP = 9;
 const KNOWN: { from: string; to: string; owner: string }[] = [
   // records: the published comparison (MGTL_PUBLISHED, GEOCAPSNET_PUBLISHED) moves out of lib/models
   { from: 'models/registry.ts', to: 'papers', owner: 'records' },
-  // loop: MoCo's optimizer comes from the one training loop, not models → train/optimizers.ts
-  { from: 'models/moco.ts', to: 'train', owner: 'loop' },
 ];
 
 /** The layer of a path relative to lib/ ('train/study.ts'); undefined for an unknown folder. */

@@ -1,18 +1,24 @@
 /**
- * A short training run of one architecture on the synthetic set, to show that model, loss and
- * pipeline learn together: recall on the validation split before, a few minutes of Adam on the
- * training split, the loss curve, recall after, and chance levels beside them. Small images and
- * narrow networks (quick size) so it fits a CPU in minutes. Not the papers' protocol: that is the
- * trainer's job (a later issue); this is the models' smoke test.
+ * A short training run of one architecture on the synthetic set (`cvgl quicktrain`), to show that
+ * model, loss and pipeline learn together: recall on the validation split before, a time budget of
+ * the project's Adam (lib/train/optimizers.ts) on the training split — the supervised task on the
+ * one training loop, stopped by its `maxSeconds` — the loss curve, recall after, and chance levels
+ * beside them. Small images and narrow networks (quick size) so it fits a CPU in minutes. Not the
+ * papers' protocol (that is `train` with a preset); this is the models' smoke test. Nothing is
+ * written to disk.
  */
 import { tf } from '../engine/tf.js';
 import { PairPipeline } from '../data/pipeline.js';
 import type { DatasetSplit } from '../data/dataset.js';
 import { evaluateRecall, type RecallResult } from '../eval/recall.js';
 import type { CrossViewModel } from '../models/model.js';
+import { rng as globalRng } from '../engine/rng.js';
 import { preciseBnEpoch, recomputeBatchNormStatistics } from './batchnorm_stats.js';
+import { runLoop } from './loop.js';
+import { createOptimizer } from './optimizers.js';
+import { supervisedTask } from './trainer.js';
 
-export interface QuickRunOptions {
+export interface QuickTrainOptions {
   model: CrossViewModel;
   /** The training objective of a batch (the paper's loss, auxiliary terms included). */
   objective: (ground: tf.Tensor4D, aerial: tf.Tensor4D) => tf.Scalar;
@@ -30,7 +36,7 @@ export interface QuickRunOptions {
   log?: (line: string) => void;
 }
 
-export interface QuickRunResult {
+export interface QuickTrainResult {
   model: string;
   params: number;
   steps: number;
@@ -72,7 +78,7 @@ async function embedAll(model: CrossViewModel, p: PairPipeline): Promise<RecallR
   return r;
 }
 
-export async function quickRun(o: QuickRunOptions): Promise<QuickRunResult> {
+export async function quickTrain(o: QuickTrainOptions): Promise<QuickTrainResult> {
   const log = o.log ?? (() => undefined);
   const batchSize = o.batchSize ?? 16;
   const views = { ground: o.ground, aerial: { size: o.aerial.size, polar: o.aerial.polar ?? null }, cacheDir: o.cacheDir ?? null };
@@ -83,38 +89,30 @@ export async function quickRun(o: QuickRunOptions): Promise<QuickRunResult> {
     const n = await recomputeBatchNormStatistics(o.model, trainPipe.batches(preciseBnEpoch(k)), o.preciseBatchNorm);
     if (n) log(`${o.model.name}: BatchNorm statistics recomputed from ${n} training batches (PreciseBN)`);
   };
+  const lr = o.learningRate ?? 1e-3;
+  const optimizer = createOptimizer({ kind: 'adam', lr });
   try {
     await statistics(0);
     const before = await evaluate(o.model, evalPipe);
     log(`${o.model.name}: recall@1 before training ${(100 * before.atK[1]!).toFixed(1)}% (chance ${(100 * before.chance[1]!).toFixed(1)}%)`);
-    const opt = tf.train.adam(o.learningRate ?? 1e-3);
-    const losses: number[] = [];
+    globalRng.seed(o.seed ?? 1);
+    const task = supervisedTask({ model: o.model, objective: o.objective, optimizer, pipe: trainPipe, config: { quick: o.model.name }, epochs: Infinity, batchSize, lr: () => lr });
     const t0 = performance.now();
-    let epoch = 0;
-    while ((performance.now() - t0) / 1000 < o.seconds) {
-      for await (const b of trainPipe.batches(epoch)) {
-        const cost = opt.minimize(() => o.objective(b.ground!, b.aerial!), true, o.model.variables()) as tf.Scalar;
-        o.model.afterStep?.();
-        losses.push((await cost.data())[0]!);
-        cost.dispose();
-        b.ground!.dispose();
-        b.aerial!.dispose();
-        if (losses.length % 20 === 0) log(`  step ${losses.length}: loss ${losses[losses.length - 1]!.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-        if ((performance.now() - t0) / 1000 >= o.seconds) break;
-      }
-      epoch++;
-    }
+    const res = await runLoop(task, {
+      maxSeconds: o.seconds, progress: false, log,
+      onStep: (s) => s.globalStep % 20 === 0 && log(`  step ${s.globalStep}: loss ${s.loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
+    });
     const seconds = (performance.now() - t0) / 1000;
-    opt.dispose();
+    const losses = res.losses;
     await statistics(1);
     const after = await evaluate(o.model, evalPipe);
     const tenth = Math.max(1, Math.floor(losses.length / 10));
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
-    const result: QuickRunResult = {
+    const result: QuickTrainResult = {
       model: o.model.name,
       params: o.model.paramCount(),
       steps: losses.length,
-      epochs: epoch,
+      epochs: res.epoch + (res.stepInEpoch > 0 ? 1 : 0),
       seconds,
       lossFirst: mean(losses.slice(0, tenth)),
       lossLast: mean(losses.slice(-tenth)),
@@ -125,7 +123,7 @@ export async function quickRun(o: QuickRunOptions): Promise<QuickRunResult> {
     log(`${o.model.name}: ${result.steps} steps in ${seconds.toFixed(0)} s; loss ${result.lossFirst.toFixed(4)} -> ${result.lossLast.toFixed(4)}; recall@1 ${(100 * after.atK[1]!).toFixed(1)}%, @5 ${(100 * after.atK[5]!).toFixed(1)}%, @1% ${(100 * after.atOnePercent).toFixed(1)}% (chance ${(100 * after.chance[1]!).toFixed(1)}%, ${(100 * after.chance[5]!).toFixed(1)}%)`);
     return result;
   } finally {
+    optimizer.dispose();
     await Promise.all([evalPipe.close(), trainPipe.close()]);
   }
 }
-
