@@ -5,12 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
-import { CvglError } from './engine/errors.js';
-import { writeQuickstartReport } from './report/quickstart.js';
-import { buildReports } from './report/build.js';
+import { CvglError } from '../engine/errors.js';
+import { writeQuickstartReport } from '../report/quickstart.js';
+import { buildReports } from '../report/build.js';
 
-import { REPORT_HELP } from './cli_report_help.js';
-import { isProfile, PROFILES } from './train/profiles.js';
+import { REPORT_HELP } from './report_help.js';
+import { isProfile, PROFILES } from '../train/profiles.js';
 
 export { REPORT_HELP };
 

@@ -4,20 +4,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CvglError } from './engine/errors.js';
-import { initEngine } from './engine/init.js';
-import { progressBar } from './engine/progress.js';
-import { openDataset } from './data/readers.js';
-import { buildModel } from './models/registry.js';
-import { extractEmbeddings } from './eval/embeddings.js';
-import { recallSummary, splitRecall } from './eval/evaluate.js';
-import { ensureSynthetic } from './synth/generate.js';
-import { DEFAULT_SYNTHETIC_DIR } from './report/quickstart.js';
-import { validateConfig, type TrainConfig } from './train/config.js';
-import { PRESET_NAMES, getPreset } from './train/presets.js';
-import { loadCheckpoint, restoreModel } from './train/checkpoint.js';
-import { runDir, train } from './train/trainer.js';
-import { PRETRAIN_PRESET_NAMES, getPretrainPreset, loadPretrainCheckpoint, pretrain, validatePretrainConfig, type PretrainConfig } from './train/pretrain.js';
+import { CvglError } from '../engine/errors.js';
+import { initEngine } from '../engine/init.js';
+import { progressBar } from '../engine/progress.js';
+import { openDataset } from '../data/readers.js';
+import { buildModel } from '../models/registry.js';
+import { extractEmbeddings } from '../eval/embeddings.js';
+import { recallSummary, splitRecall } from '../eval/evaluate.js';
+import { ensureSynthetic } from '../synth/generate.js';
+import { DEFAULT_SYNTHETIC_DIR } from '../report/quickstart.js';
+import { validateConfig, type TrainConfig } from '../train/config.js';
+import { PRESET_NAMES, getPreset } from '../train/presets.js';
+import { loadCheckpoint, restoreModel } from '../train/checkpoint.js';
+import { runDir, train } from '../train/trainer.js';
+import { PRETRAIN_PRESET_NAMES, getPretrainPreset, loadPretrainCheckpoint, pretrain, validatePretrainConfig, type PretrainConfig } from '../train/pretrain.js';
 
 export const TRAIN_HELP = `  cvgl train --preset NAME | --config FILE.json [--data DIR] [--epochs N] [--out DIR]
              [--resume] [--max-steps N] [--backend B] [--workers N] [--debug] [--json]

@@ -26,16 +26,16 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { writeFileSync } from 'node:fs';
-import { BACKENDS, type BackendName, initEngine, probeBackends, versions } from './engine/init.js';
-import { machineInfo } from './engine/device.js';
-import { CvglError, isCvglError } from './engine/errors.js';
-import { benchTable, runBench } from './bench/run.js';
-import { dataCommand } from './cli_data.js';
-import { MODELS_HELP, paramsCommand, quicktrainCommand } from './cli_models.js';
-import { TRAIN_HELP, evalCommand, pretrainCommand, trainCommand } from './cli_train.js';
-import { REPORT_HELP } from './cli_report_help.js';
-import { dataBenchTable, runDataBench } from './bench/data.js';
-import { recallBenchTable, runRecallBench } from './bench/recall.js';
+import { BACKENDS, type BackendName, initEngine, probeBackends, versions } from '../engine/init.js';
+import { machineInfo } from '../engine/device.js';
+import { CvglError, isCvglError } from '../engine/errors.js';
+import { benchTable, runBench } from '../bench/run.js';
+import { dataCommand } from './data.js';
+import { MODELS_HELP, paramsCommand, quicktrainCommand } from './models.js';
+import { TRAIN_HELP, evalCommand, pretrainCommand, trainCommand } from './train.js';
+import { REPORT_HELP } from './report_help.js';
+import { dataBenchTable, runDataBench } from '../bench/data.js';
+import { recallBenchTable, runRecallBench } from '../bench/recall.js';
 
 const HELP = `cvgl — the cross-view geo-localization workbench
 
@@ -179,7 +179,7 @@ async function bench(args: string[]): Promise<void> {
 async function kernelCommand(argv: string[]): Promise<void> {
   const { values: v, positionals } = parseArgs({ args: argv, options: { prefix: { type: 'string' } }, allowPositionals: true, strict: true });
   if (positionals[0] !== 'install' || positionals.length !== 1) throw new CvglError('cvgl kernel install [--prefix DIR]', `cvgl kernel ${positionals.join(' ')}`, 'run `cvgl kernel install`');
-  const { installKernelSpec, KERNEL_NAME } = await import('./report/kernelspec.js');
+  const { installKernelSpec, KERNEL_NAME } = await import('../report/kernelspec.js');
   const dir = installKernelSpec(typeof v.prefix === 'string' ? { prefix: v.prefix } : {});
   console.log(`installed the Jupyter kernel '${KERNEL_NAME}' (TypeScript (cvgl)) in ${dir}\nopen the notebooks with: jupyter notebook notebooks/  (Debian: apt-get install jupyter-notebook)`);
 }
@@ -193,7 +193,7 @@ async function main(argv: string[]): Promise<number | void> {
       return bench(rest);
     case 'report':
       // the report stack (tslab, vega, KaTeX, puppeteer) loads only for this command
-      return (await import('./cli_report.js')).reportCommand(rest);
+      return (await import('./report.js')).reportCommand(rest);
     case 'data':
       return dataCommand(rest);
     case 'params':
