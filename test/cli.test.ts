@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { QUICK_SHAPE, stepFlops } from '../lib/bench/siamese_step.js';
 import { findTorchPython } from '../lib/bench/pytorch.js';
 import { requireInCi } from './ci_requirements.js';
+import { COMMANDS, usageIn } from '../lib/cli/commands.js';
 
 const BIN = fileURLToPath(new URL('../bin/cvgl.mjs', import.meta.url));
 
@@ -22,6 +23,38 @@ function expectUserError(r: ReturnType<typeof cvgl>, pattern: RegExp) {
   expect(r.stderr).toMatch(/what to do:/);
   expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 }
+
+describe('cvgl help (the command table)', () => {
+  it('lists every command of the table with its summary and usage, in table order', () => {
+    const r = cvgl('--help');
+    expect(r.code, r.stderr).toBe(0);
+    expect(COMMANDS.map((c) => c.name)).toEqual(['info', 'bench', 'data', 'params', 'quicktrain', 'train', 'eval', 'pretrain', 'report', 'kernel']);
+    let at = r.stdout.indexOf('Usage:');
+    for (const c of COMMANDS) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      const i = r.stdout.indexOf(c.usage, at);
+      expect(i, c.name).toBeGreaterThan(at);
+      expect(c.usage).toMatch(new RegExp(`^  cvgl ${c.name}\\b`));
+      at = i;
+    }
+    expect(cvgl('help').stdout).toBe(r.stdout);
+    expect(cvgl().stdout).toBe(r.stdout);
+  });
+
+  it('a group help text gives each of its commands its own usage blocks', () => {
+    const group = '  cvgl a --x\n      does a\n  cvgl b\n      does b\n  cvgl a --y\n      a again';
+    expect(usageIn(group, 'a')).toBe('  cvgl a --x\n      does a\n  cvgl a --y\n      a again');
+    expect(usageIn(group, 'b')).toBe('  cvgl b\n      does b');
+    expect(() => usageIn(group, 'c')).toThrow(/cvgl c/);
+  });
+
+  it('`cvgl kernel --help` prints its usage; unknown kernel options are usage errors', () => {
+    const r = cvgl('kernel', '--help');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^  cvgl kernel install \[--prefix DIR\]/);
+    expectUserError(cvgl('kernel', 'install', '--prefx', '/tmp/x'), /known options/);
+  });
+});
 
 describe('cvgl info', () => {
   it('--json lists every backend with availability, and the chosen one', () => {

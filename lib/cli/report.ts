@@ -9,7 +9,7 @@ import { CvglError } from '../engine/errors.js';
 import { writeQuickstartReport } from '../report/quickstart.js';
 import { buildReports } from '../report/build.js';
 
-import { REPORT_HELP } from './report_help.js';
+import { REPORT_HELP } from './commands.js';
 import { isProfile, PROFILES } from '../train/profiles.js';
 
 export { REPORT_HELP };
