@@ -8,6 +8,7 @@ import { QUICK_SHAPE, stepFlops } from '../lib/bench/siamese_step.js';
 import { findTorchPython } from '../lib/bench/pytorch.js';
 import { requireInCi } from './ci_requirements.js';
 import { COMMANDS, usageIn } from '../lib/cli/commands.js';
+import { negativesAsValues } from '../lib/cli/args.js';
 
 const BIN = fileURLToPath(new URL('../bin/cvgl.mjs', import.meta.url));
 
@@ -46,6 +47,12 @@ describe('cvgl help (the command table)', () => {
     expect(usageIn(group, 'a')).toBe('  cvgl a --x\n      does a\n  cvgl a --y\n      a again');
     expect(usageIn(group, 'b')).toBe('  cvgl b\n      does b');
     expect(() => usageIn(group, 'c')).toThrow(/cvgl c/);
+  });
+
+  it('a negative number after an option is its value; other arguments are left alone', () => {
+    expect(negativesAsValues(['--epochs', '-1', '--lr', '-1e-4', '--x', '-.5', '-h'])).toEqual(['--epochs=-1', '--lr=-1e-4', '--x=-.5', '-h']);
+    expect(negativesAsValues(['--a=1', '-2', '--b', '-c', '--', '--d', '-3'])).toEqual(['--a=1', '-2', '--b', '-c', '--', '--d', '-3']);
+    expect(negativesAsValues(['--out', '-x1'])).toEqual(['--out', '-x1']);
   });
 
   it('`cvgl kernel --help` prints its usage; unknown kernel options are usage errors', () => {
@@ -135,5 +142,6 @@ describe('cvgl bench', () => {
     expectUserError(cvgl('bench', '--backends', 'wasm,gpu'), /--backends[\s\S]*found: 'gpu'/);
     expectUserError(cvgl('bench', '--quick', '--steps', 'many'), /--steps[\s\S]*found: 'many'/);
     expectUserError(cvgl('bench', '--quick', '--steps', '0', '--no-torch'), /--steps: a positive integer/);
+    expectUserError(cvgl('bench', '--quick', '--steps', '-1', '--no-torch'), /--steps: a non-negative integer\n  found: '-1'/);
   });
 });

@@ -62,6 +62,14 @@ describe('cvgl data synth + check', () => {
     noStack(c.stderr);
   });
 
+  it('a negative --pairs is refused by its range, not as an ambiguous option', () => {
+    const r = cvgl('data', 'synth', '--out', join(tmp, 'neg'), '--pairs', '-5');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/expected --pairs: an integer from 1 to \d+\n  found: -5/);
+    expect(r.stderr).not.toMatch(/ambiguous|spelling/);
+    noStack(r.stderr);
+  });
+
   it('usage errors: bad options, no directory, not a dataset', () => {
     for (const args of [
       ['data', 'synth', '--out', join(tmp, 'x'), '--pairs', 'many'],

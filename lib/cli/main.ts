@@ -4,6 +4,7 @@
  * anything else exits 1.
  */
 import { CvglError, isCvglError } from '../engine/errors.js';
+import { negativesAsValues } from './args.js';
 import { COMMANDS, helpText } from './commands.js';
 
 async function main(argv: string[]): Promise<number | void> {
@@ -11,7 +12,7 @@ async function main(argv: string[]): Promise<number | void> {
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return console.log(helpText());
   const command = COMMANDS.find((c) => c.name === cmd);
   if (!command) throw new CvglError(`a command: ${COMMANDS.map((c) => c.name).join(', ')}`, `'${cmd}'`, 'run `cvgl --help`');
-  return command.run(rest);
+  return command.run(negativesAsValues(rest));
 }
 
 main(process.argv.slice(2)).then(

@@ -47,7 +47,7 @@ function parse(args: string[], options: ParseArgsConfig['options']): Values {
 function positiveInt(v: Values, name: string): number | undefined {
   if (v[name] === undefined) return undefined;
   const n = Number(v[name]);
-  if (!Number.isInteger(n) || n < 1) throw new CvglError(`--${name}: an integer >= 1`, `'${String(v[name])}'`, `e.g. --${name} 2`);
+  if (!Number.isInteger(n) || n < 1) throw new CvglError(`--${name}: a positive integer`, `'${String(v[name])}'`, `e.g. --${name} 2`);
   return n;
 }
 
