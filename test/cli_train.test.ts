@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,29 @@ describe('cvgl train / eval', () => {
     const text = cvgl('eval', '--checkpoint', join(out, 'checkpoints', 'last.safetensors'));
     expect(text.stdout).toMatch(/R@1 [\d.]+%  R@5 [\d.]+%  R@10 100\.00%  R@1% [\d.]+%/);
   }, 300_000);
+
+  it('eval: a folder for --checkpoint or --config, a missing validation image: what was expected, exit 2', () => {
+    const run = join(tmp, 'run'); // trained by the first test
+    const dir = cvgl('eval', '--checkpoint', run);
+    expect(dir.code, dir.stderr).toBe(2);
+    expect(dir.stderr).toContain(`found: ${run} is a directory`);
+    expect(dir.stderr).toContain(join(run, 'checkpoints', 'last.safetensors')); // the fix names the files in it
+    expect(dir.stderr).not.toMatch(/EISDIR/);
+    const cfg = cvgl('train', '--config', run);
+    expect(cfg.code, cfg.stderr).toBe(2);
+    expect(cfg.stderr).toContain(`found: ${run} is a directory`);
+    expect(cfg.stderr).toContain(`--config ${join(run, 'config.json')}`);
+    expect(cfg.stderr).not.toMatch(/EISDIR/);
+
+    cpSync(join(tmp, 'set'), join(tmp, 'holed'), { recursive: true });
+    const ground = readFileSync(join(tmp, 'holed', 'splits', 'val-19zl.csv'), 'utf8').split('\n')[0]!.split(',')[1]!;
+    rmSync(join(tmp, 'holed', ground));
+    const miss = cvgl('eval', '--checkpoint', join(run, 'checkpoints', 'last.safetensors'), '--data', join(tmp, 'holed'));
+    expect(miss.code, miss.stderr).toBe(2);
+    expect(miss.stderr).toContain(`found: ${join(tmp, 'holed', ground)}: missing`);
+    expect(miss.stderr).toMatch(/what to do: .*cvgl data check/);
+    expect(miss.stderr).not.toMatch(/CVGL_DEBUG|\n\s+at /);
+  }, 120_000);
 
   it('Ctrl-C finishes the step, writes a checkpoint and exits cleanly; --resume continues', async () => {
     const config = JSON.parse(readFileSync(join(tmp, 'tiny.json'), 'utf8'));
