@@ -52,6 +52,20 @@ describe('cvgl data synth + check', () => {
     noStack(c.stdout + c.stderr);
   });
 
+  it('check finds random bytes written inside a JPEG (libjpeg only warns "Corrupt JPEG data")', () => {
+    const out = join(tmp, 'corrupt');
+    const r = cvgl('data', 'synth', '--out', out, '--pairs', '2', '--aerial-size', '128', '--pano-size', '256x64', '--workers', '1', '--seed', '3', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const aerial = readFileSync(join(out, 'splits/train-19zl.csv'), 'utf8').split('\n')[0]!.split(',')[0]!;
+    const jpeg = readFileSync(join(out, aerial));
+    let x = 12345; // fixed garbage (a small LCG), 2 KB in the middle of the scan
+    for (let i = 0; i < 2048; i++) jpeg[(jpeg.length >> 1) - 1024 + i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    writeFileSync(join(out, aerial), jpeg);
+    const c = cvgl('data', 'check', out, '--quiet');
+    expect(c.code, c.stdout).toBe(1);
+    expect(c.stdout).toMatch(new RegExp(`unreadable ${aerial.replace(/[.]/g, '\\.')} .*Corrupt JPEG data`));
+  });
+
   it('a malformed CSV row is a clear error naming file and line (exit 2)', () => {
     const out = join(tmp, 'set');
     appendFileSync(join(out, 'splits/val-19zl.csv'), 'only-one-field.jpg\n');
