@@ -13,7 +13,10 @@ import { negativesAsValues } from '../lib/cli/args.js';
 const BIN = fileURLToPath(new URL('../bin/cvgl.mjs', import.meta.url));
 
 function cvgl(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, CVGL_BACKEND: '' } });
+  return cvglWith({}, ...args);
+}
+function cvglWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, CVGL_BACKEND: '', ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -92,6 +95,15 @@ describe('cvgl info', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/backend\s+cpu on /);
     expect(r.stdout).toMatch(/wasm\s+yes/);
+  });
+
+  it("prints nothing on stderr (Dawn's adapter warnings only with CVGL_DEBUG)", () => {
+    const r = cvglWith({ CVGL_DEBUG: '' }, 'info');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const webgpu = JSON.parse(cvglWith({ CVGL_DEBUG: '' }, 'info', '--json').stdout).backends.find((b: { name: string }) => b.name === 'webgpu');
+    // Mesa's adapter through Dawn's OpenGL backend is the one that warns (limits "artificially reduced")
+    if (webgpu.software) expect(cvglWith({ CVGL_DEBUG: '1' }, 'info').stderr).toMatch(/^Warning: .*artificially reduced/m);
   });
 
   it('rejects an unknown backend, listing the valid names', () => {
