@@ -133,14 +133,17 @@ describe('cvgl train / eval', () => {
     const none = cvgl('train');
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--preset NAME or --config FILE/);
-    // a negative number is a value refused by its range, not an "ambiguous" option
-    for (const [opt, val] of [['--epochs', '-1'], ['--max-steps', '-3'], ['--workers', '-2']]) {
-      const neg = cvgl('train', '--preset', 'quick.cvft', opt!, val!);
-      expect(neg.code, neg.stderr).toBe(2);
-      expect(neg.stderr).toContain(`expected ${opt}: a positive integer\n  found: '${val}'`);
-      expect(neg.stderr).not.toMatch(/ambiguous|spelling/);
-    }
     const list = cvgl('train', '--list-presets');
     expect(list.stdout).toMatch(/^mgtl\.table4\.l3 +MGTL \(000\)/m);
   }, 120_000);
+
+  // a negative number is a value refused by its range, not an "ambiguous" option
+  for (const [opt, val] of [['--epochs', '-1'], ['--max-steps', '-3'], ['--workers', '-2']] as const) {
+    it(`${opt} ${val}: a positive integer is expected (exit 2)`, () => {
+      const neg = cvgl('train', '--preset', 'quick.cvft', opt, val);
+      expect(neg.code, neg.stderr).toBe(2);
+      expect(neg.stderr).toContain(`expected ${opt}: a positive integer\n  found: '${val}'`);
+      expect(neg.stderr).not.toMatch(/ambiguous|spelling/);
+    }, 60_000);
+  }
 });
