@@ -88,9 +88,9 @@ describe('cvgl data synth + check', () => {
     const parent = join(tmp, 'stale');
     mkdirSync(parent);
     const dead = spawnSync(process.execPath, ['-e', '']).pid!; // exited: its pid is free
-    for (const pid of [dead, process.pid]) {
-      mkdirSync(join(parent, `set.partial-${pid}`));
-      writeFileSync(join(parent, `set.partial-${pid}`, 'half.jpg'), 'x');
+    for (const name of [`set.partial-${dead}`, `set.partial-${dead}.removing`, `set.partial-${process.pid}`]) {
+      mkdirSync(join(parent, name));
+      writeFileSync(join(parent, name, 'half.jpg'), 'x');
     }
     const r = cvgl('data', 'synth', '--out', join(parent, 'set'), '--pairs', '2', '--aerial-size', '32', '--pano-size', '64x16', '--workers', '1', '--quiet');
     expect(r.code, r.stderr).toBe(0);

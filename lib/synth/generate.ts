@@ -419,7 +419,7 @@ function removeStalePartials(out: string): void {
   const prefix = `${basename(out)}.partial-`;
   for (const name of readdirSync(dirname(out))) {
     if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
+    const pid = Number(/^(\d+)(\.removing)?$/.exec(name.slice(prefix.length))?.[1]);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid)) rmSync(join(dirname(out), name), { recursive: true, force: true });
   }
 }
@@ -433,7 +433,16 @@ const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * undoes the hooks.
  */
 function removeOnExit(dir: string): () => void {
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const remove = () => {
+    // renamed first: render workers still running cannot add files to it while it is removed
+    const doomed = `${dir}.removing`;
+    try {
+      renameSync(dir, doomed);
+      rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // gone already, or half removed: the next run takes it (removeStalePartials)
+    }
+  };
   const onSignal = (sig: NodeJS.Signals) => {
     // another handler (a trainer finishing its step) decides; the exit hook still cleans up
     if (process.listenerCount(sig) > 1) return;
