@@ -7,11 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { QUICK_SHAPE, stepFlops } from '../lib/bench/siamese_step.js';
 import { findTorchPython } from '../lib/bench/pytorch.js';
 import { requireInCi } from './ci_requirements.js';
+import { COMMANDS, usageIn } from '../lib/cli/commands.js';
+import { negativesAsValues } from '../lib/cli/args.js';
 
 const BIN = fileURLToPath(new URL('../bin/cvgl.mjs', import.meta.url));
 
 function cvgl(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, CVGL_BACKEND: '' } });
+  return cvglWith({}, ...args);
+}
+function cvglWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, CVGL_BACKEND: '', ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -22,6 +27,44 @@ function expectUserError(r: ReturnType<typeof cvgl>, pattern: RegExp) {
   expect(r.stderr).toMatch(/what to do:/);
   expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 }
+
+describe('cvgl help (the command table)', () => {
+  it('lists every command of the table with its summary and usage, in table order', () => {
+    const r = cvgl('--help');
+    expect(r.code, r.stderr).toBe(0);
+    expect(COMMANDS.map((c) => c.name)).toEqual(['info', 'bench', 'data', 'params', 'quicktrain', 'train', 'eval', 'pretrain', 'report', 'kernel']);
+    let at = r.stdout.indexOf('Usage:');
+    for (const c of COMMANDS) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      const i = r.stdout.indexOf(c.usage, at);
+      expect(i, c.name).toBeGreaterThan(at);
+      expect(c.usage).toMatch(new RegExp(`^  cvgl ${c.name}\\b`));
+      at = i;
+    }
+    expect(cvgl('help').stdout).toBe(r.stdout);
+    expect(cvgl().stdout).toBe(r.stdout);
+  });
+
+  it('a group help text gives each of its commands its own usage blocks', () => {
+    const group = '  cvgl a --x\n      does a\n  cvgl b\n      does b\n  cvgl a --y\n      a again';
+    expect(usageIn(group, 'a')).toBe('  cvgl a --x\n      does a\n  cvgl a --y\n      a again');
+    expect(usageIn(group, 'b')).toBe('  cvgl b\n      does b');
+    expect(() => usageIn(group, 'c')).toThrow(/cvgl c/);
+  });
+
+  it('a negative number after an option is its value; other arguments are left alone', () => {
+    expect(negativesAsValues(['--epochs', '-1', '--lr', '-1e-4', '--x', '-.5', '-h'])).toEqual(['--epochs=-1', '--lr=-1e-4', '--x=-.5', '-h']);
+    expect(negativesAsValues(['--a=1', '-2', '--b', '-c', '--', '--d', '-3'])).toEqual(['--a=1', '-2', '--b', '-c', '--', '--d', '-3']);
+    expect(negativesAsValues(['--out', '-x1'])).toEqual(['--out', '-x1']);
+  });
+
+  it('`cvgl kernel --help` prints its usage; unknown kernel options are usage errors', () => {
+    const r = cvgl('kernel', '--help');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^  cvgl kernel install \[--prefix DIR\]/);
+    expectUserError(cvgl('kernel', 'install', '--prefx', '/tmp/x'), /known options/);
+  });
+});
 
 describe('cvgl info', () => {
   it('--json lists every backend with availability, and the chosen one', () => {
@@ -52,6 +95,15 @@ describe('cvgl info', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/backend\s+cpu on /);
     expect(r.stdout).toMatch(/wasm\s+yes/);
+  });
+
+  it("prints nothing on stderr (Dawn's adapter warnings only with CVGL_DEBUG)", () => {
+    const r = cvglWith({ CVGL_DEBUG: '' }, 'info');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const webgpu = JSON.parse(cvglWith({ CVGL_DEBUG: '' }, 'info', '--json').stdout).backends.find((b: { name: string }) => b.name === 'webgpu');
+    // Mesa's adapter through Dawn's OpenGL backend is the one that warns (limits "artificially reduced")
+    if (webgpu.software) expect(cvglWith({ CVGL_DEBUG: '1' }, 'info').stderr).toMatch(/^Warning: .*artificially reduced/m);
   });
 
   it('rejects an unknown backend, listing the valid names', () => {
@@ -102,5 +154,6 @@ describe('cvgl bench', () => {
     expectUserError(cvgl('bench', '--backends', 'wasm,gpu'), /--backends[\s\S]*found: 'gpu'/);
     expectUserError(cvgl('bench', '--quick', '--steps', 'many'), /--steps[\s\S]*found: 'many'/);
     expectUserError(cvgl('bench', '--quick', '--steps', '0', '--no-torch'), /--steps: a positive integer/);
+    expectUserError(cvgl('bench', '--quick', '--steps', '-1', '--no-torch'), /--steps: a non-negative integer\n  found: '-1'/);
   });
 });

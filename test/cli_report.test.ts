@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChromium } from '../lib/report/render/pdf.js';
-import { describeFailure } from '../lib/cli_report.js';
+import { describeFailure } from '../lib/cli/report.js';
 import { CellError, CellTimeoutError, KernelDiedError, NotebookInvalidError } from '../lib/report/runner/errors.js';
 
 const BIN = fileURLToPath(new URL('../bin/cvgl.mjs', import.meta.url));

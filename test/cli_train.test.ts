@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,29 @@ describe('cvgl train / eval', () => {
     expect(text.stdout).toMatch(/R@1 [\d.]+%  R@5 [\d.]+%  R@10 100\.00%  R@1% [\d.]+%/);
   }, 300_000);
 
+  it('eval: a folder for --checkpoint or --config, a missing validation image: what was expected, exit 2', () => {
+    const run = join(tmp, 'run'); // trained by the first test
+    const dir = cvgl('eval', '--checkpoint', run);
+    expect(dir.code, dir.stderr).toBe(2);
+    expect(dir.stderr).toContain(`found: ${run} is a directory`);
+    expect(dir.stderr).toContain(join(run, 'checkpoints', 'last.safetensors')); // the fix names the files in it
+    expect(dir.stderr).not.toMatch(/EISDIR/);
+    const cfg = cvgl('train', '--config', run);
+    expect(cfg.code, cfg.stderr).toBe(2);
+    expect(cfg.stderr).toContain(`found: ${run} is a directory`);
+    expect(cfg.stderr).toContain(`--config ${join(run, 'config.json')}`);
+    expect(cfg.stderr).not.toMatch(/EISDIR/);
+
+    cpSync(join(tmp, 'set'), join(tmp, 'holed'), { recursive: true });
+    const ground = readFileSync(join(tmp, 'holed', 'splits', 'val-19zl.csv'), 'utf8').split('\n')[0]!.split(',')[1]!;
+    rmSync(join(tmp, 'holed', ground));
+    const miss = cvgl('eval', '--checkpoint', join(run, 'checkpoints', 'last.safetensors'), '--data', join(tmp, 'holed'));
+    expect(miss.code, miss.stderr).toBe(2);
+    expect(miss.stderr).toContain(`found: ${join(tmp, 'holed', ground)}: missing`);
+    expect(miss.stderr).toMatch(/what to do: .*cvgl data check/);
+    expect(miss.stderr).not.toMatch(/CVGL_DEBUG|\n\s+at /);
+  }, 120_000);
+
   it('Ctrl-C finishes the step, writes a checkpoint and exits cleanly; --resume continues', async () => {
     const config = JSON.parse(readFileSync(join(tmp, 'tiny.json'), 'utf8'));
     config.name = 'interrupted';
@@ -113,4 +136,14 @@ describe('cvgl train / eval', () => {
     const list = cvgl('train', '--list-presets');
     expect(list.stdout).toMatch(/^mgtl\.table4\.l3 +MGTL \(000\)/m);
   }, 120_000);
+
+  // a negative number is a value refused by its range, not an "ambiguous" option
+  for (const [opt, val] of [['--epochs', '-1'], ['--max-steps', '-3'], ['--workers', '-2']] as const) {
+    it(`${opt} ${val}: a positive integer is expected (exit 2)`, () => {
+      const neg = cvgl('train', '--preset', 'quick.cvft', opt, val);
+      expect(neg.code, neg.stderr).toBe(2);
+      expect(neg.stderr).toContain(`expected ${opt}: a positive integer\n  found: '${val}'`);
+      expect(neg.stderr).not.toMatch(/ambiguous|spelling/);
+    }, 60_000);
+  }
 });

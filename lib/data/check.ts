@@ -2,8 +2,9 @@
  * Checks that every image a dataset names is there and decodes (cross-view datasets, and
  * RobotCar Seasons for MDUIT): each distinct file once
  * (VIGOR's satellites are shared by many panoramas and both splits), with bounded concurrency.
- * By default each image is fully decoded with sharp, failing on truncation, so a half-downloaded
- * JPEG is caught (a header probe alone would pass it).
+ * By default each image is fully decoded with sharp, failing on truncation and on any decoder
+ * warning, so a half-downloaded JPEG or one with garbage inside its data is caught (a header probe
+ * alone would pass both).
  */
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
@@ -62,7 +63,9 @@ async function checkFile(path: string, decode: boolean): Promise<CheckProblem | 
     return { path, problem: 'unreadable', detail: (e as Error).message };
   }
   try {
-    const img = sharp(path, { failOn: 'truncated' });
+    // a full decode fails on warnings too: libjpeg only warns "Corrupt JPEG data" for garbage inside
+    // the scan and hands back a damaged image (training decodes with 'truncated', image_io.ts)
+    const img = sharp(path, { failOn: decode ? 'warning' : 'truncated' });
     if (decode) await img.raw().toBuffer();
     else {
       const m = await img.metadata();

@@ -17,7 +17,7 @@ export async function decodeImage(path: string, size?: { width: number; height: 
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
-    const missing = /no such file|does not exist|ENOENT/i.test(msg);
+    const missing = /no such file|does not exist|is missing|ENOENT/i.test(msg); // sharp: 'Input file is missing'
     throw new CvglError(
       `a readable image file`,
       `${path}: ${missing ? 'missing' : msg.split('\n')[0]}`,

@@ -8,6 +8,14 @@
  */
 import { parentPort, type Worker, type TransferListItem } from 'node:worker_threads';
 import { WORKER_START_TIMEOUT_MS, tsWorker } from './workers.js';
+import { CvglError } from './errors.js';
+
+/** The parts of a CvglError, which a message between threads carries (a class does not cross). */
+interface CvglParts {
+  expected: string;
+  found: string;
+  fix: string;
+}
 
 interface Pending {
   id: number;
@@ -33,7 +41,7 @@ export class WorkerPool {
         if (!slot.ready) this.fail(new Error(`a worker thread did not start within ${WORKER_START_TIMEOUT_MS / 1000} s (${moduleUrl.pathname})`));
       }, WORKER_START_TIMEOUT_MS);
       startTimer.unref();
-      w.on('message', (m: { type?: string; id?: number; result?: unknown; error?: string; message?: string }) => {
+      w.on('message', (m: { type?: string; id?: number; result?: unknown; error?: string; cvgl?: CvglParts; message?: string }) => {
         if (m.type === 'ready') {
           slot.ready = true;
           clearTimeout(startTimer);
@@ -48,7 +56,9 @@ export class WorkerPool {
         if (!p || m.id !== p.id) return;
         slot.busy = null;
         w.unref();
-        if (m.error !== undefined) p.reject(new WorkerTaskError(m.error));
+        // a user's error in a task (a missing image) stays one: exit 2 with its message, as without workers
+        if (m.cvgl) p.reject(new CvglError(m.cvgl.expected, m.cvgl.found, m.cvgl.fix));
+        else if (m.error !== undefined) p.reject(new WorkerTaskError(m.error));
         else p.resolve(m.result);
         this.pump();
       });
@@ -97,7 +107,7 @@ export class WorkerPool {
   }
 }
 
-/** An error thrown inside a task, carried over as its message (CvglError text included). */
+/** An error thrown inside a task, carried over as its message (a CvglError comes back as a CvglError). */
 export class WorkerTaskError extends Error {
   constructor(message: string) {
     super(message);
@@ -114,8 +124,16 @@ export function serveTasks(handler: (payload: any) => Promise<{ result: unknown;
       const { result, transfer } = await handler(m.payload);
       port.postMessage({ id: m.id, result }, transfer);
     } catch (e) {
-      port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) });
+      const cvgl = cvglParts(e);
+      port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e), ...(cvgl ? { cvgl } : {}) });
     }
   });
   port.postMessage({ type: 'ready' });
+}
+
+/** By shape, not instanceof: the worker may run its own bundled copy of the CvglError class. */
+function cvglParts(e: unknown): CvglParts | null {
+  const x = e as Partial<CvglParts> & { name?: string } | null;
+  if (!x || x.name !== 'CvglError' || typeof x.expected !== 'string' || typeof x.found !== 'string' || typeof x.fix !== 'string') return null;
+  return { expected: x.expected, found: x.found, fix: x.fix };
 }

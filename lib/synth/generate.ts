@@ -6,9 +6,9 @@
  * temporary directory and moved into place at the end, so an interrupted run leaves nothing
  * half-made behind.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { CvglError } from '../engine/errors.js';
 import { WORKER_START_TIMEOUT_MS, tsWorker } from '../engine/workers.js';
@@ -360,16 +360,18 @@ export async function generateSynthetic(options: Partial<SynthOptions> & { out: 
   const o: SynthOptions = { ...SYNTH_DEFAULTS, ...options };
   validateSynthOptions(o);
   const out = resolve(o.out);
-  if (existsSync(out)) {
+  if (existsSync(out) && !isEmptyDir(out)) {
     if (!o.force && !readSynthManifest(out)) {
       fail(`an empty or synthetic output directory for --out`, `${out} exists and is not a synthetic dataset`, 'choose another --out, or pass --force to replace it');
     }
     if (!o.force && synthUpToDate(out, o)) return readSynthManifest(out)!;
   }
   mkdirSync(dirname(out), { recursive: true });
+  removeStalePartials(out);
   const tmp = `${out}.partial-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
+  const release = removeOnExit(tmp);
   try {
     const plan = o.offset === null ? planCvusa(o, tmp) : planVigor(o, tmp);
     await runJobs(spatialOrder(plan.jobs), settingsOf(o), o.workers, o.onProgress);
@@ -397,7 +399,67 @@ export async function generateSynthetic(options: Partial<SynthOptions> & { out: 
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
+  } finally {
+    release();
   }
+}
+
+function isEmptyDir(path: string): boolean {
+  return statSync(path).isDirectory() && readdirSync(path).length === 0;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
+/** `<out>.partial-<pid>` folders whose process is gone (killed, or a machine that crashed) go. */
+function removeStalePartials(out: string): void {
+  const prefix = `${basename(out)}.partial-`;
+  for (const name of readdirSync(dirname(out))) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)(\.removing)?$/.exec(name.slice(prefix.length))?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid)) rmSync(join(dirname(out), name), { recursive: true, force: true });
+  }
+}
+
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Removes `dir` however the process ends while it is being written: at exit (process.exit
+ * included), and on Ctrl-C/SIGTERM/SIGHUP when nothing else handles the signal, after which
+ * the signal is raised again so the process ends as it would have. The returned function
+ * undoes the hooks.
+ */
+function removeOnExit(dir: string): () => void {
+  const remove = () => {
+    // renamed first: render workers still running cannot add files to it while it is removed
+    const doomed = `${dir}.removing`;
+    try {
+      renameSync(dir, doomed);
+      rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // gone already, or half removed: the next run takes it (removeStalePartials)
+    }
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    // another handler (a trainer finishing its step) decides; the exit hook still cleans up
+    if (process.listenerCount(sig) > 1) return;
+    remove();
+    release();
+    process.kill(process.pid, sig);
+  };
+  const release = () => {
+    process.off('exit', remove);
+    for (const s of EXIT_SIGNALS) process.off(s, onSignal);
+  };
+  process.on('exit', remove);
+  for (const s of EXIT_SIGNALS) process.on(s, onSignal);
+  return release;
 }
 
 /** The default dataset of the notebooks and `npm run report`: generated on first use. */

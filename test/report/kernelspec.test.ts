@@ -21,14 +21,14 @@ describe('cvgl kernel install', () => {
   requireInCi('jupyter-nbconvert', existsSync(NBCONVERT), `no ${NBCONVERT}`);
 
   it('writes kernel.json: node with the tsx loader running tslab kernel', () => {
-    const r = spawnSync(process.execPath, [TSX, join(ROOT, 'lib/cli.ts'), 'kernel', 'install', '--prefix', join(tmp, 'prefix')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [TSX, join(ROOT, 'lib/cli/main.ts'), 'kernel', 'install', '--prefix', join(tmp, 'prefix')], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const spec = JSON.parse(readFileSync(join(tmp, 'prefix/share/jupyter/kernels/cvgl-typescript/kernel.json'), 'utf8'));
     expect(spec.argv.slice(1, 2)).toEqual(['--import']);
     expect(spec.argv[2]).toMatch(/tsx\/dist\/loader\.mjs$/);
     expect(spec.argv.slice(4)).toEqual(['kernel', '--config-path', '{connection_file}']);
     expect(spec.display_name).toBe('TypeScript (cvgl)');
-    const bad = spawnSync(process.execPath, [TSX, join(ROOT, 'lib/cli.ts'), 'kernel', 'remove'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [TSX, join(ROOT, 'lib/cli/main.ts'), 'kernel', 'remove'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/cvgl kernel install/);
   });

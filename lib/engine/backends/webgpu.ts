@@ -6,9 +6,11 @@
  * with `featureLevel: 'compatibility'`, `EGL_PLATFORM=surfaceless` and `XDG_RUNTIME_DIR` set.
  * Software adapters report `isFallbackAdapter: false`, so we tell them by name.
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { tf } from '../tf.js';
 
 const require = createRequire(import.meta.url);
@@ -119,6 +121,44 @@ async function requestAdapter(kind: 'hardware' | 'software'): Promise<Found | nu
   return adapter ? { gpu, adapter, info: describe(adapter, 'opengl') } : null;
 }
 
+/**
+ * Asks Dawn for the software adapter in a child process and returns its description. Dawn's
+ * OpenGL backend writes warnings straight to file descriptor 2 ("Warning: maxDynamic...
+ * artificially reduced ..."), which nothing in JavaScript can intercept, and `cvgl info` printed
+ * them on every run although it only needs the adapter's name; the child's stderr is shown
+ * under CVGL_DEBUG. Starting the backend on that adapter (`--backend webgpu`) still asks in
+ * this process (cachedAdapter), where the warnings come with it.
+ */
+const SOFTWARE_PROBE = `
+import { writeSync } from 'node:fs';
+const { create } = await import(process.argv[1]);
+const adapter = await create(['backend=opengl']).requestAdapter({ featureLevel: 'compatibility' }).catch(() => null);
+const i = adapter?.info ?? {};
+const info = { device: i.device, description: i.description, vendor: i.vendor, architecture: i.architecture, isFallbackAdapter: i.isFallbackAdapter || adapter?.isFallbackAdapter };
+writeSync(1, JSON.stringify(adapter ? info : null)); // synchronous: Dawn keeps the loop alive, so exit below
+process.exit(0);
+`;
+
+let softwareProbed: Promise<GpuAdapterInfo | null> | null = null;
+
+function probeSoftwareAdapter(): Promise<GpuAdapterInfo | null> {
+  softwareProbed ??= new Promise((resolve) => {
+    const env = { ...process.env, EGL_PLATFORM: process.env.EGL_PLATFORM ?? 'surfaceless', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
+    const dawnUrl = pathToFileURL(require.resolve('webgpu')).href;
+    execFile(process.execPath, ['--input-type=module', '-e', SOFTWARE_PROBE, dawnUrl], { env, timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (process.env.CVGL_DEBUG && stderr) process.stderr.write(stderr);
+      let info: Record<string, unknown> | null = null;
+      try {
+        info = err ? null : (JSON.parse(stdout) as Record<string, unknown> | null);
+      } catch {
+        info = null; // no answer (Dawn crashed in the child): no software adapter
+      }
+      resolve(info ? describe({ info }, 'opengl') : null);
+    });
+  });
+  return softwareProbed;
+}
+
 async function cachedAdapter(kind: 'hardware' | 'software') {
   if (!adapters.has(kind)) adapters.set(kind, await requestAdapter(kind));
   return adapters.get(kind) as Found | null;
@@ -129,7 +169,7 @@ export async function probeWebgpu(opts: { software?: boolean } = {}): Promise<We
   const d = await loadDawn();
   if (!d) return { hardware: null, software: null, reason: dawnError ?? 'Dawn did not load' };
   const hw = await cachedAdapter('hardware');
-  const sw = opts.software === false ? null : await cachedAdapter('software');
+  const sw = opts.software === false ? null : adapters.has('software') ? ((adapters.get('software') as Found | null)?.info ?? null) : await probeSoftwareAdapter();
   const reason = hw
     ? undefined
     : (!hasVulkanLoader()
@@ -142,7 +182,7 @@ export async function probeWebgpu(opts: { software?: boolean } = {}): Promise<We
         : sw
           ? '; a software adapter exists (ask for --backend webgpu explicitly)'
           : '; no Mesa software adapter either (npm run setup:system)');
-  return { hardware: hw?.info ?? null, software: sw?.info ?? null, reason };
+  return { hardware: hw?.info ?? null, software: sw, reason };
 }
 
 /** The adapter the webgpu backend was made on, once started. */

@@ -2,13 +2,13 @@
  * `cvgl params` and `cvgl quicktrain`: the model commands of the CLI.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CvglError } from './engine/errors.js';
-import { initEngine } from './engine/init.js';
-import { openDataset } from './data/readers.js';
-import { MODEL_NAMES, modelFacts, quickModel } from './models/registry.js';
-import { DEFAULT_SYNTHETIC_DIR } from './synth/generate.js';
-import { quickTrain } from './train/quick_train.js';
-import { runDataDir } from './cli_train.js';
+import { CvglError } from '../engine/errors.js';
+import { initEngine } from '../engine/init.js';
+import { openDataset } from '../data/readers.js';
+import { MODEL_NAMES, modelFacts, quickModel } from '../models/registry.js';
+import { DEFAULT_SYNTHETIC_DIR } from '../synth/generate.js';
+import { quickTrain } from '../train/quick_train.js';
+import { runDataDir } from './train.js';
 
 export const MODELS_HELP = `  cvgl params <${MODEL_NAMES.join('|')}> [--json]
       Parameter count (with its breakdown), descriptor length and forward GFLOPs at the paper's

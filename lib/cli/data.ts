@@ -2,14 +2,14 @@
  * `cvgl data synth` and `cvgl data check`: the dataset commands of the CLI.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CvglError } from './engine/errors.js';
-import { progressBar } from './engine/progress.js';
-import { checkDataset, checkLocalizationSet, formatCheckReport } from './data/check.js';
-import type { DatasetFormat } from './data/dataset.js';
-import { detectFormat, openDataset } from './data/readers.js';
-import { isRobotCarSeasons, readRobotCarSeasons } from './data/robotcar_seasons.js';
-import { DOMAIN_NAMES, type DomainName } from './synth/domains.js';
-import { SYNTH_DEFAULTS, generateSynthetic } from './synth/generate.js';
+import { CvglError } from '../engine/errors.js';
+import { progressBar } from '../engine/progress.js';
+import { checkDataset, checkLocalizationSet, formatCheckReport } from '../data/check.js';
+import type { DatasetFormat } from '../data/dataset.js';
+import { detectFormat, openDataset } from '../data/readers.js';
+import { isRobotCarSeasons, readRobotCarSeasons } from '../data/robotcar_seasons.js';
+import { DOMAIN_NAMES, type DomainName } from '../synth/domains.js';
+import { SYNTH_DEFAULTS, generateSynthetic } from '../synth/generate.js';
 
 export const DATA_HELP = `cvgl data — datasets
 

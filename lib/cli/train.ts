@@ -1,22 +1,22 @@
 /**
  * `cvgl train` and `cvgl eval`: the trainer and the evaluator from the command line.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CvglError } from './engine/errors.js';
-import { initEngine } from './engine/init.js';
-import { progressBar } from './engine/progress.js';
-import { openDataset } from './data/readers.js';
-import { buildModel } from './models/registry.js';
-import { extractEmbeddings } from './eval/embeddings.js';
-import { recallSummary, splitRecall } from './eval/evaluate.js';
-import { DEFAULT_SYNTHETIC_DIR, ensureSynthetic } from './synth/generate.js';
-import { validateConfig, type TrainConfig } from './train/config.js';
-import { PRESET_NAMES, getPreset } from './papers/presets.js';
-import { loadCheckpoint, restoreModel } from './train/checkpoint.js';
-import { runDir, train } from './train/trainer.js';
-import { PRETRAIN_PRESET_NAMES, getPretrainPreset, loadPretrainCheckpoint, pretrain, validatePretrainConfig, type PretrainConfig } from './train/pretrain.js';
+import { CvglError } from '../engine/errors.js';
+import { initEngine } from '../engine/init.js';
+import { progressBar } from '../engine/progress.js';
+import { openDataset } from '../data/readers.js';
+import { buildModel } from '../models/registry.js';
+import { extractEmbeddings } from '../eval/embeddings.js';
+import { recallSummary, splitRecall } from '../eval/evaluate.js';
+import { DEFAULT_SYNTHETIC_DIR, ensureSynthetic } from '../synth/generate.js';
+import { validateConfig, type TrainConfig } from '../train/config.js';
+import { PRESET_NAMES, getPreset } from '../papers/presets.js';
+import { loadCheckpoint, restoreModel } from '../train/checkpoint.js';
+import { runDir, train } from '../train/trainer.js';
+import { PRETRAIN_PRESET_NAMES, getPretrainPreset, loadPretrainCheckpoint, pretrain, validatePretrainConfig, type PretrainConfig } from '../train/pretrain.js';
 
 export const TRAIN_HELP = `  cvgl train --preset NAME | --config FILE.json [--data DIR] [--epochs N] [--out DIR]
              [--resume] [--max-steps N] [--backend B] [--workers N] [--debug] [--json]
@@ -46,13 +46,17 @@ function parse(args: string[], options: ParseArgsConfig['options']): Values {
 function positiveInt(v: Values, name: string): number | undefined {
   if (v[name] === undefined) return undefined;
   const n = Number(v[name]);
-  if (!Number.isInteger(n) || n < 1) throw new CvglError(`--${name}: an integer >= 1`, `'${String(v[name])}'`, `e.g. --${name} 2`);
+  if (!Number.isInteger(n) || n < 1) throw new CvglError(`--${name}: a positive integer`, `'${String(v[name])}'`, `e.g. --${name} 2`);
   return n;
 }
 
 /** A config file read and checked by `validate`; `command` names where to get a template. */
 function readConfigFile<T>(path: string, validate: (x: unknown, origin: string) => T, command = 'cvgl train --preset quick.cvft'): T {
   if (!existsSync(path)) throw new CvglError(`a config file at ${path}`, 'no such file', `write one with \`${command} --print-config > my.json\``);
+  if (statSync(path).isDirectory()) {
+    const inRun = join(path, 'config.json'); // a run folder holds the config it ran with
+    throw new CvglError('a config file (JSON) for --config', `${path} is a directory`, existsSync(inRun) ? `give the file: --config ${inRun}` : `give a JSON file; \`${command} --print-config > my.json\` writes one`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
@@ -60,6 +64,13 @@ function readConfigFile<T>(path: string, validate: (x: unknown, origin: string) 
     throw new CvglError(`JSON in ${path}`, (e as Error).message, 'fix the syntax (a trailing comma?)');
   }
   return validate(json, path);
+}
+
+/** `--checkpoint` given a folder (a run, or its checkpoints/): refused, naming the checkpoint files found in it. */
+function checkpointFile(path: string): string {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return path; // loadCheckpoint says what is wrong with it
+  const found = [path, join(path, 'checkpoints')].flatMap((d) => (existsSync(d) && statSync(d).isDirectory() ? readdirSync(d).filter((f) => f.endsWith('.safetensors')).sort().map((f) => join(d, f)) : []));
+  throw new CvglError('--checkpoint FILE: a .safetensors checkpoint file', `${path} is a directory`, found.length ? `give one of its checkpoints: ${found.join(', ')}` : 'give the file, e.g. runs/<name>/checkpoints/best.safetensors');
 }
 
 /** The dataset directory of a run: `--data`, else the config's; the default synthetic set is rendered on first use. */
@@ -129,7 +140,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   }
   if (typeof v.checkpoint !== 'string') throw new CvglError('--checkpoint FILE', 'no --checkpoint', 'e.g. cvgl eval --checkpoint runs/quick.cvft/checkpoints/best.safetensors');
   await initEngine({ backend: v.backend as never });
-  const ck = await loadCheckpoint(v.checkpoint);
+  const ck = await loadCheckpoint(checkpointFile(v.checkpoint));
   const config = ck.state.config;
   const dataDir = typeof v.data === 'string' ? v.data : config.data.dir;
   if (!existsSync(dataDir)) throw new CvglError(`a dataset directory at ${dataDir}`, 'no such directory', 'pass --data DIR');

@@ -5,13 +5,13 @@
  */
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
-import { CvglError } from './engine/errors.js';
-import { writeQuickstartReport } from './papers/quickstart/report.js';
-import { buildReports } from './report/build.js';
-import { CellError, CellTimeoutError, KernelDiedError, NotebookInvalidError } from './report/runner/errors.js';
+import { CvglError } from '../engine/errors.js';
+import { writeQuickstartReport } from '../papers/quickstart/report.js';
+import { buildReports } from '../report/build.js';
+import { CellError, CellTimeoutError, KernelDiedError, NotebookInvalidError } from '../report/runner/errors.js';
 
-import { REPORT_HELP } from './cli_report_help.js';
-import { isProfile, PROFILES } from './train/profiles.js';
+import { REPORT_HELP } from './commands.js';
+import { isProfile, PROFILES } from '../train/profiles.js';
 
 export { REPORT_HELP };
 
