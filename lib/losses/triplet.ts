@@ -21,13 +21,9 @@
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
+import { l2NormalizeRows } from '../nn/l2.js';
 
 const EPS = 1e-12;
-
-/** ĝ = g / max(‖g‖₂, 1e-12), row by row ([B,D]); a zero row stays zero. */
-export function l2NormalizeRows(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), EPS)) as tf.Tensor2D);
-}
 
 /**
  * D[i,j] = ‖g_i − s_j‖₂ for rows g [B,D] and s [M,D], as a matrix:

@@ -39,7 +39,8 @@ import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
-import { param } from './params.js';
+import { l2NormalizeRows } from '../nn/l2.js';
+import { param } from '../nn/param.js';
 import { BN_MOMENTUM, ResNetX, resnetxMacs, resnetxOutput, resnetxParamCount } from './resnetx.js';
 
 export type GeoCapsNetVariant = 'I' | 'II' | 'resnetx-fc-I' | 'resnetx-fc-II';
@@ -259,10 +260,6 @@ export interface GeoCapsNetOptions {
   zeroInitResidual?: boolean;
 }
 
-function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
-}
-
 const NAMES: Record<GeoCapsNetVariant, string> = {
   I: 'geocapsnet-i',
   II: 'geocapsnet-ii',
@@ -345,8 +342,8 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
       throw new CvglError('ground and aerial batches of equal size', `${ground.shape[0]} ground, ${aerial.shape[0]} aerial images`, 'pair every ground image with one aerial image');
     }
     return tf.tidy(() => ({
-      g: l2normalize(this.headApply(this.groundHead, this.ground.apply(ground, this.training, this.batchNormMomentum))),
-      s: l2normalize(this.headApply(this.aerialHead, this.aerial.apply(aerial, this.training, this.batchNormMomentum))),
+      g: l2NormalizeRows(this.headApply(this.groundHead, this.ground.apply(ground, this.training, this.batchNormMomentum))),
+      s: l2NormalizeRows(this.headApply(this.aerialHead, this.aerial.apply(aerial, this.training, this.batchNormMomentum))),
     }));
   }
 

@@ -21,9 +21,10 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, Rng } from '../engine/rng.js';
-import { infoNce, normalizeRows, stopGradient } from '../losses/infonce.js';
+import { infoNce, stopGradient } from '../losses/infonce.js';
+import { l2NormalizeRows } from '../nn/l2.js';
 import type { Optimizer } from '../train/optimizers.js';
-import { param } from './params.js';
+import { param } from '../nn/param.js';
 import { Vgg16 } from './vgg16.js';
 import { exportVgg16Safetensors, type Vgg16ExportOptions } from './weight_import.js';
 
@@ -80,7 +81,7 @@ export function encode(e: Encoder, x: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => {
     const pooled = tf.mean(e.vgg.apply(x), [1, 2]) as tf.Tensor2D; // AdaptiveAvgPool2d(1)
     const h = tf.relu(tf.add(tf.matMul(pooled, e.fc1.w as tf.Tensor2D), e.fc1.b)) as tf.Tensor2D;
-    return normalizeRows(tf.add(tf.matMul(h, e.fc2.w as tf.Tensor2D), e.fc2.b) as tf.Tensor2D);
+    return l2NormalizeRows(tf.add(tf.matMul(h, e.fc2.w as tf.Tensor2D), e.fc2.b) as tf.Tensor2D);
   });
 }
 
@@ -154,7 +155,7 @@ export class MoCo {
     const q = encoderVariables(this.encoderQ, 'q');
     for (const [k, v] of encoderVariables(this.encoderK, 'q')) v.assign(q.get(k)!);
     // MoCo: queue = normalize(randn(dim, K), dim=0), i.e. K random unit keys.
-    this.queue = param(() => normalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), `${this.name}/queue`, false);
+    this.queue = param(() => l2NormalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), `${this.name}/queue`, false);
     this.queuePtr = param(() => tf.scalar(0), `${this.name}/queue_ptr`, false);
   }
 

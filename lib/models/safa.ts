@@ -23,7 +23,8 @@ import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
-import { param } from './params.js';
+import { l2NormalizeRows } from '../nn/l2.js';
+import { param } from '../nn/param.js';
 import { Vgg16, vgg16ConvMacs, vgg16Layers, type Vgg16Cut } from './vgg16.js';
 
 /**
@@ -199,10 +200,6 @@ export function safaForwardMacs(groundHW: [number, number], aerialHW: [number, n
   return branch(groundHW) + branch(aerialHW);
 }
 
-function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
-}
-
 export class Safa extends NamedVariableModel implements CrossViewModel {
   readonly name = 'safa';
   readonly ground: Vgg16;
@@ -242,14 +239,14 @@ export class Safa extends NamedVariableModel implements CrossViewModel {
       throw new CvglError('ground and aerial batches of equal size', `${ground.shape[0]} ground, ${aerial.shape[0]} aerial images`, 'pair every ground image with one aerial image');
     }
     return tf.tidy(() => ({
-      g: l2normalize(this.groundSpe.apply(this.ground.apply(ground))),
-      s: l2normalize(this.aerialSpe.apply(this.aerial.apply(aerial))),
+      g: l2NormalizeRows(this.groundSpe.apply(this.ground.apply(ground))),
+      s: l2NormalizeRows(this.aerialSpe.apply(this.aerial.apply(aerial))),
     }));
   }
 
   /** One view's descriptors (equal to that part of `embed`). */
   embedView(view: 'ground' | 'aerial', x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => l2normalize((view === 'ground' ? this.groundSpe : this.aerialSpe).apply(this[view].apply(x))));
+    return tf.tidy(() => l2NormalizeRows((view === 'ground' ? this.groundSpe : this.aerialSpe).apply(this[view].apply(x))));
   }
 
   /**

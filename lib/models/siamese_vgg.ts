@@ -7,7 +7,8 @@
  */
 import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import { param } from './params.js';
+import { l2NormalizeRows } from '../nn/l2.js';
+import { param } from '../nn/param.js';
 import { Vgg16, vgg16ConvMacs, vgg16Layers } from './vgg16.js';
 import { NamedVariableModel, type CrossViewModel } from './model.js';
 
@@ -68,7 +69,7 @@ export class SiameseVgg extends NamedVariableModel implements CrossViewModel {
     const pooled = tf.mean(f, [1, 2]) as tf.Tensor2D;
     const h = tf.relu(tf.add(tf.matMul(pooled, this.fc1.w as tf.Tensor2D), this.fc1.b));
     const z = tf.add(tf.matMul(h as tf.Tensor2D, this.fc2.w as tf.Tensor2D), this.fc2.b) as tf.Tensor2D;
-    return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+    return l2NormalizeRows(z);
   }
 
   /** L2-normalised descriptors of ground [B,Hg,Wg,3] and aerial [B,Ha,Wa,3] images. */

@@ -32,10 +32,11 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, Rng } from '../engine/rng.js';
-import { infoNce, normalizeRows, stopGradient } from '../losses/infonce.js';
+import { infoNce, stopGradient } from '../losses/infonce.js';
+import { l2NormalizeRows } from '../nn/l2.js';
 import { encode, encoderVariables, linear, ringWrite, type Encoder } from './moco.js';
 import { NamedVariableModel, type CrossViewModel } from './model.js';
-import { param } from './params.js';
+import { param } from '../nn/param.js';
 import { SiameseVgg, siameseVggForwardMacs } from './siamese_vgg.js';
 import { Vgg16 } from './vgg16.js';
 
@@ -96,8 +97,8 @@ export class UnifiedMoCo extends NamedVariableModel implements CrossViewModel {
     this.keyGround = key('key_ground');
     this.keyAerial = key('key_aerial');
     this.syncKeys();
-    this.queueGround = param(() => normalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), 'unified/queue_ground', false);
-    this.queueAerial = param(() => normalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), 'unified/queue_aerial', false);
+    this.queueGround = param(() => l2NormalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), 'unified/queue_ground', false);
+    this.queueAerial = param(() => l2NormalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), 'unified/queue_aerial', false);
     this.queuePtr = param(() => tf.scalar(0), 'unified/queue_ptr', false);
   }
 
