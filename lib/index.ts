@@ -1,6 +1,6 @@
 /**
  * The library's entry: what scripts and notebooks import, layer by layer (engine, data, synth,
- * models, losses, eval, train, bench). A paper's rows, published numbers, claims and study are
+ * nn, models, losses, eval, train, bench). A paper's rows, published numbers, claims and study are
  * in its own entry, lib/papers/<paper>/index.ts, which its notebook imports beside this one.
  *
  * The runner and renderer (lib/report/runner, lib/report/render, lib/report/build.ts) are not
@@ -35,6 +35,8 @@ export { renderPanorama, type PanoramaOptions } from './synth/panorama.js';
 export { generateSynthetic, ensureSynthetic, readSynthManifest, SYNTH_DEFAULTS, DEFAULT_SYNTHETIC_DIR, type SynthOptions, type SynthManifest } from './synth/generate.js';
 export { writePairSheet } from './synth/preview.js';
 export { generateSynthLocalization, ensureSynthLocalization, readSynthLocalization, SYNTH_LOCALIZATION_DEFAULTS } from './synth/localization.js';
+// nn: the layers models share
+export * from './nn/index.js';
 // models: the architectures, their registry, weights
 export type { CrossViewModel, Embeddings } from './models/model.js';
 export { Vgg16, VGG16_CFG, vgg16Cfg, vgg16Layers, vgg16ConvMacs, type Vgg16Cut, type Vgg16LayerSpec, type Vgg16Options } from './models/vgg16.js';
@@ -54,7 +56,7 @@ export { MODEL_NAMES, modelFacts, quickModel, buildModel, type ModelName, type M
 export { loadVgg16Weights, exportVgg16Safetensors, type Vgg16ImportOptions, type Vgg16ImportReport } from './models/weight_import.js';
 export { readSafetensors, writeSafetensors, openSafetensors } from './models/safetensors.js';
 // losses
-export { pairwiseDistances, softTripletThesis, softMarginTripletExhaustive, softTriHard, softplus, l2NormalizeRows } from './losses/triplet.js';
+export { pairwiseDistances, softTripletThesis, softMarginTripletExhaustive, softTriHard, softplus } from './losses/triplet.js';
 export { uniformityLoss } from './losses/uniformity.js';
 export { MDUIT_LOSS_WEIGHTS, MDUIT_TAU, MDUIT_N_NEG, MDUIT_MARGIN_C, nceLoss, contentConsistency, appearanceConsistency, imageAdversarialD, appearanceAdversarialD, adversarialG, mduitObjective } from './losses/mduit.js';
 // eval: embeddings, recall at scale, distance recall, uniformity, t-SNE, vMF KDE, heat maps, localization

@@ -3,6 +3,7 @@ export { CvglError, isCvglError } from './errors.js';
 export { Rng, rng, seed, type RngState } from './rng.js';
 export { SeededRandom } from './random.js';
 export { machineInfo, type MachineInfo } from './device.js';
+export { accurateLog1p } from './ops/log1p.js';
 export {
   initEngine,
   engineInfo,

@@ -22,6 +22,7 @@
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
+import { l2NormalizeRows } from '../nn/l2.js';
 import { descriptorArray, rowSquaredNorms, rowsTensor, shapeOf, type DescriptorArray, type Descriptors } from './similarity_blocks.js';
 
 export interface UniformityOptions {
@@ -83,7 +84,7 @@ interface Blocked {
 function upload(b: Blocked, start: number, end: number): { t: tf.Tensor2D; dispose: () => void } {
   const r = rowsTensor(b.x, start, end);
   if (!b.normalize) return { t: r.t, dispose: () => r.owned && r.t.dispose() };
-  const t = tf.tidy(() => tf.div(r.t, tf.maximum(tf.norm(r.t, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D);
+  const t = l2NormalizeRows(r.t);
   if (r.owned) r.t.dispose();
   return { t, dispose: () => t.dispose() };
 }

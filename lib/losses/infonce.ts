@@ -21,8 +21,7 @@
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
-
-const EPS = 1e-12;
+import { l2NormalizeRows } from '../nn/l2.js';
 
 /** Identity whose gradient is zero (torch's `.detach()`). */
 const detach = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -33,11 +32,6 @@ const detach = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
 /** Stop-gradient: the value of x, treated as a constant by tf.grads (Algorithm 1's `detach`). */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
   return detach(x) as T;
-}
-
-/** Rows divided by their L2 norm (torch's F.normalize(x, dim=1): norm clamped at 1e-12). */
-export function normalizeRows(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), EPS)) as tf.Tensor2D);
 }
 
 export interface InfoNceOptions {
@@ -65,8 +59,8 @@ export function infoNce(q: tf.Tensor2D, k: tf.Tensor2D, negatives: tf.Tensor, ta
     throw new CvglError('infoNce: a temperature τ > 0', String(tau), 'use the thesis’ τ = 0.2 (Sec. 4.2) or MDUIT’s 0.07 (Sec. 3.1)');
   }
   return tf.tidy(() => {
-    const qn = normalizeRows(q);
-    const kn = opts.keyGrad ? normalizeRows(k) : stopGradient(normalizeRows(k));
+    const qn = l2NormalizeRows(q);
+    const kn = opts.keyGrad ? l2NormalizeRows(k) : stopGradient(l2NormalizeRows(k));
     const neg = stopGradient(negatives);
     const lPos = tf.sum(tf.mul(qn, kn), 1, true); // [B,1]
     const lNeg = perQuery

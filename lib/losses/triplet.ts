@@ -21,13 +21,10 @@
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
+import { accurateLog1p } from '../engine/ops/log1p.js';
+import { l2NormalizeRows } from '../nn/l2.js';
 
 const EPS = 1e-12;
-
-/** ĝ = g / max(‖g‖₂, 1e-12), row by row ([B,D]); a zero row stays zero. */
-export function l2NormalizeRows(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), EPS)) as tf.Tensor2D);
-}
 
 /**
  * D[i,j] = ‖g_i − s_j‖₂ for rows g [B,D] and s [M,D], as a matrix:
@@ -43,23 +40,12 @@ export function pairwiseDistances(g: tf.Tensor2D, s: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
-/**
- * log1p(y) for y in [0, 1], to a few ulps on every backend: wasm's and webgpu's Log1p are
- * log(1 + y), which loses all relative precision for small y. Goldberg's correction: with
- * u = 1 + y rounded, log1p(y) = log(u)·y/(u − 1) (u − 1 is exact), and y itself where u = 1.
- */
-function log1pSmall(y: tf.Tensor): tf.Tensor {
-  const u = tf.add(1, y);
-  const um1 = tf.sub(u, 1);
-  const exact = tf.equal(um1, 0);
-  return tf.where(exact, y, tf.mul(tf.log(u), tf.div(y, tf.where(exact, tf.onesLike(um1), um1))));
-}
-
-/** softplus(x) = log(1 + e^x) = max(x,0) + log1p(e^−|x|); gradient σ(x) (0.5 at x = 0). */
+/** softplus(x) = log(1 + e^x) = max(x,0) + log1p(e^−|x|), with the engine's accurate log1p (tfjs'
+ *  is log(1 + y) on wasm and webgpu, inexact for small y); gradient σ(x) (0.5 at x = 0). */
 const stableSoftplus = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const x = args[0] as tf.Tensor;
   (args[1] as tf.GradSaveFunc)([x]);
-  const value = tf.add(tf.relu(x), log1pSmall(tf.exp(tf.neg(tf.abs(x)))));
+  const value = tf.add(tf.relu(x), accurateLog1p(tf.exp(tf.neg(tf.abs(x)))));
   return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.sigmoid(saved[0]!)) };
 });
 

@@ -15,7 +15,7 @@
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
-import { l2NormalizeRows } from './triplet.js';
+import { l2NormalizeRows } from '../nn/l2.js';
 
 /** A logit no exp(·) survives: stands for the excluded diagonal. */
 const EXCLUDED = -1e30;

@@ -31,7 +31,7 @@
  *    `sinkhorn(fc * -100)` with 20 iterations).
  *  - Resizing: bilinear with TensorFlow 1's `resize_bilinear` semantics (align_corners = false,
  *    no half-pixel centres: source = i · in/out), the authors' framework, applied as one
- *    interpolation matrix (`resizeMatrix`) so that it differentiates on every backend.
+ *    interpolation matrix (`resizeMatrix`, lib/nn/resize.ts) so that it differentiates on every backend.
  *  - Eq. 5: P* is the plan of Eq. 1 between uniform distributions, P* = S^m/n_a (rows and columns
  *    summing to 1/n_a), so f(a) = n_a P* f(g) = S^m f(g): every transported position is a convex
  *    combination of ground positions. (The released code applies the transpose, Σ_i P_io f_i;
@@ -54,7 +54,7 @@
  *  - 'stn-tps'             the same with a thin-plate-spline map: the localisation outputs the
  *                          displacements of a g x g grid of control points (default 4x4; zero
  *                          init = identity); the TPS solve for fixed source points is linear in
- *                          the targets, precomputed once (`tpsMatrix`).
+ *                          the targets, precomputed once (`tpsMatrix`, lib/nn/spatial_transformer.ts).
  *   The paper does not describe its STNs' localisation networks; these are our choices.
  *
  * Parameters at full width, 'paper' reduction, 8x8 (4096-d): 2 x 14,714,688 (VGG16 conv1_1 …
@@ -65,8 +65,14 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
+import { conv, convLayer, type ConvLayer } from '../nn/conv.js';
+import { dense, type DenseLayer } from '../nn/dense.js';
+import { GLOROT_UNIFORM, truncatedNormal } from '../nn/init.js';
+import { l2NormalizeRows } from '../nn/l2.js';
+import { param } from '../nn/param.js';
+import { resizeBilinearTf1 } from '../nn/resize.js';
+import { affineTransform, tpsControlPoints, tpsTransform } from '../nn/spatial_transformer.js';
 import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
-import { param } from './params.js';
 import { sinkhorn, sinkhornFlops, SINKHORN_DEFAULTS } from './sinkhorn.js';
 import { Vgg16, vgg16Cfg, vgg16ConvMacs, vgg16Layers, type Vgg16Cut } from './vgg16.js';
 
@@ -126,93 +132,6 @@ export interface CvftOptions {
 // building blocks (exported for tests, notebooks and the PyTorch parity test)
 // ---------------------------------------------------------------------------------------------
 
-/** A convolution: filter HWIO (PyTorch: OIHW), bias [out]. */
-export interface Conv {
-  w: tf.Variable;
-  b: tf.Variable;
-}
-/** A fully connected layer: weight [in, out] (PyTorch's `nn.Linear.weight` transposed), bias [out]. */
-export interface Dense {
-  w: tf.Variable;
-  b: tf.Variable;
-}
-
-function glorotConv(r: Rng, name: string, k: number, cin: number, cout: number): Conv {
-  // TF1's xavier_initializer (uniform), as the released code; zero bias
-  const lim = Math.sqrt(6 / (k * k * cin + k * k * cout));
-  return {
-    w: param(() => r.uniformTensor([k, k, cin, cout], -lim, lim), `${name}.weight`),
-    b: param(() => tf.zeros([cout]), `${name}.bias`),
-  };
-}
-
-function truncatedNormal(r: Rng, shape: number[], std: number): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let z = r.normal();
-    while (Math.abs(z) > 2) z = r.normal(); // TF's truncated normal: redraw beyond 2 std
-    v[i] = std * z;
-  }
-  return tf.tensor(v, shape, 'float32');
-}
-
-/**
- * The 1-D interpolation weights [out][in] of TF 1's `resize_bilinear` (align_corners = false,
- * half_pixel_centers = false): output i reads source x = i·in/out, from floor(x) and
- * min(floor(x) + 1, in − 1).
- */
-export function bilinearWeights(inSize: number, outSize: number): number[][] {
-  const scale = inSize / outSize;
-  const m: number[][] = [];
-  for (let i = 0; i < outSize; i++) {
-    const row = new Array<number>(inSize).fill(0);
-    const x = i * scale;
-    const x0 = Math.floor(x);
-    const x1 = Math.min(x0 + 1, inSize - 1);
-    const f = x - x0;
-    row[x0]! += 1 - f;
-    row[x1]! += f;
-    m.push(row);
-  }
-  return m;
-}
-
-/** The 2-D resize [outH·outW, inH·inW] (row-major positions) as the Kronecker product of the 1-D ones. */
-export function resizeMatrix(inHW: [number, number], outHW: [number, number]): tf.Tensor2D {
-  const ry = bilinearWeights(inHW[0], outHW[0]);
-  const rx = bilinearWeights(inHW[1], outHW[1]);
-  const ni = inHW[0] * inHW[1];
-  const no = outHW[0] * outHW[1];
-  const v = new Float32Array(no * ni);
-  for (let i = 0; i < outHW[0]; i++)
-    for (let j = 0; j < outHW[1]; j++)
-      for (let y = 0; y < inHW[0]; y++) {
-        const wy = ry[i]![y]!;
-        if (wy === 0) continue;
-        for (let x = 0; x < inHW[1]; x++) v[(i * outHW[1] + j) * ni + y * inHW[1] + x] = wy * rx[j]![x]!;
-      }
-  return tf.tensor2d(v, [no, ni]);
-}
-
-/** out[b,o,c] = Σ_i M[o,i] x[b,i,c] for M [No, Ni] and x [B,Ni,C], as one 2-D matMul (no batch broadcast). */
-function applySpatial(m: tf.Tensor2D, x: tf.Tensor3D): tf.Tensor3D {
-  const [b, ni, c] = x.shape;
-  const xt = tf.reshape(tf.transpose(x, [1, 0, 2]), [ni, b * c]) as tf.Tensor2D;
-  const y = tf.matMul(m, xt); // [No, B·C]
-  return tf.transpose(tf.reshape(y, [m.shape[0], b, c]), [1, 0, 2]) as tf.Tensor3D;
-}
-
-/** Bilinear resize of x [B,H,W,C] to outHW (TF 1 semantics, see `bilinearWeights`); identity when sizes agree. */
-export function resizeFeatureMap(x: tf.Tensor4D, outHW: [number, number]): tf.Tensor4D {
-  const [b, h, w, c] = x.shape;
-  if (h === outHW[0] && w === outHW[1]) return x;
-  return tf.tidy(() => {
-    const y = applySpatial(resizeMatrix([h, w], outHW), tf.reshape(x, [b, h * w, c]) as tf.Tensor3D);
-    return tf.reshape(y, [b, outHW[0], outHW[1], c]) as tf.Tensor4D;
-  });
-}
-
 /** Weights of the regression block (cost generation, or an STN's localisation network). */
 export interface RegressionParams {
   /** 1x1 convolution C → 1, [1, 1, C, 1]. */
@@ -229,8 +148,8 @@ export interface RegressionParams {
 export function regressionBlock(f: tf.Tensor4D, p: RegressionParams): tf.Tensor2D {
   return tf.tidy(() => {
     const [b, h, w] = f.shape;
-    const a = tf.relu(tf.add(tf.conv2d(f, p.convW as tf.Tensor4D, 1, 'same'), p.convB));
-    return tf.add(tf.matMul(tf.reshape(a, [b, h * w]) as tf.Tensor2D, p.fcW as tf.Tensor2D), p.fcB) as tf.Tensor2D;
+    const a = tf.relu(conv(f, { w: p.convW, b: p.convB, stride: 1 }));
+    return dense(tf.reshape(a, [b, h * w]) as tf.Tensor2D, { w: p.fcW, b: p.fcB });
   });
 }
 
@@ -272,160 +191,6 @@ export function cvftHead(f: tf.Tensor4D, p: RegressionParams, opts: { lambda?: n
     const cost = costGeneration(f, p);
     const plan = sinkhorn(cost, opts) as tf.Tensor3D;
     return { cost, plan, transported: transportFeatures(f, plan) };
-  });
-}
-
-// ------------------------------------ spatial transformers -----------------------------------
-
-/** Normalised coordinate (−1 … 1, align_corners = true) of pixel index i of n. */
-function normCoord(i: number, n: number): number {
-  return n === 1 ? 0 : -1 + (2 * i) / (n - 1);
-}
-
-/**
- * The bilinear-sampling matrix W [B, No, h·w] of source pixel coordinates px, py [B, No]
- * (column, row; 0 … w−1, 0 … h−1): W[b,o,(y,x)] = wy·wx with the four neighbours of
- * (px, py), zero outside the map (PyTorch `grid_sample`'s zero padding). Differentiable in
- * px, py through the fractional parts (the floors carry no gradient), so the gradient at an
- * integer coordinate is the one-sided difference, as grid_sample's.
- */
-export function bilinearSamplingMatrix(px: tf.Tensor2D, py: tf.Tensor2D, h: number, w: number): tf.Tensor3D {
-  return tf.tidy(() => {
-    const [b, no] = px.shape;
-    const axisWeights = (p: tf.Tensor2D, n: number): tf.Tensor3D => {
-      const p0 = tf.floor(p);
-      const f = tf.expandDims(tf.sub(p, p0), 2); // [B,No,1]
-      const d = tf.sub(tf.range(0, n, 1, 'float32'), tf.expandDims(p0, 2)); // [B,No,n] = idx − floor(p)
-      const hit0 = tf.relu(tf.sub(1, tf.abs(d))); // 1 where idx = floor(p)
-      const hit1 = tf.relu(tf.sub(1, tf.abs(tf.sub(d, 1)))); // 1 where idx = floor(p) + 1
-      return tf.add(tf.mul(hit0, tf.sub(1, f)), tf.mul(hit1, f)) as tf.Tensor3D;
-    };
-    const wx = axisWeights(px, w);
-    const wy = axisWeights(py, h);
-    return tf.reshape(tf.mul(tf.expandDims(wy, 3), tf.expandDims(wx, 2)), [b, no, h * w]) as tf.Tensor3D;
-  });
-}
-
-/** Samples f [B,h,w,C] at normalised source coordinates xs, ys [B, h·w] (one per output position). */
-export function sampleFeatureMap(f: tf.Tensor4D, xs: tf.Tensor2D, ys: tf.Tensor2D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [b, h, w, c] = f.shape;
-    const px = tf.mul(tf.add(xs, 1), (w - 1) / 2) as tf.Tensor2D;
-    const py = tf.mul(tf.add(ys, 1), (h - 1) / 2) as tf.Tensor2D;
-    const m = bilinearSamplingMatrix(px, py, h, w);
-    return tf.reshape(tf.matMul(m, tf.reshape(f, [b, h * w, c]) as tf.Tensor3D), [b, h, w, c]) as tf.Tensor4D;
-  });
-}
-
-/** The output grid [h·w, 3] of (x, y, 1) in normalised coordinates, row-major. */
-function affineBaseGrid(h: number, w: number): tf.Tensor2D {
-  const v = new Float32Array(h * w * 3);
-  for (let i = 0; i < h; i++)
-    for (let j = 0; j < w; j++) v.set([normCoord(j, w), normCoord(i, h), 1], (i * w + j) * 3);
-  return tf.tensor2d(v, [h * w, 3]);
-}
-
-/**
- * An affine spatial transformer (Jaderberg et al. 2015; appendix B, STN_affine) of f [B,h,w,C]
- * with θ [B, 6] (row-major 2x3, normalised coordinates, align_corners = true):
- * (x_s, y_s) = θ · (x, y, 1) for every output position; as PyTorch's
- * `grid_sample(f, affine_grid(θ, align_corners=True), align_corners=True)`.
- */
-export function affineTransform(f: tf.Tensor4D, theta: tf.Tensor2D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [b, h, w] = f.shape;
-    const g = affineBaseGrid(h, w);
-    const src = tf.matMul(g, tf.reshape(theta, [b * 2, 3]) as tf.Tensor2D, false, true); // [No, B·2]
-    const st = tf.reshape(tf.transpose(src), [b, 2, h * w]);
-    const [xs, ys] = tf.unstack(st, 1) as [tf.Tensor2D, tf.Tensor2D];
-    return sampleFeatureMap(f, xs, ys);
-  });
-}
-
-/** U(r) = r² log r² (U(0) = 0), the thin-plate radial basis. */
-function tpsU(dx: number, dy: number): number {
-  const r2 = dx * dx + dy * dy;
-  return r2 === 0 ? 0 : r2 * Math.log(r2);
-}
-
-/** g x g control points on [−1, 1]², row-major, as [x, y] pairs. */
-export function tpsControlPoints(g: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let i = 0; i < g; i++) for (let j = 0; j < g; j++) out.push([normCoord(j, g), normCoord(i, g)]);
-  return out;
-}
-
-/** Solves A X = B in float64 (Gauss–Jordan, partial pivoting); A [n,n], B [n,k], both row-major arrays. */
-function solve(a: number[][], bm: number[][]): number[][] {
-  const n = a.length;
-  const m = a.map((row, i) => [...row, ...bm[i]!]);
-  const k = bm[0]!.length;
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
-    if (Math.abs(m[p]![c]!) < 1e-12) throw new Error('tpsMatrix: singular TPS system (control points collinear?)');
-    [m[c], m[p]] = [m[p]!, m[c]!];
-    const piv = m[c]![c]!;
-    for (let j = 0; j < n + k; j++) m[c]![j]! /= piv;
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const fct = m[r]![c]!;
-      if (fct === 0) continue;
-      for (let j = 0; j < n + k; j++) m[r]![j]! -= fct * m[c]![j]!;
-    }
-  }
-  return m.map((row) => row.slice(n));
-}
-
-/**
- * The thin-plate-spline interpolation matrix A [h·w, K] for K fixed source control points c_k:
- * the TPS f with f(c_k) = t_k, evaluated at the output grid, is A·t for every target set t [K,2].
- * (f(p) = a₀ + a₁x + a₂y + Σ_k w_k U(‖p − c_k‖), with [w; a] = L⁻¹ [t; 0] and
- * L = [[U(‖c_i − c_j‖)], [1 x y]; [1 x y]ᵀ, 0].) Computed in float64.
- */
-export function tpsMatrix(h: number, w: number, ctrl: [number, number][]): tf.Tensor2D {
-  const k = ctrl.length;
-  const L: number[][] = [];
-  for (let i = 0; i < k + 3; i++) L.push(new Array<number>(k + 3).fill(0));
-  for (let i = 0; i < k; i++) {
-    const [xi, yi] = ctrl[i]!;
-    for (let j = 0; j < k; j++) L[i]![j] = tpsU(xi - ctrl[j]![0], yi - ctrl[j]![1]);
-    for (const [c, v] of [1, xi, yi].entries()) {
-      L[i]![k + c] = v;
-      L[k + c]![i] = v;
-    }
-  }
-  const rhs = L.map((_, i) => Array.from({ length: k }, (_, j) => (i === j ? 1 : 0)));
-  const linv = solve(L, rhs); // [k+3, k] = L⁻¹[:, :k]
-  const v = new Float32Array(h * w * k);
-  for (let i = 0; i < h; i++)
-    for (let j = 0; j < w; j++) {
-      const x = normCoord(j, w);
-      const y = normCoord(i, h);
-      const phi = [...ctrl.map(([cx, cy]) => tpsU(x - cx, y - cy)), 1, x, y];
-      for (let q = 0; q < k; q++) {
-        let s = 0;
-        for (let r = 0; r < k + 3; r++) s += phi[r]! * linv[r]![q]!;
-        v[(i * w + j) * k + q] = s;
-      }
-    }
-  return tf.tensor2d(v, [h * w, k]);
-}
-
-/**
- * A thin-plate-spline spatial transformer (appendix B, STN_tps) of f [B,h,w,C]: the source
- * coordinates of the output grid follow the TPS that maps the control points `ctrl` to
- * `targets` [B, K, 2] (normalised (x, y)); targets = ctrl is the identity.
- */
-export function tpsTransform(f: tf.Tensor4D, targets: tf.Tensor3D, ctrl: [number, number][]): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [b, h, w] = f.shape;
-    const k = ctrl.length;
-    const a = tpsMatrix(h, w, ctrl);
-    const t = tf.reshape(tf.transpose(targets, [1, 0, 2]), [k, b * 2]) as tf.Tensor2D;
-    const src = tf.transpose(tf.reshape(tf.matMul(a, t), [h * w, b, 2]), [1, 2, 0]); // [B, 2, No]
-    const [xs, ys] = tf.unstack(src, 1) as [tf.Tensor2D, tf.Tensor2D];
-    return sampleFeatureMap(f, xs, ys);
   });
 }
 
@@ -563,10 +328,6 @@ export function cvftForwardFlops(groundHW: [number, number], aerialHW: [number, 
 
 // ------------------------------------------- model -------------------------------------------
 
-function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
-}
-
 /** Intermediate maps of one batch (for Fig. 7 / Fig. 11-style visualisations). */
 export interface CvftMaps {
   /** ground map after reduction and resizing [B,h,w,C] (conv5_3 [B,h5,w5,512] for global pooling) */
@@ -593,11 +354,11 @@ export class Cvft extends NamedVariableModel implements CrossViewModel {
   readonly widthDivisor: number;
   readonly ground: Vgg16;
   readonly aerial: Vgg16;
-  readonly groundReduce: Conv | null = null;
-  readonly aerialReduce: Conv | null = null;
+  readonly groundReduce: ConvLayer | null = null;
+  readonly aerialReduce: ConvLayer | null = null;
   /** Cost generation (full) or STN localisation (stn-*): 1x1 conv → 1 + ReLU, FC. */
-  readonly regConv: Conv | null = null;
-  readonly regFc: Dense | null = null;
+  readonly regConv: ConvLayer | null = null;
+  readonly regFc: DenseLayer | null = null;
   /** TPS source control points (stn-tps). */
   readonly tpsControl: [number, number][] = [];
   private readonly opts: Resolved;
@@ -618,14 +379,15 @@ export class Cvft extends NamedVariableModel implements CrossViewModel {
     this.ground = new Vgg16({ cut: CVFT_VGG_CUT, name: `${prefix}/ground`, rng: r, widthDivisor: res.widthDivisor });
     this.aerial = new Vgg16({ cut: CVFT_VGG_CUT, name: `${prefix}/aerial`, rng: r, widthDivisor: res.widthDivisor });
     if (res.variant === 'vgg-global-pooling') return;
-    const { k } = REDUCTION[res.reduction];
-    this.groundReduce = glorotConv(r, `${prefix}/ground/reduce`, k, res.vggChannels, res.channels);
-    this.aerialReduce = glorotConv(r, `${prefix}/aerial/reduce`, k, res.vggChannels, res.channels);
+    // TF1's xavier_initializer (uniform) and zero bias for every convolution, as the released code
+    const { k, stride } = REDUCTION[res.reduction];
+    this.groundReduce = convLayer(r, `${prefix}/ground/reduce`, k, res.vggChannels, res.channels, stride, GLOROT_UNIFORM);
+    this.aerialReduce = convLayer(r, `${prefix}/aerial/reduce`, k, res.vggChannels, res.channels, stride, GLOROT_UNIFORM);
     const out = regressionOutputs(res);
     if (out === 0) return;
     const n = res.featureHW[0] * res.featureHW[1];
     const block = res.variant === 'full' ? 'cost' : 'stn';
-    this.regConv = glorotConv(r, `${prefix}/${block}/conv`, 1, res.channels, 1);
+    this.regConv = convLayer(r, `${prefix}/${block}/conv`, 1, res.channels, 1, 1, GLOROT_UNIFORM);
     if (res.variant === 'full') {
       // released code: weights ~ truncated N(0, 0.005²), bias = the identity matrix, flattened
       const eye = new Float32Array(n * n);
@@ -653,10 +415,8 @@ export class Cvft extends NamedVariableModel implements CrossViewModel {
     return { convW: this.regConv!.w, convB: this.regConv!.b, fcW: this.regFc!.w, fcB: this.regFc!.b };
   }
 
-  private reduce(x: tf.Tensor4D, conv: Conv): tf.Tensor4D {
-    const { stride } = REDUCTION[this.reduction];
-    const y = tf.relu(tf.add(tf.conv2d(x, conv.w as tf.Tensor4D, stride, 'same'), conv.b)) as tf.Tensor4D;
-    return resizeFeatureMap(y, this.featureHW);
+  private reduce(x: tf.Tensor4D, layer: ConvLayer): tf.Tensor4D {
+    return resizeBilinearTf1(tf.relu(conv(x, layer)), this.featureHW);
   }
 
   /** The intermediate maps of a batch (see `CvftMaps`). */
@@ -696,10 +456,10 @@ export class Cvft extends NamedVariableModel implements CrossViewModel {
       const b = ground.shape[0];
       if (this.variant === 'vgg-global-pooling') {
         // Sec. 5.1: "global max pooling to the feature maps extracted by the layer of conv5_3"
-        return { g: l2normalize(tf.max(m.ground, [1, 2]) as tf.Tensor2D), s: l2normalize(tf.max(m.aerial, [1, 2]) as tf.Tensor2D) };
+        return { g: l2NormalizeRows(tf.max(m.ground, [1, 2]) as tf.Tensor2D), s: l2NormalizeRows(tf.max(m.aerial, [1, 2]) as tf.Tensor2D) };
       }
       const gmap = m.transported ?? m.ground;
-      return { g: l2normalize(tf.reshape(gmap, [b, -1]) as tf.Tensor2D), s: l2normalize(tf.reshape(m.aerial, [b, -1]) as tf.Tensor2D) };
+      return { g: l2NormalizeRows(tf.reshape(gmap, [b, -1]) as tf.Tensor2D), s: l2NormalizeRows(tf.reshape(m.aerial, [b, -1]) as tf.Tensor2D) };
     });
   }
 

@@ -39,7 +39,10 @@ import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
-import { param } from './params.js';
+import { dense, denseLayer } from '../nn/dense.js';
+import { GLOROT_UNIFORM } from '../nn/init.js';
+import { l2NormalizeRows } from '../nn/l2.js';
+import { param } from '../nn/param.js';
 import { BN_MOMENTUM, ResNetX, resnetxMacs, resnetxOutput, resnetxParamCount } from './resnetx.js';
 
 export type GeoCapsNetVariant = 'I' | 'II' | 'resnetx-fc-I' | 'resnetx-fc-II';
@@ -153,9 +156,9 @@ export class FcHead {
   readonly w: tf.Variable;
   readonly b: tf.Variable;
   constructor(readonly inputs: number, outputs: number, name: string, r: Rng) {
-    const k = Math.sqrt(6 / (inputs + outputs)); // Glorot uniform (Keras Dense default)
-    this.w = param(() => r.uniformTensor([inputs, outputs], -k, k), `${name}.fc.weight`);
-    this.b = param(() => tf.zeros([outputs]), `${name}.fc.bias`);
+    const fc = denseLayer(r, `${name}.fc`, inputs, outputs, GLOROT_UNIFORM); // Keras Dense's default
+    this.w = fc.w;
+    this.b = fc.b;
   }
   apply(f: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
@@ -163,7 +166,7 @@ export class FcHead {
       if (h * w * c !== this.inputs) {
         throw new CvglError(`a ResNetX map of ${this.inputs} values per image (the size this FC layer was built for)`, `${h}x${w}x${c}`, 'feed images of the size the model was built for');
       }
-      return tf.add(tf.matMul(tf.reshape(f, [B, h * w * c]), this.w as tf.Tensor2D), this.b) as tf.Tensor2D;
+      return dense(tf.reshape(f, [B, h * w * c]) as tf.Tensor2D, this);
     });
   }
   namedVariables(): Map<string, tf.Variable> {
@@ -259,10 +262,6 @@ export interface GeoCapsNetOptions {
   zeroInitResidual?: boolean;
 }
 
-function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
-}
-
 const NAMES: Record<GeoCapsNetVariant, string> = {
   I: 'geocapsnet-i',
   II: 'geocapsnet-ii',
@@ -345,8 +344,8 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
       throw new CvglError('ground and aerial batches of equal size', `${ground.shape[0]} ground, ${aerial.shape[0]} aerial images`, 'pair every ground image with one aerial image');
     }
     return tf.tidy(() => ({
-      g: l2normalize(this.headApply(this.groundHead, this.ground.apply(ground, this.training, this.batchNormMomentum))),
-      s: l2normalize(this.headApply(this.aerialHead, this.aerial.apply(aerial, this.training, this.batchNormMomentum))),
+      g: l2NormalizeRows(this.headApply(this.groundHead, this.ground.apply(ground, this.training, this.batchNormMomentum))),
+      s: l2NormalizeRows(this.headApply(this.aerialHead, this.aerial.apply(aerial, this.training, this.batchNormMomentum))),
     }));
   }
 

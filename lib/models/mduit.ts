@@ -41,11 +41,16 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import { normalizeRows } from '../losses/infonce.js';
 import { dynamicGroupConv2d } from './adaptive_conv.js';
-import { conv, convLayer, dense, denseLayer, gemPool, instanceNorm, upsample2x, type ConvLayer, type DenseLayer, type WeightInit } from './conv_layers.js';
+import { conv, convLayer, type ConvLayer } from '../nn/conv.js';
+import { dense, denseLayer, type DenseLayer } from '../nn/dense.js';
+import type { WeightInit } from '../nn/init.js';
+import { l2NormalizeRows } from '../nn/l2.js';
+import { instanceNorm } from '../nn/norm.js';
+import { param } from '../nn/param.js';
+import { gemPool } from '../nn/pool.js';
+import { upsample2x } from '../nn/resize.js';
 import { NamedVariableModel } from './model.js';
-import { param } from './params.js';
 import { Vgg16 } from './vgg16.js';
 
 export interface MduitOptions {
@@ -254,7 +259,7 @@ export class Mduit extends NamedVariableModel {
 
   /** H: content features [B, h, w, c] → z [B, K], unit rows (GeM, Linear, ReLU, Linear, l2). */
   project(f: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => normalizeRows(dense(tf.relu(dense(gemPool(f, this.gemP), this.h1)), this.h2)));
+    return tf.tidy(() => l2NormalizeRows(dense(tf.relu(dense(gemPool(f, this.gemP), this.h1)), this.h2)));
   }
 
   /** z = H(E_c(I)): the descriptor retrieval uses (Sec. 3.3). */

@@ -31,8 +31,14 @@ import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { softMarginTripletExhaustive } from '../losses/triplet.js';
+import { gelu } from '../nn/activations.js';
+import { conv, convLayer } from '../nn/conv.js';
+import { densePerPosition, denseLayer } from '../nn/dense.js';
+import { TORCH_DEFAULT } from '../nn/init.js';
+import { l2NormalizeRows } from '../nn/l2.js';
+import { layerNorm } from '../nn/norm.js';
+import { param } from '../nn/param.js';
 import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
-import { param } from './params.js';
 import { Vgg16, vgg16ConvMacs, vgg16Layers } from './vgg16.js';
 
 export type MgtlVariant = 'full' | 'naive' | 'wo-cmi' | 'vgg16';
@@ -96,25 +102,6 @@ export interface MgtlOutput extends Embeddings {
   generated: MgtlGenerated[];
 }
 
-/** LayerNorm over the last axis (biased variance, eps 1e-5, as torch's nn.LayerNorm). */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta);
-  });
-}
-
-/** Exact GELU, 0.5·x·(1 + erf(x/√2)) (torch's default). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
-}
-
-function dense3(x: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor): tf.Tensor3D {
-  const [B, N, c] = x.shape;
-  const y = tf.add(tf.matMul(tf.reshape(x, [B * N, c]) as tf.Tensor2D, w as tf.Tensor2D), b);
-  return tf.reshape(y, [B, N, w.shape[1]!]) as tf.Tensor3D;
-}
-
 /**
  * Eq. 4: MH(Q, K, V) = Concat(Head_1 … Head_n)·W_O, Head_i = softmax(Q_i K_iᵀ/√d)·V_i with
  * Q = x W_Q, K = kv W_K, V = kv W_V. x [B,N,c] (queries), kv [B,M,c] (keys/values).
@@ -127,13 +114,13 @@ export function multiHeadCrossAttention(x: tf.Tensor3D, kv: tf.Tensor3D, p: Attn
     const d = c / heads;
     const split = (t: tf.Tensor3D, n: number) =>
       tf.reshape(tf.transpose(tf.reshape(t, [B, n, heads, d]), [0, 2, 1, 3]), [B * heads, n, d]) as tf.Tensor3D;
-    const q = split(dense3(x, p.wq, p.bq), N);
-    const k = split(dense3(kv, p.wk, p.bk), M);
-    const v = split(dense3(kv, p.wv, p.bv), M);
+    const q = split(densePerPosition(x, { w: p.wq, b: p.bq }), N);
+    const k = split(densePerPosition(kv, { w: p.wk, b: p.bk }), M);
+    const v = split(densePerPosition(kv, { w: p.wv, b: p.bv }), M);
     const att = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)));
     const h = tf.matMul(att, v); // [B·heads, N, d]
     const cat = tf.reshape(tf.transpose(tf.reshape(h, [B, heads, N, d]), [0, 2, 1, 3]), [B, N, c]) as tf.Tensor3D;
-    return dense3(cat, p.wo, p.bo);
+    return densePerPosition(cat, { w: p.wo, b: p.bo });
   });
 }
 
@@ -191,19 +178,13 @@ export function mgtlForwardMacs(
   return conv(groundHW) + conv(aerialHW) + 2 * P * C * c + L * (2 * block + 2 * gen);
 }
 
+/** An FC layer fin → fout, or for k > 1 a 1 x k convolution along the positions (Table 4's naive
+ *  generators); PyTorch's default initialisation U(−1/√(k·fin), 1/√(k·fin)), weight and bias. */
 function linear(r: Rng, name: string, fin: number, fout: number, k = 1): Lin {
-  const bound = 1 / Math.sqrt(fin * k);
-  return {
-    w: param(() => r.uniformTensor(k === 1 ? [fin, fout] : [1, k, fin, fout], -bound, bound), `${name}.weight`),
-    b: param(() => r.uniformTensor([fout], -bound, bound), `${name}.bias`),
-  };
+  return k === 1 ? denseLayer(r, name, fin, fout, TORCH_DEFAULT) : convLayer(r, name, [1, k], fin, fout, 1, TORCH_DEFAULT);
 }
 function ln(name: string, c: number): Ln {
   return { g: param(() => tf.ones([c]), `${name}.weight`), b: param(() => tf.zeros([c]), `${name}.bias`) };
-}
-
-function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
 }
 
 export class Mgtl extends NamedVariableModel implements CrossViewModel {
@@ -298,9 +279,9 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
   /** G2S / S2G (Eq. 3): encoder FC–GELU–FC, decoder FC–GELU–FC (naive: kernel-3 convolutions). */
   private generate(g: Generator, x: tf.Tensor3D): tf.Tensor3D {
     const apply = (h: tf.Tensor3D, p: Lin): tf.Tensor3D => {
-      if (p.w.rank === 2) return dense3(h, p.w, p.b);
+      if (p.w.rank === 2) return densePerPosition(h, p);
       const [B, N] = h.shape;
-      const y = tf.add(tf.conv2d(tf.expandDims(h, 1) as tf.Tensor4D, p.w as tf.Tensor4D, 1, 'same'), p.b);
+      const y = conv(tf.expandDims(h, 1) as tf.Tensor4D, { w: p.w, b: p.b, stride: 1 });
       return tf.reshape(y, [B, N, p.w.shape[3]!]) as tf.Tensor3D;
     };
     const [e0, e1, d0, d1] = g.layers as [Lin, Lin, Lin, Lin];
@@ -312,8 +293,8 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
     const w: AttnWeights = { wq: b.q.w, bq: b.q.b, wk: b.k.w, bk: b.k.b, wv: b.v.w, bv: b.v.b, wo: b.o.w, bo: b.o.b };
     let f = gkstAttention(x, kv, w, b.lnOut.g, b.lnOut.b, this.heads);
     if (b.ffn) {
-      const h = gelu(dense3(layerNorm(f, b.ffn.ln.g, b.ffn.ln.b) as tf.Tensor3D, b.ffn.fc1.w, b.ffn.fc1.b)) as tf.Tensor3D;
-      f = tf.add(f, dense3(h, b.ffn.fc2.w, b.ffn.fc2.b));
+      const h = gelu(densePerPosition(layerNorm(f, b.ffn.ln.g, b.ffn.ln.b) as tf.Tensor3D, b.ffn.fc1)) as tf.Tensor3D;
+      f = tf.add(f, densePerPosition(h, b.ffn.fc2));
     }
     return f;
   }
@@ -332,7 +313,7 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
       );
     }
     if (!fc || !pe) return tf.mean(f, 1) as tf.Tensor3D;
-    return tf.add(dense3(tf.mean(f, 1) as tf.Tensor3D, fc.w, fc.b), pe) as tf.Tensor3D;
+    return tf.add(densePerPosition(tf.mean(f, 1) as tf.Tensor3D, fc), pe) as tf.Tensor3D;
   }
 
   /** Descriptors and, per step, the generated knowledge with its targets (for `mgtlLoss`). */
@@ -361,8 +342,8 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
       }
       const B = ground.shape[0];
       return {
-        g: l2normalize(tf.reshape(fg, [B, -1]) as tf.Tensor2D),
-        s: l2normalize(tf.reshape(fs, [B, -1]) as tf.Tensor2D),
+        g: l2NormalizeRows(tf.reshape(fg, [B, -1]) as tf.Tensor2D),
+        s: l2NormalizeRows(tf.reshape(fs, [B, -1]) as tf.Tensor2D),
         generated,
       } as unknown as tf.TensorContainer;
     };

@@ -22,8 +22,11 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, Rng } from '../engine/rng.js';
-import { infoNce, normalizeRows, stopGradient } from '../losses/infonce.js';
-import { param } from './params.js';
+import { infoNce, stopGradient } from '../losses/infonce.js';
+import { dense, denseLayer, type DenseLayer } from '../nn/dense.js';
+import { TORCH_DEFAULT } from '../nn/init.js';
+import { l2NormalizeRows } from '../nn/l2.js';
+import { param } from '../nn/param.js';
 import { Vgg16 } from './vgg16.js';
 import { exportVgg16Safetensors, type Vgg16ExportOptions } from './weight_import.js';
 
@@ -43,25 +46,11 @@ export interface MoCoOptions {
   momentum?: number;
 }
 
-export interface Linear {
-  w: tf.Variable; // [in, out], the transpose of torch's Linear.weight
-  b: tf.Variable;
-}
-
 /** One encoder: backbone f and projection head g (AdaptiveAvgPool2d → Linear → ReLU → Linear). */
 export interface Encoder {
   vgg: Vgg16;
-  fc1: Linear;
-  fc2: Linear;
-}
-
-export function linear(r: Rng, name: string, fin: number, fout: number, trainable: boolean): Linear {
-  // PyTorch's nn.Linear default init: U(−1/√fin, 1/√fin) for weight and bias.
-  const k = 1 / Math.sqrt(fin);
-  return {
-    w: param(() => r.uniformTensor([fin, fout], -k, k), `${name}.weight`, trainable),
-    b: param(() => r.uniformTensor([fout], -k, k), `${name}.bias`, trainable),
-  };
+  fc1: DenseLayer;
+  fc2: DenseLayer;
 }
 
 /** An encoder's variables as `<prefix>.features.N.*` and `<prefix>.classifier.{0,2}.*`. */
@@ -79,8 +68,7 @@ export function encoderVariables(e: Encoder, prefix: string): Map<string, tf.Var
 export function encode(e: Encoder, x: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => {
     const pooled = tf.mean(e.vgg.apply(x), [1, 2]) as tf.Tensor2D; // AdaptiveAvgPool2d(1)
-    const h = tf.relu(tf.add(tf.matMul(pooled, e.fc1.w as tf.Tensor2D), e.fc1.b)) as tf.Tensor2D;
-    return normalizeRows(tf.add(tf.matMul(h, e.fc2.w as tf.Tensor2D), e.fc2.b) as tf.Tensor2D);
+    return l2NormalizeRows(dense(tf.relu(dense(pooled, e.fc1)), e.fc2));
   });
 }
 
@@ -146,8 +134,8 @@ export class MoCo {
       const c = vgg.outChannels;
       return {
         vgg,
-        fc1: linear(er, `${this.name}/${tag}/classifier.0`, c, c, trainable),
-        fc2: linear(er, `${this.name}/${tag}/classifier.2`, c, this.dim, trainable),
+        fc1: denseLayer(er, `${this.name}/${tag}/classifier.0`, c, c, TORCH_DEFAULT, trainable),
+        fc2: denseLayer(er, `${this.name}/${tag}/classifier.2`, c, this.dim, TORCH_DEFAULT, trainable),
       };
     };
     this.encoderQ = make('encoder_q', true, r);
@@ -156,7 +144,7 @@ export class MoCo {
     const q = encoderVariables(this.encoderQ, 'q');
     for (const [k, v] of encoderVariables(this.encoderK, 'q')) v.assign(q.get(k)!);
     // MoCo: queue = normalize(randn(dim, K), dim=0), i.e. K random unit keys.
-    this.queue = param(() => normalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), `${this.name}/queue`, false);
+    this.queue = param(() => l2NormalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), `${this.name}/queue`, false);
     this.queuePtr = param(() => tf.scalar(0), `${this.name}/queue_ptr`, false);
   }
 

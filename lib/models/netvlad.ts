@@ -20,9 +20,9 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import { normalizeRows } from '../losses/infonce.js';
+import { l2Normalize, l2NormalizeRows } from '../nn/l2.js';
+import { param } from '../nn/param.js';
 import { NamedVariableModel } from './model.js';
-import { param } from './params.js';
 import { Vgg16 } from './vgg16.js';
 
 export interface NetVladOptions {
@@ -58,7 +58,7 @@ export class NetVlad extends NamedVariableModel {
     if (!Number.isInteger(this.clusters) || this.clusters < 1) throw new CvglError('NetVLAD: clusters K, a positive integer', String(this.clusters), 'NetVLAD uses K = 64');
     this.vgg = new Vgg16({ cut: 'conv5_3', name: `${this.name}/vgg`, rng: r, widthDivisor: opts.widthDivisor ?? 1 });
     this.dim = this.vgg.outChannels;
-    const c = tf.tidy(() => normalizeRows(r.normalTensor([this.clusters, this.dim]) as tf.Tensor2D));
+    const c = tf.tidy(() => l2NormalizeRows(r.normalTensor([this.clusters, this.dim]) as tf.Tensor2D));
     this.centroids = param(() => tf.clone(c), `${this.name}/centroids`);
     this.assignW = param(() => tf.mul(tf.transpose(c), 2 * this.alpha), `${this.name}/assign.weight`);
     this.assignB = param(() => tf.mul(tf.sum(tf.square(c), 1), -this.alpha), `${this.name}/assign.bias`);
@@ -70,7 +70,7 @@ export class NetVlad extends NamedVariableModel {
     return tf.tidy(() => {
       const rgb01 = tf.div(tf.add(x, 1), 2);
       const f = this.vgg.apply(tf.div(tf.sub(rgb01, tf.tensor1d(IMAGENET_MEAN)), tf.tensor1d(IMAGENET_STD)) as tf.Tensor4D);
-      return tf.div(f, tf.maximum(tf.norm(f, 'euclidean', 3, true), 1e-12)) as tf.Tensor4D;
+      return l2Normalize(f, 3);
     });
   }
 
@@ -80,7 +80,7 @@ export class NetVlad extends NamedVariableModel {
     if (n < this.clusters) throw new CvglError(`NetVLAD init: at least K = ${this.clusters} local descriptors`, String(n), 'pass more images');
     const picks = r.shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, this.clusters);
     tf.tidy(() => {
-      const c = normalizeRows(tf.gather(desc, picks) as tf.Tensor2D);
+      const c = l2NormalizeRows(tf.gather(desc, picks) as tf.Tensor2D);
       this.centroids.assign(c);
       this.assignW.assign(tf.mul(tf.transpose(c), 2 * this.alpha));
       this.assignB.assign(tf.mul(tf.sum(tf.square(c), 1), -this.alpha));
@@ -119,8 +119,8 @@ export function netvladLayer(f: tf.Tensor4D, w: tf.Tensor2D, b: tf.Tensor1D, c: 
     const a = tf.reshape(tf.softmax(tf.add(tf.matMul(tf.reshape(xs, [n * h * wd, d]), w), b), -1), [n, h * wd, k]); // [B, N, K]
     // V = aᵀ x − (Σ_i a_ik) c_k : [B, K, D]
     const v = tf.sub(tf.matMul(a, xs, true, false), tf.mul(tf.expandDims(tf.sum(a, 1), 2), tf.expandDims(c, 0)));
-    const intra = tf.div(v, tf.maximum(tf.norm(v, 'euclidean', 2, true), 1e-12));
-    return normalizeRows(tf.reshape(intra, [n, k * d]) as tf.Tensor2D);
+    const intra = l2Normalize(v, 2);
+    return l2NormalizeRows(tf.reshape(intra, [n, k * d]) as tf.Tensor2D);
   });
 }
 

@@ -40,7 +40,7 @@
  */
 import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import { param } from './params.js';
+import { param } from '../nn/param.js';
 
 /** Keras `BatchNormalization` defaults. */
 export const BN_EPSILON = 1e-3;

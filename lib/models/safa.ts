@@ -23,7 +23,9 @@ import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
-import { param } from './params.js';
+import { dense, denseLayer, type DenseLayer, type DenseWeights } from '../nn/dense.js';
+import { TORCH_DEFAULT } from '../nn/init.js';
+import { l2NormalizeRows } from '../nn/l2.js';
 import { Vgg16, vgg16ConvMacs, vgg16Layers, type Vgg16Cut } from './vgg16.js';
 
 /**
@@ -51,21 +53,6 @@ export interface SafaOptions {
    * name: give a second live instance (e.g. a momentum copy) another prefix.
    */
   name?: string;
-}
-
-/** A fully connected layer; `w` is [in, out] (PyTorch's `nn.Linear.weight` transposed). */
-export interface Linear {
-  w: tf.Variable;
-  b: tf.Variable;
-}
-
-function linear(r: Rng, name: string, fin: number, fout: number): Linear {
-  // PyTorch's nn.Linear default init: U(−1/√fin, 1/√fin) for weight and bias.
-  const k = 1 / Math.sqrt(fin);
-  return {
-    w: param(() => r.uniformTensor([fin, fout], -k, k), `${name}.weight`),
-    b: param(() => r.uniformTensor([fout], -k, k), `${name}.bias`),
-  };
 }
 
 /** Sizes of one SPE: flattened map length n = H'·W', hidden n//2, output D·n. */
@@ -98,13 +85,13 @@ export function speDims(fmpHW: [number, number], D: number): { n: number; hidden
  * gradient). The gradient of the channel max goes to every tied maximum (torch's `max(dim)`
  * picks one); ties need exactly equal activations.
  */
-export function spatialAwareEmbedding(f: tf.Tensor4D, fc1: { w: tf.Tensor; b: tf.Tensor }, fc2: { w: tf.Tensor; b: tf.Tensor }, D: number): tf.Tensor2D {
+export function spatialAwareEmbedding(f: tf.Tensor4D, fc1: DenseWeights, fc2: DenseWeights, D: number): tf.Tensor2D {
   return tf.tidy(() => {
     const [B, H, W, C] = f.shape;
     const n = H * W;
     const pooled = tf.reshape(tf.max(f, 3), [B, n]) as tf.Tensor2D;
-    const h = tf.add(tf.matMul(pooled, fc1.w as tf.Tensor2D), fc1.b) as tf.Tensor2D;
-    const x = tf.reshape(tf.add(tf.matMul(h, fc2.w as tf.Tensor2D), fc2.b), [B, D, n]) as tf.Tensor3D;
+    const h = dense(pooled, fc1);
+    const x = tf.reshape(dense(h, fc2), [B, D, n]) as tf.Tensor3D;
     const feat = tf.matMul(x, tf.reshape(f, [B, n, C]) as tf.Tensor3D); // [B, D, C]
     return tf.reshape(feat, [B, D * C]) as tf.Tensor2D;
   });
@@ -124,8 +111,8 @@ export function speParamCount(fmpHW: [number, number], D: number): number {
 
 /** One SPE module (appendix 6.1, `class SPE`) with its own weights, built for one feature-map size. */
 export class SpatialAwareEmbedding {
-  readonly fc1: Linear;
-  readonly fc2: Linear;
+  readonly fc1: DenseLayer;
+  readonly fc2: DenseLayer;
   readonly fmpHW: [number, number];
   readonly D: number;
 
@@ -134,8 +121,9 @@ export class SpatialAwareEmbedding {
     const { n, hidden, out } = speDims(fmpHW, D);
     this.fmpHW = [fmpHW[0], fmpHW[1]];
     this.D = D;
-    this.fc1 = linear(r, `${opts.name}.fc1`, n, hidden);
-    this.fc2 = linear(r, `${opts.name}.fc2`, hidden, out);
+    // PyTorch's nn.Linear default initialisation, as the listing's modules
+    this.fc1 = denseLayer(r, `${opts.name}.fc1`, n, hidden, TORCH_DEFAULT);
+    this.fc2 = denseLayer(r, `${opts.name}.fc2`, hidden, out, TORCH_DEFAULT);
   }
 
   /** f [B,H',W',C] → [B, D·C]; H'xW' must be the size this module was built for. */
@@ -199,10 +187,6 @@ export function safaForwardMacs(groundHW: [number, number], aerialHW: [number, n
   return branch(groundHW) + branch(aerialHW);
 }
 
-function l2normalize(z: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
-}
-
 export class Safa extends NamedVariableModel implements CrossViewModel {
   readonly name = 'safa';
   readonly ground: Vgg16;
@@ -242,14 +226,14 @@ export class Safa extends NamedVariableModel implements CrossViewModel {
       throw new CvglError('ground and aerial batches of equal size', `${ground.shape[0]} ground, ${aerial.shape[0]} aerial images`, 'pair every ground image with one aerial image');
     }
     return tf.tidy(() => ({
-      g: l2normalize(this.groundSpe.apply(this.ground.apply(ground))),
-      s: l2normalize(this.aerialSpe.apply(this.aerial.apply(aerial))),
+      g: l2NormalizeRows(this.groundSpe.apply(this.ground.apply(ground))),
+      s: l2NormalizeRows(this.aerialSpe.apply(this.aerial.apply(aerial))),
     }));
   }
 
   /** One view's descriptors (equal to that part of `embed`). */
   embedView(view: 'ground' | 'aerial', x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => l2normalize((view === 'ground' ? this.groundSpe : this.aerialSpe).apply(this[view].apply(x))));
+    return tf.tidy(() => l2NormalizeRows((view === 'ground' ? this.groundSpe : this.aerialSpe).apply(this[view].apply(x))));
   }
 
   /**

@@ -7,7 +7,9 @@
  */
 import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import { param } from './params.js';
+import { dense, denseLayer } from '../nn/dense.js';
+import { TORCH_DEFAULT } from '../nn/init.js';
+import { l2NormalizeRows } from '../nn/l2.js';
 import { Vgg16, vgg16ConvMacs, vgg16Layers } from './vgg16.js';
 import { NamedVariableModel, type CrossViewModel } from './model.js';
 
@@ -17,15 +19,6 @@ export interface SiameseVggOptions {
   dim?: number;
   /** Divides every VGG16 width and the head's 512 (default 1: the thesis' model); see `vgg16Cfg`. */
   widthDivisor?: number;
-}
-
-function linear(r: Rng, name: string, fin: number, fout: number): { w: tf.Variable; b: tf.Variable } {
-  // PyTorch's nn.Linear default init: U(−1/√fin, 1/√fin) for weight and bias.
-  const k = 1 / Math.sqrt(fin);
-  return {
-    w: param(() => r.uniformTensor([fin, fout], -k, k), `${name}.weight`),
-    b: param(() => r.uniformTensor([fout], -k, k), `${name}.bias`),
-  };
 }
 
 /** Parameters of Siamese-VGG: two VGG16 `features` blocks and the shared two-layer head. */
@@ -60,15 +53,14 @@ export class SiameseVgg extends NamedVariableModel implements CrossViewModel {
     this.ground = new Vgg16({ name: 'ground', rng: r, widthDivisor: this.widthDivisor });
     this.aerial = new Vgg16({ name: 'aerial', rng: r, widthDivisor: this.widthDivisor });
     const f = this.ground.outChannels; // 512 for VGG16
-    this.fc1 = linear(r, 'head/classifier.0', f, f);
-    this.fc2 = linear(r, 'head/classifier.2', f, this.dim);
+    // PyTorch's nn.Linear default initialisation
+    this.fc1 = denseLayer(r, 'head/classifier.0', f, f, TORCH_DEFAULT);
+    this.fc2 = denseLayer(r, 'head/classifier.2', f, this.dim, TORCH_DEFAULT);
   }
 
   private head(f: tf.Tensor4D): tf.Tensor2D {
     const pooled = tf.mean(f, [1, 2]) as tf.Tensor2D;
-    const h = tf.relu(tf.add(tf.matMul(pooled, this.fc1.w as tf.Tensor2D), this.fc1.b));
-    const z = tf.add(tf.matMul(h as tf.Tensor2D, this.fc2.w as tf.Tensor2D), this.fc2.b) as tf.Tensor2D;
-    return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+    return l2NormalizeRows(dense(tf.relu(dense(pooled, this.fc1)), this.fc2));
   }
 
   /** L2-normalised descriptors of ground [B,Hg,Wg,3] and aerial [B,Ha,Wa,3] images. */

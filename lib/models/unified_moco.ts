@@ -32,10 +32,13 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, Rng } from '../engine/rng.js';
-import { infoNce, normalizeRows, stopGradient } from '../losses/infonce.js';
-import { encode, encoderVariables, linear, ringWrite, type Encoder } from './moco.js';
+import { infoNce, stopGradient } from '../losses/infonce.js';
+import { denseLayer } from '../nn/dense.js';
+import { TORCH_DEFAULT } from '../nn/init.js';
+import { l2NormalizeRows } from '../nn/l2.js';
+import { encode, encoderVariables, ringWrite, type Encoder } from './moco.js';
 import { NamedVariableModel, type CrossViewModel } from './model.js';
-import { param } from './params.js';
+import { param } from '../nn/param.js';
 import { SiameseVgg, siameseVggForwardMacs } from './siamese_vgg.js';
 import { Vgg16 } from './vgg16.js';
 
@@ -91,13 +94,13 @@ export class UnifiedMoCo extends NamedVariableModel implements CrossViewModel {
       const kr = new Rng(0); // overwritten by the copy below
       const vgg = new Vgg16({ cut: 'pool5', name: `unified/${tag}`, rng: kr, widthDivisor: this.widthDivisor, trainable: false });
       const c = vgg.outChannels;
-      return { vgg, fc1: linear(kr, `unified/${tag}/classifier.0`, c, c, false), fc2: linear(kr, `unified/${tag}/classifier.2`, c, this.dim, false) };
+      return { vgg, fc1: denseLayer(kr, `unified/${tag}/classifier.0`, c, c, TORCH_DEFAULT, false), fc2: denseLayer(kr, `unified/${tag}/classifier.2`, c, this.dim, TORCH_DEFAULT, false) };
     };
     this.keyGround = key('key_ground');
     this.keyAerial = key('key_aerial');
     this.syncKeys();
-    this.queueGround = param(() => normalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), 'unified/queue_ground', false);
-    this.queueAerial = param(() => normalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), 'unified/queue_aerial', false);
+    this.queueGround = param(() => l2NormalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), 'unified/queue_ground', false);
+    this.queueAerial = param(() => l2NormalizeRows(r.normalTensor([this.queueSize, this.dim]) as tf.Tensor2D), 'unified/queue_aerial', false);
     this.queuePtr = param(() => tf.scalar(0), 'unified/queue_ptr', false);
   }
 

@@ -8,7 +8,7 @@
  */
 import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import { param } from './params.js';
+import { param } from '../nn/param.js';
 
 /** Channel widths, 'M' = max-pool 2x2/2 (torchvision cfg "D"). */
 export const VGG16_CFG = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'] as const;

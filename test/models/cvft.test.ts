@@ -5,9 +5,10 @@
  *    domain in float32; square, rectangular with marginals, and a sharp λ = 100 case;
  *  - the transport head (cost generation, Sinkhorn, Eq. 5) forward and gradients w.r.t. the
  *    ground map and every weight, the weights taken from a model by `namedVariables()` name;
- *  - the affine STN sampler against torch's affine_grid + grid_sample;
+ *  - the affine STN sampler (lib/nn/spatial_transformer.ts) against torch's affine_grid + grid_sample;
  *    all on cpu, wasm and webgpu (Mesa's software adapter when there is no GPU);
- *  - Sinkhorn sums to its marginals (also where exp(−λC) underflows float32); resize and TPS;
+ *  - Sinkhorn sums to its marginals (also where exp(−λC) underflows float32) (resize and TPS:
+ *    test/nn/);
  *  - the whole model (widthDivisor 16, small images) forward + backward on every backend, and a
  *    training step that leaves no tensors behind; every ablation variant builds and runs;
  *  - descriptor lengths of Table 4, parameter counts and FLOPs.
@@ -23,7 +24,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CvglError, Rng, tf } from '../../lib/engine/index.js';
 import {
-  affineTransform,
   CVFT_FEATURE_HW,
   CVFT_VARIANTS,
   Cvft,
@@ -32,13 +32,11 @@ import {
   cvftHead,
   cvftParamBreakdown,
   cvftParamCount,
-  resizeFeatureMap,
-  tpsControlPoints,
-  tpsTransform,
   type CvftDim,
 } from '../../lib/models/cvft.js';
 import { sinkhorn, sinkhornFlops } from '../../lib/models/sinkhorn.js';
 import { vgg16ConvMacs } from '../../lib/models/vgg16.js';
+import { affineTransform } from '../../lib/nn/spatial_transformer.js';
 import { requireInCi } from '../ci_requirements.js';
 import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
 import { findPython, testBackends } from '../reference_python.js';
@@ -266,7 +264,7 @@ describe('CVFT against PyTorch (test/reference/cvft_torch.py)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Sinkhorn properties, resize, TPS (no torch needed)
+// Sinkhorn properties (no torch needed)
 // ---------------------------------------------------------------------------------------------
 
 async function arr(t: tf.Tensor): Promise<Float32Array> {
@@ -281,7 +279,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array | number): number {
   return m;
 }
 
-describe.each(BACKENDS)('Sinkhorn and samplers on %s', (backend) => {
+describe.each(BACKENDS)('Sinkhorn on %s', (backend) => {
   it('rows and columns sum to the marginals (Eq. 2 defaults, custom ones, and where exp(−λC) underflows)', async () => {
     await useBackend(backend);
     const before = tf.memory().numTensors;
@@ -327,42 +325,6 @@ describe.each(BACKENDS)('Sinkhorn and samplers on %s', (backend) => {
     });
     expect(relErr(ours, await arr(plain))).toBeLessThan(1e-5);
     c.dispose();
-  });
-
-  it('feature resize equals tf.image.resizeBilinear (TF 1 semantics), up and down', async () => {
-    await useBackend(backend);
-    const r = new Rng(13);
-    for (const [inHW, outHW] of [
-      [[7, 38], [8, 8]],
-      [[16, 16], [8, 8]],
-      [[2, 4], [8, 8]],
-      [[5, 3], [4, 6]],
-    ] as [[number, number], [number, number]][]) {
-      const x = T(randn(r, [2, ...inHW, 3])) as tf.Tensor4D;
-      const ours = await arr(resizeFeatureMap(x, outHW));
-      const ref = await arr(tf.image.resizeBilinear(x, outHW, false, false));
-      expect(maxAbsDiff(ours, ref), `${inHW} -> ${outHW}`).toBeLessThan(1e-5);
-      x.dispose();
-    }
-  });
-
-  it('TPS: control points at rest are the identity; affine-displaced ones give the affine map', async () => {
-    await useBackend(backend);
-    const r = new Rng(14);
-    const before = tf.memory().numTensors;
-    const f = T(randn(r, [2, 6, 7, 3])) as tf.Tensor4D;
-    const ctrl = tpsControlPoints(4);
-    const rest = tf.tensor3d([...ctrl.flat(), ...ctrl.flat()], [2, 16, 2]);
-    expect(maxAbsDiff(await arr(tpsTransform(f, rest, ctrl)), Float32Array.from(await f.data()))).toBeLessThan(1e-5);
-    const th = [0.9, 0.15, 0.1, -0.2, 1.1, -0.05];
-    const moved = ctrl.map(([x, y]) => [th[0]! * x + th[1]! * y + th[2]!, th[3]! * x + th[4]! * y + th[5]!]);
-    const tgt = tf.tensor3d([...moved.flat(), ...moved.flat()], [2, 16, 2]);
-    const theta = tf.tensor2d([...th, ...th], [2, 6]);
-    const viaTps = await arr(tpsTransform(f, tgt, ctrl));
-    const viaAffine = await arr(affineTransform(f, theta));
-    expect(relErr(viaTps, viaAffine)).toBeLessThan(1e-4);
-    tf.dispose([f, rest, tgt, theta]);
-    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The MDUIT model (paper 004) — lib/models/mduit.ts, lib/models/conv_layers.ts,
+ * The MDUIT model (paper 004) — lib/models/mduit.ts, its layers from lib/nn,
  * lib/train/mduit_step.ts:
  *   - its layers against PyTorch (instance norm, GeM pooling with a trainable p, nearest
  *     upsampling), values and gradients, on cpu and wasm;
@@ -13,7 +13,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CvglError, Rng, tf, type BackendName } from '../../lib/engine/index.js';
-import { gemPool, instanceNorm, upsample2x } from '../../lib/models/conv_layers.js';
+import { instanceNorm } from '../../lib/nn/norm.js';
+import { gemPool } from '../../lib/nn/pool.js';
+import { upsample2x } from '../../lib/nn/resize.js';
 import { Mduit } from '../../lib/models/mduit.js';
 import { createOptimizer } from '../../lib/train/optimizers.js';
 import { generatorTerms, mduitStep, MDUIT_VARIANTS, variantHasI2i, type MduitBatch } from '../../lib/train/mduit_step.js';

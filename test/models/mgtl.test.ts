@@ -20,13 +20,13 @@ import { softMarginTripletExhaustive } from '../../lib/losses/triplet.js';
 import {
   Mgtl,
   gkstAttention,
-  layerNorm,
   mgtlForwardMacs,
   mgtlLoss,
   mgtlParamCount,
   type MgtlVariant,
 } from '../../lib/models/mgtl.js';
 import { vgg16ConvMacs } from '../../lib/models/vgg16.js';
+import { layerNorm } from '../../lib/nn/norm.js';
 import { requireInCi } from '../ci_requirements.js';
 import { REL_TOL, relErr, useBackend } from '../engine/parity_helpers.js';
 import { ReferenceDir, expectClose, findPython, normalArray as randn, size, testBackends, uniformArray as randu, type Arr } from '../reference_python.js';
