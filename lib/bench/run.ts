@@ -65,8 +65,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const log = opts.log ?? (() => {});
   const quick = Boolean(opts.quick);
   const shape = quick ? QUICK_SHAPE : FULL_SHAPE;
-  // --quick: a step is tens of ms, and the first ~10 are V8 still compiling tfjs' JavaScript
-  // (measured: 40-70 ms, then 21-37 ms), so more warm-up and a longer median than at full size
+  // --quick: a step is tens of ms, and the first ~10 are slower while V8 still compiles tfjs'
+  // JavaScript, so more warm-up and a longer median than at full size
   const steps = opts.steps ?? (quick ? 20 : 5);
   const warmup = opts.warmup ?? (quick ? 10 : 1);
   const machine = machineInfo();
@@ -128,7 +128,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const fits = b === 'wasm' || b === 'native' ? wasmMicroBatch(shape) : shape.batch; // native runs on wasm's heap
     const microBatch = opts.microBatch ?? fits;
     if (Math.min(microBatch, shape.batch) > fits) {
-      // measured: --micro-batch 8 at full size on native did not fail but stopped making progress
+      // exhausting the wasm heap can stall the step rather than fail it: warn before it starts
       log(`  warning: ${microBatch} pairs at a time likely exceed wasm's 4 GiB heap (estimated to fit: ${fits}); the step may abort or stall`);
     }
     if (microBatch < shape.batch) {

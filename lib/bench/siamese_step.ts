@@ -26,7 +26,7 @@ export const FULL_SHAPE: StepShape = { ground: [112, 616], aerial: [256, 256], b
  * Small enough for the plain-JS `cpu` backend to finish a few steps in CI: the same step at the
  * smallest images VGG16's five pools allow (32 px), batch 2 (the least with negatives), and
  * widths ÷ 8 (8 … 64 channels). At full width this size still takes the cpu backend minutes a
- * step (its Conv2DBackpropFilter is a scalar loop: 89% of the step).
+ * step (its Conv2DBackpropFilter is a scalar loop).
  */
 export const QUICK_SHAPE: StepShape = { ground: [32, 128], aerial: [32, 32], batch: 2, widthDivisor: 8 };
 

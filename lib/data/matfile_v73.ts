@@ -94,7 +94,7 @@ class V73Reader {
     );
   }
 
-  /** The attributes this reader uses (each h5wasm call costs ~0.1-0.2 ms: only these are read). */
+  /** The attributes this reader uses (each h5wasm call is costly: only these are read). */
   attrs(obj: Dataset | Group): Map<string, OutputData | null> {
     const out = new Map<string, OutputData | null>();
     for (const name of Object.keys(obj.attrs)) {

@@ -106,8 +106,8 @@ export function rowSquaredNorms(x: DescriptorArray): Float32Array {
 interface GalleryChunk {
   start: number;
   end: number;
-  /** The chunk's rows transposed, [D, rows]: tfjs-wasm's MatMul with transposeB takes a slow
-   *  path (measured 1.1 vs 6.5 GFLOP/s at 256 x 4096 x 8884), so the gallery is transposed once. */
+  /** The chunk's rows transposed, [D, rows]: tfjs-wasm's MatMul with transposeB takes a path several
+   *  times slower (docs/benchmark.md), so the gallery is transposed once. */
   colsT: tf.Tensor2D | null;
   /** [1, rows]: 1/‖s‖ for cosine, ‖s‖² for l2. */
   column: tf.Tensor2D;

@@ -18,8 +18,8 @@
  *     products in one `matMul`.
  *
  * Neither path stacks or splits rank-5 tensors: tfjs-wasm slices those element by element in
- * JavaScript, which made the gradient of an earlier stacked version 30x slower than the rest
- * of an MDUIT training step.
+ * JavaScript, which made the gradient of an earlier stacked version slower than all the rest
+ * of an MDUIT training step together.
  *
  * Filters are per-sample HWIO: W [B, k, k, C/G, C'], output channel o belonging to group
  * ⌊o / (C'/G)⌋ and reading input channels g·C/G … (g+1)·C/G − 1 — PyTorch's grouped weight
@@ -66,7 +66,7 @@ const unfold = (y: tf.Tensor, b: number) => tf.transpose(tf.reshape(y, [y.shape[
 /**
  * One channel per group, one output per channel (the paper's 256 groups of 256): a depthwise
  * convolution of the folded batch, with its gradients written out (tfjs-wasm has no depthwise
- * filter gradient; tfjs-cpu's, bridged, took 160 ms a call at 4 x 16 x 16 x 32):
+ * filter gradient, and tfjs-cpu's, bridged, is far too slow for a training step):
  *   dx = depthwise(dy, W flipped in both spatial axes)                 ('same', odd k, stride 1)
  *   dW[b, dy, dx, c] = Σ_{y, x} x_pad[b, y + dy, x + dx, c] · dy[b, y, x, c]   (im2col, one product and one sum)
  */

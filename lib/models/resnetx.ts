@@ -32,10 +32,9 @@
  * true; Goyal et al. 2017, "Accurate, large minibatch SGD", Sec. 5.1; torchvision's
  * `zero_init_residual`), so that every block starts as the identity of its shortcut. Why: with
  * γ = 1 and batch statistics, the 16 blocks each add a unit-variance branch and the network is
- * chaotic at initialisation — measured on synthetic 96x384 views (widths ÷ 16 and ÷ 8), a
- * perturbation of 4% of the distance between two images moves the output 0.84–0.89 of the
- * distance between two images' outputs (VGG16 ÷ 8: 0.13; γ = 0: 0.12–0.18); a metric loss then
- * finds no cross-view signal and the descriptors collapse (README, "GeoCapsNet at quick size").
+ * chaotic at initialisation — a small perturbation of an input moves its output most of the way
+ * to another image's (measurements in docs/papers/geocapsnet.md); a metric loss then finds no
+ * cross-view signal and the descriptors collapse.
  * `zeroInitResidual: false` gives Keras' γ = 1 everywhere.
  */
 import { tf } from '../engine/tf.js';

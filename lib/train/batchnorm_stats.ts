@@ -6,9 +6,8 @@
  * Why: Keras' moving averages (momentum 0.99, GeoCapsNet's ResNetX) forget their initial values
  * (mean 0, variance 1) with a time constant of 100 steps and trail the weights by as much; after a
  * run of 50–200 steps, evaluating with them measures a different network from the one trained.
- * Measured on GeoCapsNet at quick size (README, "GeoCapsNet at quick size"): after 100 steps
- * recall was at chance with the moving statistics while the same weights with batch statistics
- * gave R@5 13.7%. Over a long run the two agree, so PreciseBN changes nothing where the moving
+ * On GeoCapsNet at quick size the moving statistics left recall at chance where the same weights
+ * with batch statistics had learnt (docs/papers/geocapsnet.md). Over a long run the two agree, so PreciseBN changes nothing where the moving
  * averages have converged.
  *
  * How: the model's `batchNormMomentum` is set to k/(k+1) for the k-th batch, which makes the

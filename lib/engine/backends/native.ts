@@ -6,7 +6,7 @@
  * (`bin/build-native.mjs`). The addon reads and writes the wasm heap in place: no copies.
  *
  * Why on wasm and not on the plain-JS `cpu` backend: with oneDNN convolutions the cpu backend's
- * JavaScript element-wise kernels (Multiply, Add, RealDiv, MaxPoolGrad, …) took 85% of a step.
+ * JavaScript element-wise kernels (Multiply, Add, RealDiv, MaxPoolGrad, …) dominate a step.
  * The price is wasm32's 4 GiB heap, which `cvgl bench` meets with micro-batches.
  */
 import { createRequire } from 'node:module';
@@ -193,7 +193,7 @@ function nativeKernels(nat: NativeAddon): KernelConfig[] {
       return out;
     }),
     // tfjs-core clones every tensor a gradient saves (engine.saveTensorsForBackwardMode) and
-    // wasm's Identity copies it: 1,690 copies of activations in a full-size VGG16 step (0.4 s).
+    // wasm's Identity copies it: every saved activation of a step is copied once more.
     // Tensors are immutable, so the clone can share the data, as on the cpu backend.
     kernel('Identity', ({ x }, b) => {
       if (x!.dtype === 'string') return null;

@@ -1,6 +1,6 @@
 /**
  * `Conv2DBackpropInput` for the wasm backend on XNNPACK. tfjs-backend-wasm 4.22 has this kernel
- * but as a scalar C++ loop: it took 67% of a VGG16 training step (`cvgl bench` profile). Here it
+ * but as a scalar C++ loop, which dominated a VGG16 training step (docs/benchmark.md). Here it
  * is one forward convolution:
  *
  *   dx[n,y,x,c] = Σ_{a,b,o} dy_up[n, y + top − a·d, x + left − b·d, o] · W[a,b,c,o]

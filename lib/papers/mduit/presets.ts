@@ -3,20 +3,19 @@
  * every setting the paper states is kept unless listed here:
  *   paper  the paper's model (c = 256, 256 groups, 5 × 5), batch 1, 50 epochs (35 + 15), Adam
  *          β1 0.5, lr 2e-4, N(0, 0.001²) init, on a user's RobotCar Seasons folder; images 128 × 128
- *          (the paper gives no size: assumption — a batch-1 step of the full model peaks at 2.9 GB
- *          of tensors at 128 × 128, within the 4 GB heap of the wasm/native backends; 256 × 256
- *          would need about 11 GB: pass overrides { height: 256, width: 256 } on a GPU backend).
- *          50 epochs of RobotCar Seasons' 12,700 rear images are weeks on a CPU (15 s a step here):
+ *          (the paper gives no size: assumption — a batch-1 step of the full model at 128 × 128 fits
+ *          the 4 GB heap of the wasm/native backends, 256 × 256 does not: pass overrides
+ *          { height: 256, width: 256 } on a GPU backend; docs/papers/mduit.md has the sizes).
+ *          50 epochs of RobotCar Seasons' 12,700 rear images are weeks on a CPU:
  *          on this machine the profile validates the folder, loads it and trains; `onProgress`
  *          reports every step, `signal` stops it.
  *   quick  what the report runs: a 48 × 64 synthetic set, every width ÷ 8, one residual block,
- *          batch 4, 60 steps for each row with translation and 160 for the others (see the README
- *          for its time). Three deviations, each because the run is about a thousand times shorter
- *          than the paper's: PyTorch's default initialisation instead of N(0, 0.001²) (with σ = 0.001
- *          the generator's L1 reconstruction did not move in 40 steps: 0.455 → 0.473; with the
- *          default 0.455 → 0.25); lr 1e-3 instead of 2e-4 (L_NCE sits at ln 17 — all z alike —
- *          for the first ~100 steps at 2e-4; at 1e-3 "w/o I2I" reached 41% day (5 m, 10°) in 160
- *          steps, 28% at 2e-4); L_NCE's negatives from the epoch's memory bank of z instead of
+ *          batch 4, 60 steps for each row with translation and 160 for the others (its time and the
+ *          runs behind these choices: docs/papers/mduit.md). Three deviations, each because the run
+ *          is about a thousand times shorter than the paper's: PyTorch's default initialisation
+ *          instead of N(0, 0.001²) (with σ = 0.001 the generator's L1 reconstruction does not move
+ *          in such a run); lr 1e-3 instead of 2e-4 (at 2e-4 L_NCE sits at ln 17 — all z alike —
+ *          for most of the run); L_NCE's negatives from the epoch's memory bank of z instead of
  *          encoding 16 images per source every step.
  *   smoke  the same code on a tiny set in seconds (what CI runs through the notebook runner);
  *          both ways of encoding negatives run.
