@@ -53,8 +53,8 @@ export interface ComputedFacts {
 }
 
 /** The facts `cvgl params` prints for a model: computed at the paper's input sizes. */
-export interface ModelFacts extends ComputedFacts {
-  model: string;
+export interface ModelFacts<N extends string = string> extends ComputedFacts {
+  model: N;
   /** Input sizes the figures are for (ground, aerial). */
   input: { ground: HW; aerial: HW };
 }

@@ -12,17 +12,18 @@ import { CVFT_MODEL } from './cvft.js';
 import { GEOCAPSNET_I_MODEL, GEOCAPSNET_II_MODEL } from './geocapsnet.js';
 import { MGTL_MODEL, Mgtl, mgtlLoss } from './mgtl.js';
 import type { CrossViewModel } from './model.js';
-import type { ModelFacts, ModelRecord, QuickLoss } from './record.js';
+import type { ModelFacts as Facts, ModelRecord, QuickLoss } from './record.js';
 import { SAFA_MODEL } from './safa.js';
 import { SIAMESE_VGG_MODEL } from './siamese_vgg.js';
 import { UNIFIED_MOCO_MODEL, UnifiedMoCo } from './unified_moco.js';
 
-export type { ModelFacts, ModelRecord } from './record.js';
+export type { ModelRecord } from './record.js';
 
 /** Every registered architecture, in the order commands list them. */
 export const MODELS = [SIAMESE_VGG_MODEL, SAFA_MODEL, CVFT_MODEL, MGTL_MODEL, GEOCAPSNET_I_MODEL, GEOCAPSNET_II_MODEL, UNIFIED_MOCO_MODEL] as const;
 export type ModelName = (typeof MODELS)[number]['name'];
 export const MODEL_NAMES: readonly ModelName[] = MODELS.map((r) => r.name);
+export type ModelFacts = Facts<ModelName>;
 
 /** The record of `name`; an unknown name is a CvglError listing the names (`fix`: how to name one). */
 export function modelRecord(name: string, fix = 'e.g. cvgl params cvft'): ModelRecord<ModelName> {
