@@ -37,6 +37,8 @@ describe('the registry', () => {
     expect(MODEL_NAMES).toEqual(MODELS.map((r) => r.name));
     expect(new Set(MODEL_NAMES).size).toBe(MODELS.length);
     for (const n of MODEL_NAMES) expect(modelRecord(n).name).toBe(n);
+    // each entry cites its paper by number (/work/shared/papers: 000 MGTL … 003 thesis)
+    for (const r of MODELS) expect(r.paper, r.name).toMatch(/\(00\d\)/);
   });
 
   it('refuses an unknown name with the names it knows', () => {
