@@ -1,13 +1,15 @@
 /**
  * `cvgl params` and `cvgl quicktrain` as a user runs them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic } from '../lib/synth/generate.js';
+import { paramsCommand } from '../lib/cli/models.js';
+import { MODEL_NAMES } from '../lib/models/registry.js';
 
 const BIN = fileURLToPath(new URL('../bin/cvgl.mjs', import.meta.url));
 function cvgl(...args: string[]) {
@@ -37,6 +39,22 @@ describe('cvgl params', () => {
       expect(Object.values(f.breakdown).reduce((a, b) => a + b, 0)).toBe(f.params);
       // 2 x 14,714,688 rounds to the published 29.42M
       expect(Math.abs(Object.values(f.breakdown)[0]! - f.published[0]!.value)).toBeLessThan(0.01e6);
+    }
+  });
+
+  it('prints, as text and as --json, what it printed before the models registered themselves (fixtures of 861eb9d)', async () => {
+    for (const m of MODEL_NAMES) {
+      for (const json of [false, true]) {
+        const lines: string[] = [];
+        const log = vi.spyOn(console, 'log').mockImplementation((x: string) => void lines.push(x));
+        try {
+          expect(await paramsCommand(json ? [m, '--json'] : [m])).toBe(0);
+        } finally {
+          log.mockRestore();
+        }
+        const fixture = fileURLToPath(new URL(`fixtures/cvgl_params/${m}.${json ? 'json' : 'txt'}`, import.meta.url));
+        expect(`${lines.join('\n')}\n`, `${m}${json ? ' --json' : ''}`).toBe(readFileSync(fixture, 'utf8'));
+      }
     }
   });
 

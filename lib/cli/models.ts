@@ -5,7 +5,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CvglError } from '../engine/errors.js';
 import { initEngine } from '../engine/init.js';
 import { openDataset } from '../data/readers.js';
-import { MODEL_NAMES, modelFacts, quickModel } from '../models/registry.js';
+import { MODEL_NAMES, modelFacts, quickModel, type ModelFacts } from '../models/registry.js';
+import { mgtlParamCount } from '../models/mgtl.js';
+import { GEOCAPSNET_PUBLISHED } from '../papers/geocapsnet/published.js';
+import { MGTL_PUBLISHED } from '../papers/mgtl/published.js';
 import { DEFAULT_SYNTHETIC_DIR } from '../synth/generate.js';
 import { quickTrain } from '../train/quick_train.js';
 import { runDataDir } from './train.js';
@@ -26,6 +29,52 @@ function parse(args: string[], options: ParseArgsConfig['options']): { values: R
   }
 }
 
+/** A published figure set beside ours: where it comes from and why ours may differ. */
+export interface PublishedFigure { what: string; value: number; source: string; note: string }
+
+const n = (x: number) => x.toLocaleString('en-US');
+const sameOr = (ours: number, published: number, same: string) => (ours === published ? same : `ours ${n(ours)}`);
+const TWO_VGG: PublishedFigure = {
+  what: 'two VGG16 branches',
+  value: MGTL_PUBLISHED.params.vgg16Only.value,
+  source: 'MGTL (000) Table 2, first row',
+  note: 'the convolutional part of two unshared VGG16s (2 x 14,714,688 = 29,429,376); heads come on top',
+};
+
+/** The papers' figures `cvgl params` compares a model's computed facts (its record's) with. */
+export function publishedFigures(f: ModelFacts): PublishedFigure[] {
+  switch (f.model) {
+    case 'siamese-vgg':
+      return [TWO_VGG];
+    case 'safa':
+      return [TWO_VGG, { what: 'descriptor length', value: 4096, source: 'thesis (003) appendix 6.1, SPE output C x D = 512 x 8', note: sameOr(f.descriptorLength, 4096, 'the same') }];
+    case 'cvft':
+      return [TWO_VGG, { what: 'descriptor length', value: 4096, source: 'CVFT (002) Sec. 4.1 / Table 4 (8 x 8 x 64)', note: sameOr(f.descriptorLength, 4096, 'the same; Table 4 variants 2048, 1536, 512 via `dim`') }];
+    case 'mgtl': {
+      const P = MGTL_PUBLISHED.params, vgg = f.breakdown.vgg16x2!, wo = vgg + f.breakdown.mife_pe_gkst!;
+      return [
+        { what: 'VGG16 only', value: P.vgg16Only.value, source: `MGTL (000) ${P.vgg16Only.ref}`, note: `ours ${n(vgg)}` },
+        { what: 'w/o CMI', value: P.woCmi.value, source: `MGTL (000) ${P.woCmi.ref}`, note: `ours ${n(wo)} (equations only; ${n(mgtlParamCount('wo-cmi', 6, { ffn: true }))} with a feed-forward per GKST block). ${MGTL_PUBLISHED.explanation.join(' ')}` },
+        { what: 'full', value: P.full.value, source: `MGTL (000) ${P.full.ref}`, note: `ours ${n(f.params)} (equations only; ${n(mgtlParamCount('full', 6, { ffn: true }))} with the feed-forward)` },
+        { what: 'full (Table 3)', value: P.fullTable3.value, source: `MGTL (000) ${P.fullTable3.ref}`, note: 'the same model as Table 2 row 3, 6.98M fewer: unexplained' },
+      ];
+    }
+    case 'geocapsnet-i':
+    case 'geocapsnet-ii': {
+      const G = GEOCAPSNET_PUBLISHED, variant = f.model === 'geocapsnet-i' ? 'I' : 'II';
+      return [
+        { what: `GeoCapsNet-${variant} parameters`, value: G.params[variant], source: G.source, note: `ours ${n(f.params)}: ${G.explanation.total}` },
+        { what: 'I − II (one set of capsule layers)', value: G.capsuleLayerParams, source: G.source, note: `ours ${n(modelFacts('geocapsnet-i').params - modelFacts('geocapsnet-ii').params)}: ${G.explanation.difference}` },
+        { what: 'code length', value: G.codeLength, source: G.source, note: sameOr(f.descriptorLength, G.codeLength, 'the same (32 capsules x 64)') },
+      ];
+    }
+    case 'unified-moco':
+      return [{ ...TWO_VGG, note: `${TWO_VGG.note}; the trained query encoders are a Siamese-VGG, the two momentum key encoders (${n(f.params)} values, not trained) and the two queues (2 x 16384 x 128) are state` }];
+    default:
+      return [];
+  }
+}
+
 export async function paramsCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse(args, { json: { type: 'boolean' } });
   if (v.help) {
@@ -33,7 +82,8 @@ export async function paramsCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new CvglError(`one model name: ${MODEL_NAMES.join(', ')}`, positionals.length ? `'${positionals.join(' ')}'` : 'none', 'e.g. cvgl params cvft');
-  const f = modelFacts(positionals[0]!);
+  const facts = modelFacts(positionals[0]!);
+  const f = { ...facts, published: publishedFigures(facts) };
   if (v.json) {
     console.log(JSON.stringify(f, null, 2));
     return 0;

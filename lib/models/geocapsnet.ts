@@ -44,6 +44,7 @@ import { GLOROT_UNIFORM } from '../nn/init.js';
 import { l2NormalizeRows } from '../nn/l2.js';
 import { param } from '../nn/param.js';
 import { BN_MOMENTUM, ResNetX, resnetxMacs, resnetxOutput, resnetxParamCount } from './resnetx.js';
+import type { ModelRecord } from './record.js';
 
 export type GeoCapsNetVariant = 'I' | 'II' | 'resnetx-fc-I' | 'resnetx-fc-II';
 
@@ -395,3 +396,47 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
     return 2 * geoCapsNetForwardMacs(this.variant, groundHW, aerialHW, this.widthDivisor, this.routingIterations);
   }
 }
+
+/**
+ * The registered GeoCapsNet-I and -II. Facts at 224x224 (Table 1), counted as Keras does
+ * (BatchNorm moving statistics included), like the paper's TensorFlow code.
+ *
+ * Quick size (README, "GeoCapsNet at quick size"): widths ÷ 8; ResNetX ends at 1/32 of the input
+ * and PrimaryCaps needs at least 3x3, so the panorama is 72x288 and the aerial is polar-transformed
+ * to 72x288 (as SAFA's and MGTL's quick runs see it): ResNetX ends at 3x9 and PrimaryCaps has a 1x7
+ * grid; PreciseBN before evaluating; the paper's "Triplet" loss (Table 3), since Soft-TriHard
+ * collapses from random weights at this size. 100 steps (2 epochs of 16): R@1 10%, R@5 34% on the
+ * 190 validation pairs (chance 0.5%, 2.6%).
+ */
+function geoCapsNetRecord<N extends 'geocapsnet-i' | 'geocapsnet-ii'>(name: N, variant: 'I' | 'II'): ModelRecord<N> {
+  return {
+    name,
+    paper: `GeoCapsNet (001) Sec. 3.2, Fig. 2 (GeoCapsNet-${variant})`,
+    options: ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name', 'zeroInitResidual'],
+    build: (options, rng) => new GeoCapsNet({ variant, ...options, rng }),
+    paperSize: { ground: GEOCAPSNET_INPUT_HW, aerial: GEOCAPSNET_INPUT_HW },
+    quick: {
+      options: { widthDivisor: 8, groundHW: [72, 288], aerialHW: [72, 288] },
+      ground: { height: 72, width: 288 }, aerial: { size: 144, polar: { height: 72, width: 288 } },
+      loss: { kind: 'soft-margin-exhaustive', gamma: 10 }, lr: 1e-3, epochs: 2, batchSize: 16, preciseBatchNorm: 10,
+      source: 'quick size: ResNetX widths ÷ 8, 72x288 panoramas and polar-transformed aerials, the synthetic set; the paper\'s "Triplet" loss (Table 3), Adam 0.001, PreciseBN before evaluating',
+      assumptions: [
+        'quick size: ResNetX widths ÷ 8 (capsules 4 x 8-d primary, 4 x 8-d GeoCaps: a 32-d code), 72x288 panoramas and 144x144 aerials polar-transformed to 72x288 (the paper: 224x224 raw views; with raw 96x96 views the training loss falls but validation recall stays at chance after 100 steps)',
+        'the paper\'s "Triplet" loss (Table 3: weighted soft-margin over every negative, γ = 10): Soft-TriHard (Eq. 2) collapses both branches to one descriptor from random weights at this size (hardest-negative mining, cf. FaceNet Sec. 3.2); the per-row presets keep their own loss',
+        'PreciseBN before each evaluation (10 training batches): Keras\' moving averages (momentum 0.99) have not converged after 100 steps',
+      ],
+    },
+    facts: ({ ground, aerial }) => {
+      const params = geoCapsNetParamCount(variant, { keras: true, groundHW: ground, aerialHW: aerial });
+      const backbone = 2 * resnetxParamCount(1, true);
+      const d = capsuleDims();
+      // 32 GeoCaps x 64 (Sec. 5.1; Table 4 "code length")
+      return {
+        params, descriptorLength: d.nGeo * d.geoDim, forwardGflops: (2 * geoCapsNetForwardMacs(variant, ground, aerial)) / 1e9,
+        breakdown: { resnetx_x2_keras: backbone, capsule_layers: params - backbone },
+      };
+    },
+  };
+}
+export const GEOCAPSNET_I_MODEL = geoCapsNetRecord('geocapsnet-i', 'I');
+export const GEOCAPSNET_II_MODEL = geoCapsNetRecord('geocapsnet-ii', 'II');

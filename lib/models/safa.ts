@@ -26,7 +26,8 @@ import { NamedVariableModel, type CrossViewModel, type Embeddings } from './mode
 import { dense, denseLayer, type DenseLayer, type DenseWeights } from '../nn/dense.js';
 import { TORCH_DEFAULT } from '../nn/init.js';
 import { l2NormalizeRows } from '../nn/l2.js';
-import { Vgg16, vgg16ConvMacs, vgg16Layers, type Vgg16Cut } from './vgg16.js';
+import { Vgg16, vgg16ConvMacs, vgg16Layers, vgg16ParamCount, type Vgg16Cut } from './vgg16.js';
+import type { ModelRecord } from './record.js';
 
 /**
  * The backbone cut SAFA uses here: the thesis lists one VGG16 for Sec. 3.1 and Sec. 3.2 — its
@@ -274,3 +275,26 @@ export class Safa extends NamedVariableModel implements CrossViewModel {
     return 2 * safaForwardMacs(groundHW, aerialHW, this.widthDivisor, this.D);
   }
 }
+
+/**
+ * Registered as 'safa'. Facts at 128x512 ground and polar aerial (SAFA_DEFAULT_HW); the quick size
+ * matches a 32x128 panorama with the aerial polar-transformed to 32x128, with the thesis' soft
+ * triplet (Eq. 3.3, γ = 10).
+ */
+export const SAFA_MODEL: ModelRecord<'safa'> = {
+  name: 'safa',
+  paper: 'thesis (003) Sec. 3.2.1 and appendix 6.1 (SAFA, Shi et al. 2019)',
+  options: ['D', 'widthDivisor', 'groundHW', 'aerialHW', 'name'],
+  build: (options, rng) => new Safa({ ...options, rng }),
+  paperSize: { ground: SAFA_DEFAULT_HW, aerial: SAFA_DEFAULT_HW },
+  quick: {
+    options: { widthDivisor: 8, groundHW: [32, 128], aerialHW: [32, 128] },
+    ground: { height: 32, width: 128 }, aerial: { size: 64, polar: { height: 32, width: 128 } },
+    loss: { kind: 'soft-triplet-thesis', gamma: 10 }, lr: 1e-3, epochs: 3, batchSize: 16,
+  },
+  facts: ({ ground, aerial }) => {
+    const params = safaParamCount(ground, aerial), vgg = 2 * vgg16ParamCount('pool5');
+    // C x D = 512 x 8 (thesis Sec. 4.2: "The output dimension of the representation is 4096")
+    return { params, descriptorLength: 512 * 8, forwardGflops: (2 * safaForwardMacs(ground, aerial)) / 1e9, breakdown: { vgg16x2: vgg, spe: params - vgg } };
+  },
+};

@@ -10,8 +10,9 @@ import { rng as globalRng, type Rng } from '../engine/rng.js';
 import { dense, denseLayer } from '../nn/dense.js';
 import { TORCH_DEFAULT } from '../nn/init.js';
 import { l2NormalizeRows } from '../nn/l2.js';
-import { Vgg16, vgg16ConvMacs, vgg16Layers } from './vgg16.js';
+import { Vgg16, vgg16ConvMacs, vgg16Layers, vgg16ParamCount } from './vgg16.js';
 import { NamedVariableModel, type CrossViewModel } from './model.js';
+import type { ModelRecord } from './record.js';
 
 export interface SiameseVggOptions {
   rng?: Rng;
@@ -106,3 +107,21 @@ export class SiameseVgg extends NamedVariableModel implements CrossViewModel {
     return 2 * this.forwardMacs(groundHW, aerialHW);
   }
 }
+
+/**
+ * Registered as 'siamese-vgg'. Facts at the thesis' CVACT sizes (Sec. 4.2: 112x616 panoramas,
+ * 256x256 aerials); the quick size trains with the thesis' soft triplet (Eq. 3.3, γ = 10).
+ */
+export const SIAMESE_VGG_MODEL: ModelRecord<'siamese-vgg'> = {
+  name: 'siamese-vgg',
+  paper: 'thesis (003) Sec. 3.2.1 and appendix 6.1',
+  options: ['dim', 'widthDivisor'],
+  build: (options, rng) => new SiameseVgg({ ...options, rng }),
+  paperSize: { ground: [112, 616], aerial: [256, 256] },
+  quick: { options: { widthDivisor: 8 }, ground: { height: 32, width: 128 }, aerial: { size: 64, polar: null }, loss: { kind: 'soft-triplet-thesis', gamma: 10 }, lr: 1e-3, epochs: 3, batchSize: 16 },
+  facts: ({ ground, aerial }) => {
+    const params = siameseVggParamCount(), vgg = 2 * vgg16ParamCount('pool5');
+    // appendix 6.1: Linear(512, 128) gives 128-d descriptors
+    return { params, descriptorLength: 128, forwardGflops: (2 * siameseVggForwardMacs(ground, aerial)) / 1e9, breakdown: { vgg16x2: vgg, head: params - vgg } };
+  },
+};

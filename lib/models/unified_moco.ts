@@ -39,8 +39,9 @@ import { l2NormalizeRows } from '../nn/l2.js';
 import { encode, encoderVariables, ringWrite, type Encoder } from './moco.js';
 import { NamedVariableModel, type CrossViewModel } from './model.js';
 import { param } from '../nn/param.js';
-import { SiameseVgg, siameseVggForwardMacs } from './siamese_vgg.js';
-import { Vgg16 } from './vgg16.js';
+import { SiameseVgg, siameseVggForwardMacs, siameseVggParamCount } from './siamese_vgg.js';
+import { Vgg16, vgg16ParamCount } from './vgg16.js';
+import type { ModelRecord } from './record.js';
 
 export interface UnifiedMoCoOptions {
   rng?: Rng;
@@ -241,3 +242,22 @@ export class UnifiedMoCo extends NamedVariableModel implements CrossViewModel {
     super.dispose();
   }
 }
+
+/**
+ * Registered as 'unified-moco'. Facts at the thesis' VIGOR sizes (Sec. 4.2: 224x448 panoramas,
+ * 224x224 aerials): the trained query encoders are a Siamese-VGG; the two momentum key encoders
+ * and the two queues are state, not parameters. The quick size keeps two queues of K = 256 (a few
+ * batches) instead of MoCov2's 16384 (appendix 6.5).
+ */
+export const UNIFIED_MOCO_MODEL: ModelRecord<'unified-moco'> = {
+  name: 'unified-moco',
+  paper: 'thesis (003) appendix 6.5, Fig. 6.3 (c)',
+  options: ['dim', 'widthDivisor', 'queueSize', 'tau', 'momentum'],
+  build: (options, rng) => new UnifiedMoCo({ ...options, rng }),
+  paperSize: { ground: [224, 448], aerial: [224, 224] },
+  quick: { options: { widthDivisor: 8, queueSize: 256 }, ground: { height: 32, width: 128 }, aerial: { size: 64, polar: null }, loss: { kind: 'unified-infonce' }, lr: 1e-3, epochs: 3, batchSize: 16 },
+  facts: ({ ground, aerial }) => {
+    const params = siameseVggParamCount(), vgg = 2 * vgg16ParamCount('pool5');
+    return { params, descriptorLength: 128, forwardGflops: (2 * siameseVggForwardMacs(ground, aerial)) / 1e9, breakdown: { vgg16x2: vgg, head: params - vgg } };
+  },
+};

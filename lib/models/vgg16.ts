@@ -183,3 +183,10 @@ export class Vgg16 {
     for (const v of this.variables()) v.dispose();
   }
 }
+
+/** Parameters of VGG16's `features` up to `cut` (14,714,688 to pool5 at full width). */
+export function vgg16ParamCount(cut: Vgg16Cut = 'pool5', widthDivisor = 1): number {
+  let n = 0;
+  for (const l of vgg16Layers(cut, widthDivisor)) if (l.kind === 'conv') n += 9 * l.cin * l.cout + l.cout;
+  return n;
+}

@@ -27,15 +27,6 @@ const RANK: Record<string, number> = {
 };
 const TOP = 9;
 
-/**
- * Upward edges that other branches of issue 19 remove; the coordinator deletes each entry once
- * its fix is merged (the last test fails while an entry is stale).
- */
-const KNOWN: { from: string; to: string; owner: string }[] = [
-  // records: the published comparison (MGTL_PUBLISHED, GEOCAPSNET_PUBLISHED) moves out of lib/models
-  { from: 'models/registry.ts', to: 'papers', owner: 'records' },
-];
-
 /** The layer of a path relative to lib/ ('train/study.ts'); undefined for an unknown folder. */
 function layerOf(file: string): { layer: string; rank: number | undefined } {
   const parts = file.split('/');
@@ -75,7 +66,6 @@ const upward = (e: { from: string; to: string }) => {
   const a = layerOf(e.from), b = layerOf(e.to);
   return a.layer !== b.layer && a.rank !== undefined && b.rank !== undefined && b.rank > a.rank;
 };
-const known = (e: { from: string; to: string }) => KNOWN.some((k) => k.from === e.from && layerOf(e.to).layer === k.to);
 
 describe('layers', () => {
   it('reads every kind of relative import and skips packages and comments', () => {
@@ -114,14 +104,9 @@ describe('layers', () => {
     expect(unknown, 'give the new folder a rank in this test (and in DESIGN.md "Layout")').toEqual([]);
   });
 
-  it('no file imports from a layer above its own (but the known edges of other branches)', () => {
-    const bad = edges().filter((e) => upward(e) && !known(e)).map((e) => `${e.from} -> ${e.to}`);
+  it('no file imports from a layer above its own', () => {
+    const bad = edges().filter(upward).map((e) => `${e.from} -> ${e.to}`);
     expect(bad).toEqual([]);
   });
 
-  it('each known upward edge still exists (delete the entry once its fix is merged)', () => {
-    const all = edges().filter(upward);
-    const stale = KNOWN.filter((k) => !all.some((e) => e.from === k.from && layerOf(e.to).layer === k.to)).map((k) => `${k.from} -> ${k.to} (${k.owner})`);
-    expect(stale).toEqual([]);
-  });
 });
