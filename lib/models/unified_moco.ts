@@ -36,26 +36,15 @@ import { infoNce, stopGradient } from '../losses/infonce.js';
 import { denseLayer } from '../nn/dense.js';
 import { TORCH_DEFAULT } from '../nn/init.js';
 import { l2NormalizeRows } from '../nn/l2.js';
-import { encode, encoderVariables, ringWrite, type Encoder } from './moco.js';
+import { encode, encoderVariables, ringWrite, type Encoder, type MoCoOptions } from './moco.js';
 import { NamedVariableModel, type CrossViewModel } from './model.js';
 import { param } from '../nn/param.js';
 import { SiameseVgg, siameseVggForwardMacs, siameseVggParamCount } from './siamese_vgg.js';
 import { Vgg16, vgg16ParamCount } from './vgg16.js';
 import type { ModelRecord } from './record.js';
 
-export interface UnifiedMoCoOptions {
-  rng?: Rng;
-  /** Divides every VGG16 width and the head's 512 (default 1). */
-  widthDivisor?: number;
-  /** Descriptor / projection length (Siamese-VGG's 128, MoCov2's 128). */
-  dim?: number;
-  /** K, keys in each of the two memory buffers (default MoCov2's 16384). */
-  queueSize?: number;
-  /** τ of InfoNCE (default 0.2, thesis Sec. 4.2). */
-  tau?: number;
-  /** m of Eq. 3.2 (default 0.999). */
-  momentum?: number;
-}
+/** MoCo's settings (rng, widthDivisor, dim, queueSize as K of each of the two buffers, τ, m); no variable-name prefix: it has one query encoder pair. */
+export type UnifiedMoCoOptions = Omit<MoCoOptions, 'name'>;
 
 export class UnifiedMoCo extends NamedVariableModel implements CrossViewModel {
   readonly name = 'unified-moco';

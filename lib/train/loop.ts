@@ -126,6 +126,28 @@ export interface LoopOptions {
   onStep?(r: StepRecord): void;
 }
 
+/** What a run's caller sets, whatever its task (train, pretrain): where, whether to resume, how far, how loud. */
+export interface RunOptions {
+  /** Dataset directory (default: the config's data.dir). */
+  dataDir?: string;
+  /** Output folder (default runs/<config.name>). */
+  out?: string;
+  /** Continue the run in `out` from its last checkpoint. */
+  resume?: boolean;
+  /** Total epochs (overrides config.epochs, e.g. to extend a finished run). */
+  epochs?: number;
+  /** Stop after this many optimizer steps in this session (a checkpoint is written first). */
+  maxSteps?: number;
+  /** Lines for a human (default: stderr). */
+  log?: (line: string) => void;
+  /** Progress bar on stderr (default true). */
+  progress?: boolean;
+  /** On-disk cache of resized images (default <out>/cache; null: none). */
+  cacheDir?: string | null;
+  /** Stop cleanly (checkpoint, then return) on SIGINT/SIGTERM (the CLI sets it). */
+  handleSignals?: boolean;
+}
+
 export interface StepRecord {
   type: 'step';
   epoch: number;

@@ -36,7 +36,7 @@ import { loadVgg16Weights } from '../models/weight_import.js';
 import { CHECKPOINT_FORMAT, type CheckpointState, type LoadedCheckpoint } from './checkpoint.js';
 import { createOptimizer, validateOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor, validateSchedule, type ScheduleConfig } from './schedules.js';
-import { gradientStep, runLoop, type LoopTask } from './loop.js';
+import { gradientStep, runLoop, type LoopTask, type RunOptions, type StepRecord } from './loop.js';
 
 export type PretrainBranch = 'ground' | 'aerial';
 
@@ -240,41 +240,16 @@ export function pretrainBatchView(b: PairBatch, branch: PretrainBranch): tf.Tens
   return keep;
 }
 
-export interface PretrainOptions {
+export interface PretrainOptions extends RunOptions {
   config: PretrainConfig;
-  /** Dataset directory (default: config.data.dir). */
-  dataDir?: string;
-  /** Output folder (default runs/<config.name>). */
-  out?: string;
-  /** Continue the run in `out` from its last checkpoint. */
-  resume?: boolean;
-  /** Total epochs (overrides config.epochs, e.g. to extend a finished run). */
-  epochs?: number;
-  /** Stop after this many steps in this session (a checkpoint is written first). */
-  maxSteps?: number;
-  /** Lines for a human (default: stderr). */
-  log?: (line: string) => void;
-  /** Progress bar on stderr (default true). */
-  progress?: boolean;
   /** Worker threads of each of the two pipelines (default: half the cores each). */
   workers?: number;
-  /** On-disk cache of resized images (default <out>/cache; null: none). */
-  cacheDir?: string | null;
-  /** Stop cleanly (checkpoint, then return) on SIGINT/SIGTERM (a CLI sets it). */
-  handleSignals?: boolean;
   /** Called after every step. */
   onStep?: (s: PretrainStepRecord) => void;
 }
 
-export interface PretrainStepRecord {
-  type: 'step';
-  epoch: number;
-  step: number;
-  globalStep: number;
-  loss: number;
-  lr: number;
-  seconds: number;
-}
+/** A MoCo step's metric line (the loop's). */
+export type PretrainStepRecord = StepRecord;
 
 export interface PretrainResult {
   out: string;

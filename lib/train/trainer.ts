@@ -39,49 +39,23 @@ import { buildObjective, type Objective } from './objective.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor } from './schedules.js';
 import { loadCheckpoint, restoreModel, type EvalRecord } from './checkpoint.js';
-import { runLoop, runPaths, type LoopResult, type LoopTask, type StepPosition } from './loop.js';
+import { runLoop, runPaths, type LoopResult, type LoopTask, type RunOptions, type StepPosition, type StepRecord as LoopStepRecord } from './loop.js';
 
 export { DivergedError } from './loop.js';
 
-export interface TrainOptions {
+export interface TrainOptions extends RunOptions {
   config: TrainConfig;
-  /** Dataset directory (default: config.data.dir). */
-  dataDir?: string;
-  /** Output folder (default runs/<config.name>). */
-  out?: string;
-  /** Continue the run in `out` from its last checkpoint. */
-  resume?: boolean;
-  /** Total epochs (overrides config.epochs, e.g. to extend a finished run). */
-  epochs?: number;
-  /** Stop after this many optimizer steps in this session (a checkpoint is written first). */
-  maxSteps?: number;
-  /** Lines for a human (default: stderr). */
-  log?: (line: string) => void;
-  /** Progress bar on stderr (default true). */
-  progress?: boolean;
   /** Check every `debugEvery` steps that the number of live tensors does not grow. */
   debug?: boolean;
   debugEvery?: number;
   /** Pipeline worker threads (default: all cores). */
   workers?: number;
-  /** On-disk cache of resized images (default <out>/cache; null: none). */
-  cacheDir?: string | null;
-  /** Stop cleanly (checkpoint, then return) on SIGINT/SIGTERM (the CLI sets it). */
-  handleSignals?: boolean;
   /** Called after every step (notebooks plot from it). */
   onStep?: (s: StepRecord) => void;
 }
 
-export interface StepRecord {
-  type: 'step';
-  epoch: number;
-  step: number;
-  globalStep: number;
-  loss: number;
-  lr: number;
-  gradNorm: number;
-  seconds: number;
-}
+/** A supervised step's metric line: the loop's, with the gradient norm always there. */
+export type StepRecord = LoopStepRecord & { gradNorm: number };
 
 export interface TrainResult {
   out: string;
