@@ -89,7 +89,13 @@ describe('notebook runner', () => {
     // tslab echoes a cell's last expression to stdout (it never sends execute_result)
     expect(stdout(cells[2]!)).toBe('42\n');
     expect(cells[3]!.outputs.map((o) => (o.output_type === 'stream' ? o.name : o.output_type))).toEqual(['stderr', 'stdout']);
-    expect(cells.map((c) => c.execution_count)).toEqual([1, 2, 3, 4]);
+    // the chart carries its SVG picture, rendered in the kernel on a worker thread (one that
+    // inherited the kernel's tsx --import hooks hung while the cell waited for it)
+    const chart = cells[1]!.outputs.find((o) => o.output_type === 'display_data' && 'application/vnd.vegalite.v5+json' in o.data);
+    expect(chart && chart.output_type === 'display_data' && String(chart.data['image/svg+xml'])).toMatch(/^<svg/);
+    // a worker thread a cell starts runs alongside the kernel's guard
+    expect(stdout(cells[4]!)).toBe('worker alive\n');
+    expect(cells.map((c) => c.execution_count)).toEqual([1, 2, 3, 4, 5]);
     expect(r.notebook.metadata.kernelspec).toEqual({ name: 'tslab', display_name: 'TypeScript', language: 'typescript' });
     expect(r.notebook.metadata.language_info?.name).toBe('typescript');
     expect(r.notebook.nbformat_minor).toBe(5);

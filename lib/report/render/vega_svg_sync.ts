@@ -10,7 +10,8 @@ let worker: Worker | null = null;
 
 function renderer(): Worker {
   if (!worker) {
-    worker = new Worker(new URL('./vega_svg_worker.mjs', import.meta.url));
+    // plain Node flags: the worker is JavaScript, and a kernel's --import hooks are not its business
+    worker = new Worker(new URL('./vega_svg_worker.mjs', import.meta.url), { execArgv: [] });
     worker.unref();
     worker.on('error', () => (worker = null));
     worker.on('exit', () => (worker = null));
@@ -19,7 +20,7 @@ function renderer(): Worker {
 }
 
 /** The SVG of a Vega-Lite/Vega spec; throws with vega's message, or after `timeoutMs`. */
-export function vegaToSvgSync(spec: unknown, kind: 'vega-lite' | 'vega', timeoutMs = 60_000): string {
+export function vegaToSvgSync(spec: unknown, kind: 'vega-lite' | 'vega', timeoutMs = 30_000): string {
   const flag = new SharedArrayBuffer(4);
   const { port1, port2 } = new MessageChannel();
   try {

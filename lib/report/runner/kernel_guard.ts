@@ -5,6 +5,8 @@
  * run), the system closes that end, stdin ends here, and this kills the kernel's process group
  * (the kernel and whatever its cells started: it was spawned detached, so it leads its group).
  */
+import { isMainThread } from 'node:worker_threads';
+
 function exitWithRunner(): void {
   try {
     process.kill(-process.pid, 'SIGKILL');
@@ -14,9 +16,13 @@ function exitWithRunner(): void {
   process.exit(1);
 }
 
-process.stdin.on('end', exitWithRunner);
-process.stdin.on('close', exitWithRunner);
-process.stdin.on('error', exitWithRunner);
-process.stdin.resume();
-// Listening must not by itself keep a kernel alive that would otherwise exit.
-(process.stdin as { unref?: () => void }).unref?.();
+// Worker threads inherit --import, and a worker's stdin is an empty stream that ends at once:
+// only the kernel's main thread watches the pipe (else every worker a cell starts would exit).
+if (isMainThread) {
+  process.stdin.on('end', exitWithRunner);
+  process.stdin.on('close', exitWithRunner);
+  process.stdin.on('error', exitWithRunner);
+  process.stdin.resume();
+  // Listening must not by itself keep a kernel alive that would otherwise exit.
+  (process.stdin as { unref?: () => void }).unref?.();
+}
