@@ -8,8 +8,9 @@
  * test-artifacts/ for a person to look at.
  *
  * No real user's Jupyter is touched (JUPYTER_* folders and HOME are temp folders) and no file of
- * the repository is written: the server serves a temp copy of the notebook beside a link to lib/,
- * the same relative layout the notebook has in the repository.
+ * the repository is written: the server serves a temp folder laid out as a researcher's own
+ * (a copy of the notebook, node_modules/cvgl linked to this checkout), which the notebook's
+ * `require('cvgl')` finds through package.json "exports".
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -104,13 +105,14 @@ describe('the quick start in the classic Jupyter Notebook, in a real browser', (
       const install = await run(process.execPath, [TSX, join(ROOT, 'lib/cli/main.ts'), 'kernel', 'install', '--prefix', dirs.prefix!], env);
       expect(install.code, install.out).toBe(0);
 
-      // the repository's layout around the notebook (notebooks/ beside lib/), in a temp folder
+      // a researcher's folder that depends on the package: node_modules/cvgl is this checkout
       const nb = readNotebook(join(ROOT, 'notebooks', '00-quickstart.ipynb'));
       // the smoke profile, given the way the report runner gives it: a cell after `parameters`
       injectParameters(nb, { profile: 'smoke' });
       mkdirSync(join(dirs.serve!, 'notebooks'));
       writeNotebook(join(dirs.serve!, 'notebooks', '00-quickstart.ipynb'), nb);
-      symlinkSync(join(ROOT, 'lib'), join(dirs.serve!, 'lib'));
+      mkdirSync(join(dirs.serve!, 'node_modules'));
+      symlinkSync(ROOT, join(dirs.serve!, 'node_modules', 'cvgl'));
 
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
