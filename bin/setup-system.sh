@@ -15,6 +15,8 @@
 #   poppler-utils                   pdftoppm: the report tests render a PDF page to PNG
 #   python3-nbformat jupyter-nbconvert
 #                                   validate executed notebooks; convert them as Jupyter would
+#   jupyter-notebook                the classic Notebook UI researchers open; the browser test
+#                                   runs the quick start in it
 #
 # Run as root (or with sudo available). Set CVGL_SKIP_SYSTEM=1 to skip it entirely.
 set -euo pipefail
@@ -28,7 +30,7 @@ PACKAGES=(
   python3 python3-torch python3-sklearn python3-scipy python3-h5py python3-torchvision python3-pil
   g++ libdnnl-dev
   libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libvulkan1
-  chromium fonts-dejavu-core poppler-utils python3-nbformat jupyter-nbconvert
+  chromium fonts-dejavu-core poppler-utils python3-nbformat jupyter-nbconvert jupyter-notebook
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

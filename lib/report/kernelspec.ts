@@ -1,6 +1,6 @@
 /**
  * A Jupyter kernelspec for the notebooks: tslab started the way the report runner starts it
- * (`node --import <tsx loader> tslab kernel`), so that cells can `require('../lib/index.ts')`.
+ * (`node --import <tsx loader> tslab kernel`), so that cells can `require('cvgl')` (the .ts sources).
  * tslab's own `tslab install` registers a plain `tslab kernel`, under which the library's
  * TypeScript sources do not load. `cvgl kernel install` writes this one; Jupyter (Debian's
  * `jupyter-notebook`, JupyterLab, VS Code's Jupyter extension) then offers "TypeScript (cvgl)".

@@ -8,8 +8,8 @@
  * value would be echoed by tslab as the cell's last expression). Outside a kernel (plain node,
  * tests) it prints the text/plain fallback to stdout and returns the bundle.
  *
- * In a notebook (see lib/report/runner/run.ts for why it is a `require` of the `.ts` path):
- *   const { show } = require('../lib/report/show.ts');
+ * In a notebook (see lib/report/runner/run.ts for why it is a `require`):
+ *   const { show } = require('cvgl/show');
  *   show.table([{ model: 'cvft', r1: 61.4 }]);
  */
 import { readFileSync } from 'node:fs';

@@ -1,10 +1,11 @@
 /**
  * Each paper's entry (lib/papers/<paper>/index.ts) is what its notebook needs: every `cvgl.NAME`
- * a notebook calls is provided by the modules its first cell requires (lib/index.ts, the charts,
- * its paper's entry); each paper's rows, numbers and claims are its own; the generic study is
+ * a notebook calls is provided by the modules its first cell requires by package name (`cvgl`,
+ * `cvgl/charts`, `cvgl/papers/<paper>`: package.json "exports"); each paper's rows, numbers and claims are its own; the generic study is
  * bound to the papers' rows, and the unbound one says how to bind it.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -28,14 +29,16 @@ function notebookSource(file: string): string {
 
 describe('paper entries', () => {
   for (const [file, paper] of Object.entries(ENTRIES)) {
-    it(`${file} requires lib/papers/${paper}/index.ts, which with the library gives every cvgl.* it calls`, async () => {
+    it(`${file} requires cvgl/papers/${paper} (lib/papers/${paper}/index.ts), which with the library gives every cvgl.* it calls`, async () => {
       const src = notebookSource(file);
       const line = src.split('\n').find((l) => l.startsWith('const cvgl = '));
       expect(line).toBeDefined();
-      const required = [...line!.matchAll(/require\('([^']+\.ts)'\)/g)].map((m) => m[1]!);
-      expect(required).toContain(`../lib/papers/${paper}/index.ts`);
+      const required = [...line!.matchAll(/require\('([^']+)'\)/g)].map((m) => m[1]!);
+      expect(required).toContain(`cvgl/papers/${paper}`);
+      // resolved as the kernel resolves it: from the notebook's folder, through "exports"
+      const req = createRequire(join(NOTEBOOKS, file));
       const cvgl: Record<string, unknown> = {};
-      for (const r of required) Object.assign(cvgl, await import(join(NOTEBOOKS, r)));
+      for (const r of required) Object.assign(cvgl, await import(req.resolve(r)));
       const used = [...new Set([...src.matchAll(/cvgl\.(\w+)/g)].map((m) => m[1]!))];
       expect(used.length).toBeGreaterThan(0);
       expect(used.filter((n) => cvgl[n] === undefined)).toEqual([]);
@@ -74,12 +77,12 @@ describe('paper entries', () => {
     expect(seen).toEqual(['mgtl.table2.full', 'quick.mgtl']);
   });
 
-  it('notebooks require .ts paths relative to their folder (lib/report/runner/run.ts)', () => {
+  it('notebooks require the library by package name, never by a path (a copied notebook still runs)', () => {
     for (const file of Object.keys(ENTRIES)) {
       const src = notebookSource(file);
-      const relative = [...src.matchAll(/require\('(\.[^']+)'\)/g)].map((m) => m[1]!);
-      expect(relative.length).toBeGreaterThan(0);
-      expect(relative.filter((r) => !r.endsWith('.ts')), file).toEqual([]);
+      const required = [...src.matchAll(/require\('([^']+)'\)/g)].map((m) => m[1]!);
+      expect(required.filter((r) => r === 'cvgl' || r.startsWith('cvgl/')).length, file).toBeGreaterThan(1);
+      expect(required.filter((r) => r.startsWith('.') || r.includes('lib/')), file).toEqual([]);
     }
   });
 });

@@ -7,19 +7,23 @@
  * ## Importing the project library from a notebook
  *
  * The kernel runs with the notebook's folder as cwd and tsx's loader hooks, so the library is
- * loaded at run time with a `require` (or dynamic import) of the **`.ts` path, relative to the
- * notebook's folder**:
+ * loaded at run time with a `require` of the **package name**, which package.json "exports" maps
+ * to the `.ts` sources (`cvgl`, `cvgl/papers/<paper>`, `cvgl/show`, `cvgl/charts`); it resolves
+ * from any folder of the repository (package self-reference) and from a folder whose
+ * node_modules/cvgl is this checkout:
  *
- *     const cvgl = require('../lib/index.ts');               // notebooks/ at the repo root
- *     const { show } = require('../lib/report/show.ts');
- *     // or: const cvgl = await import('../lib/index.ts' as string);
+ *     const cvgl = { ...require('cvgl'), ...require('cvgl/papers/cvft') };
+ *     const { show } = require('cvgl/show');
+ *
+ * A relative `.ts` path (`require('../lib/index.ts')`) works too, but only where the notebook sits.
  *
  * A static `import { X } from '../lib/index.js'` does NOT work in tslab: tslab type-checks and
  * compiles every imported local file itself with its TypeScript 5.0 fork, `rootDir` = the kernel's
  * cwd ("File '…/lib/index.ts' is not under 'rootDir'"), and even with the repo root as cwd it
  * rejects our sources (newer TS narrowing, import.meta in its CommonJS output). A `require` call is
  * opaque to tslab's compiler (typed `any`) and is resolved by Node with tsx's CommonJS hook, which
- * needs the `.ts` extension (its `.js`→`.ts` mapping applies only inside TypeScript files).
+ * needs the resolved file to be `.ts` (its `.js`→`.ts` mapping applies only inside TypeScript
+ * files): hence "exports" names the `.ts` files.
  * Consequence: library values are untyped (`any`) in notebook cells.
  *
  * tslab quirk: a shorthand property naming a variable of an earlier cell (`{ epochs }`) is not
