@@ -39,6 +39,7 @@ import { buildObjective, type Objective } from './objective.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor } from './schedules.js';
 import { loadCheckpoint, restoreModel, type EvalRecord } from './checkpoint.js';
+import { checkNewRunFolder, lockRunFolder } from './run_support.js';
 import { runLoop, runPaths, type LoopResult, type LoopTask, type RunOptions, type StepPosition, type StepRecord as LoopStepRecord } from './loop.js';
 
 export { DivergedError } from './loop.js';
@@ -91,9 +92,20 @@ function pickSplits(ds: CrossViewDataset, c: TrainConfig, dir: string): { train:
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  const named = validateConfig(cloneConfig(o.config));
+  const out = runDir(named, o.out);
+  // held for the whole run: a second process writing here would interleave metrics and checkpoints
+  const unlock = lockRunFolder(out, `run '${named.name}'`);
+  try {
+    return await trainIn(o, out);
+  } finally {
+    unlock();
+  }
+}
+
+async function trainIn(o: TrainOptions, out: string): Promise<TrainResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   let config = validateConfig(cloneConfig(o.config));
-  const out = runDir(config, o.out);
   const lastPath = runPaths(out).last;
 
   // ---------------------------------------------------------------- where we start
@@ -103,6 +115,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     ck = await loadCheckpoint(lastPath);
   } else if (existsSync(lastPath)) {
     throw new CvglError(`a new output folder for run '${config.name}'`, `${out} already holds a checkpoint`, 'continue it with --resume, or pass another --out (nothing was changed)');
+  } else {
+    checkNewRunFolder(out, (x) => Boolean(validateConfig(x)));
   }
   if (o.epochs !== undefined) config.epochs = o.epochs;
   validateConfig(config);

@@ -1,0 +1,87 @@
+/**
+ * What a run folder holds and who writes it (issue 22): `train --out` refuses a folder that is not
+ * a run, two runs into one folder at once are refused by a lock naming the holder's pid, a run
+ * records its dataset, a truncated checkpoint and a bad image during training give short errors.
+ * The CLI is spawned asynchronously (long spawnSync chains starve vitest's worker RPC).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSynthetic } from '../lib/synth/generate.js';
+import { getPreset } from '../lib/papers/presets.js';
+import { cloneConfig } from '../lib/train/config.js';
+
+const BIN = fileURLToPath(new URL('../bin/cvgl.mjs', import.meta.url));
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  pid: number;
+}
+function cvgl(...args: string[]): Promise<Ran> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CVGL_BACKEND: 'wasm' } });
+  let stdout = '', stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr, pid: child.pid! })));
+}
+
+let tmp: string;
+let configFile: string;
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'cvgl-train-runs-'));
+  await generateSynthetic({ out: join(tmp, 'set'), pairs: 40, seed: 2, aerialSize: 64, panoWidth: 128, panoHeight: 32, workers: 2 });
+  const c = cloneConfig(getPreset('quick.cvft'));
+  c.name = 'tiny-runs';
+  c.data.dir = join(tmp, 'set');
+  c.data.batchSize = 8;
+  c.epochs = 1;
+  configFile = join(tmp, 'tiny.json');
+  writeFileSync(configFile, JSON.stringify(c));
+}, 120_000);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('train: the run folder', () => {
+  it('refuses an --out folder that is not a run and holds files (nothing overwritten)', async () => {
+    const out = join(tmp, 'foreign');
+    mkdirSync(out);
+    writeFileSync(join(out, 'config.json'), '{"theirs": true}\n');
+    writeFileSync(join(out, 'metrics.jsonl'), '{"epoch": 1, "acc": 0.5}\n');
+    const r = await cvgl('train', '--config', configFile, '--out', out);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${out} is not a run`);
+    expect(r.stderr).toMatch(/config\.json, metrics\.jsonl/);
+    expect(r.stderr).toMatch(/what to do: pass another --out/);
+    expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('{"theirs": true}\n');
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe('{"epoch": 1, "acc": 0.5}\n');
+  }, 120_000);
+
+  it('two runs into one --out at once: the second is refused with the holder\'s pid; the lock goes with the run', async () => {
+    const c = JSON.parse(readFileSync(configFile, 'utf8'));
+    c.epochs = 3;
+    const file = join(tmp, 'three.json');
+    writeFileSync(file, JSON.stringify(c));
+    const out = join(tmp, 'shared');
+    const [a, b] = await Promise.all([cvgl('train', '--config', file, '--out', out, '--json'), cvgl('train', '--config', file, '--out', out, '--json')]);
+    const [won, lost] = a.code === 0 ? [a, b] : [b, a];
+    expect(won.code, won.stderr).toBe(0);
+    expect(lost.code, lost.stderr).toBe(2);
+    expect(lost.stderr).toContain(`in use by process ${won.pid}`);
+    expect(lost.stderr).not.toMatch(/\n\s+at /);
+    const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.type === 'step');
+    expect(steps.map((s) => s.globalStep)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1)); // one run's, not interleaved
+    expect(existsSync(join(out, '.cvgl-lock'))).toBe(false);
+  }, 300_000);
+
+  it('a lock left by a process that is gone is taken over', async () => {
+    const out = join(tmp, 'stale');
+    mkdirSync(out);
+    writeFileSync(join(out, '.cvgl-lock'), '999999999');
+    const r = await cvgl('train', '--config', configFile, '--out', out, '--max-steps', '1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(out, '.cvgl-lock'))).toBe(false);
+  }, 120_000);
+});
