@@ -15,7 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import type { RngState } from '../engine/rng.js';
-import { encodeSafetensors, openSafetensors, type SafeTensor, type TensorToWrite } from '../models/safetensors.js';
+import { CHECKPOINT_META_KEY, encodeSafetensors, openSafetensors, type SafeTensor, type TensorToWrite } from '../models/safetensors.js';
 import { architectureKey, validateConfig, type TrainConfig } from './config.js';
 import type { Optimizer } from './optimizers.js';
 
@@ -26,7 +26,7 @@ export interface CheckpointModel {
   name: string;
   namedVariables(): Map<string, tf.Variable>;
 }
-const META_KEY = 'cvgl.checkpoint';
+const META_KEY = CHECKPOINT_META_KEY;
 
 export interface EvalRecord {
   epoch: number;
