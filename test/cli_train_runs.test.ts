@@ -39,6 +39,7 @@ beforeAll(async () => {
   c.data.dir = join(tmp, 'set');
   c.data.batchSize = 8;
   c.epochs = 1;
+  await generateSynthetic({ out: join(tmp, 'other'), pairs: 24, seed: 5, aerialSize: 64, panoWidth: 128, panoHeight: 32, workers: 2 });
   configFile = join(tmp, 'tiny.json');
   writeFileSync(configFile, JSON.stringify(c));
 }, 120_000);
@@ -84,4 +85,35 @@ describe('train: the run folder', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(out, '.cvgl-lock'))).toBe(false);
   }, 120_000);
+
+  it('a run records its --data: --resume and eval without --data use it; another dataset is refused or noted', async () => {
+    const other = join(tmp, 'other'); // config.data.dir is 'set': the run is on another folder
+    const out = join(tmp, 'ondata');
+    const first = await cvgl('train', '--config', configFile, '--data', other, '--out', out, '--max-steps', '1', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    const trainPairs = readFileSync(join(other, 'splits', 'train-19zl.csv'), 'utf8').trim().split('\n').length;
+    const resumed = await cvgl('train', '--resume', '--out', out, '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).globalStep).toBe(Math.floor(trainPairs / 8)); // one epoch of 'other', not of 'set'
+    const ev = await cvgl('eval', '--checkpoint', join(out, 'checkpoints', 'best.safetensors'), '--json');
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(JSON.parse(ev.stdout).data).toBe(other);
+    const log = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.type === 'eval');
+    expect(JSON.parse(ev.stdout).recall.r1).toBe(log[log.length - 1].recall.r1); // the number the training log shows
+
+    const elsewhere = await cvgl('eval', '--checkpoint', join(out, 'checkpoints', 'best.safetensors'), '--data', join(tmp, 'set'), '--json');
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(elsewhere.stderr).toMatch(/note: --data .* is not the data tiny-runs was trained on/);
+
+    // the recorded folder's splits change: a resume without --data is refused, with --data it goes on with a note
+    const csv = join(other, 'splits', 'train-19zl.csv');
+    writeFileSync(csv, readFileSync(csv, 'utf8').trim().split('\n').slice(0, -1).join('\n') + '\n');
+    const changed = await cvgl('train', '--resume', '--out', out, '--epochs', '2');
+    expect(changed.code, changed.stderr).toBe(2);
+    expect(changed.stderr).toMatch(/its splits changed since/);
+    expect(changed.stderr).toContain(`--data ${other}`);
+    const told = await cvgl('train', '--resume', '--out', out, '--epochs', '2', '--data', other, '--max-steps', '1');
+    expect(told.code, told.stderr).toBe(0);
+    expect(told.stderr).toMatch(/note: --data .* differs from the data this run was trained on/);
+  }, 300_000);
 });

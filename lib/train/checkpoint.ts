@@ -52,6 +52,26 @@ export interface CheckpointState {
   /** Seconds of training so far (all sessions). */
   seconds: number;
   savedAt: string;
+  /** The data the run trained on (absent in checkpoints of older versions and of data-less tasks). */
+  data?: DataRecord;
+}
+
+/** A run's dataset: the absolute folder and the hash of its splits (lib/data/dataset.ts splitsHash). */
+export interface DataRecord {
+  dir: string;
+  hash: string;
+}
+
+/** The data recorded in a checkpoint, reading its header only (no tensors); null when none is recorded. */
+export async function checkpointData(path: string): Promise<DataRecord | null> {
+  if (!existsSync(path)) return null;
+  const r = await openSafetensors(path);
+  try {
+    const raw = r.metadata[META_KEY];
+    return raw ? ((JSON.parse(raw) as Partial<CheckpointState>).data ?? null) : null;
+  } finally {
+    await r.close();
+  }
 }
 
 export interface LoadedCheckpoint {

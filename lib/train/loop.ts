@@ -18,7 +18,7 @@ import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import type { Rng } from '../engine/rng.js';
 import { progressBar } from '../engine/progress.js';
-import { restoreModel, saveCheckpoint, type CheckpointModel, type EvalRecord, type LoadedCheckpoint } from './checkpoint.js';
+import { restoreModel, saveCheckpoint, type CheckpointModel, type DataRecord, type EvalRecord, type LoadedCheckpoint } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import type { Optimizer } from './optimizers.js';
 import { stopOnSignal, trimMetricLog } from './run_support.js';
@@ -124,11 +124,14 @@ export interface LoopOptions {
   debugEvery?: number;
   log?: (line: string) => void;
   onStep?(r: StepRecord): void;
+  /** The dataset, recorded in every checkpoint (resume and eval use it when no other is given). */
+  data?: DataRecord;
 }
 
 /** What a run's caller sets, whatever its task (train, pretrain): where, whether to resume, how far, how loud. */
 export interface RunOptions {
-  /** Dataset directory (default: the config's data.dir). */
+  /** Dataset directory (default: a resumed run's recorded one, else the config's data.dir; one that
+   *  differs from the recorded data is taken, with a note). */
   dataDir?: string;
   /** Output folder (default runs/<config.name>). */
   out?: string;
@@ -278,7 +281,7 @@ export async function runLoop<B>(task: LoopTask<B>, o: LoopOptions = {}): Promis
   const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
   let lastSaved = ck && paths ? paths.last : null;
   let sessionSteps = 0, baseline = -1;
-  const state = () => ({ config: task.config as TrainConfig, epoch, stepInEpoch, globalStep, rng: task.rng.getState(), evals, seconds: seconds() });
+  const state = () => ({ config: task.config as TrainConfig, epoch, stepInEpoch, globalStep, rng: task.rng.getState(), evals, seconds: seconds(), ...(o.data ? { data: o.data } : {}) });
   const save = async () => {
     if (!paths) return;
     await saveCheckpoint(paths.last, task.model, task.optimizer, state());

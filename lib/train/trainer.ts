@@ -24,7 +24,7 @@ import { rng as globalRng } from '../engine/rng.js';
 import { engineInfo, initEngine } from '../engine/init.js';
 import { progressBar } from '../engine/progress.js';
 import { openDataset } from '../data/readers.js';
-import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../data/dataset.js';
+import { limitSplit, splitsHash, type CrossViewDataset, type DatasetSplit } from '../data/dataset.js';
 import { PairPipeline, type PairBatch } from '../data/pipeline.js';
 import type { PairOptions } from '../data/augment.js';
 import { preciseBnEpoch, recomputeBatchNormStatistics } from './batchnorm_stats.js';
@@ -122,9 +122,20 @@ async function trainIn(o: TrainOptions, out: string): Promise<TrainResult> {
   validateConfig(config);
   if (!engineInfo()) await initEngine();
 
-  const dataDir = resolve(o.dataDir ?? config.data.dir);
-  if (!existsSync(dataDir)) throw new CvglError(`a dataset directory at ${dataDir}`, 'no such directory', config.data.dir.includes('synthetic') ? 'render it: cvgl data synth --out ' + config.data.dir : 'pass --data DIR (a CVUSA, CVACT or VIGOR folder)');
+  // A resumed run goes on with the data it recorded unless another is given (then with a note).
+  const recorded = ck?.state.data ?? null;
+  const dataDir = o.dataDir !== undefined ? resolve(o.dataDir) : recorded ? recorded.dir : resolve(config.data.dir);
+  if (!existsSync(dataDir)) {
+    if (recorded && o.dataDir === undefined) throw new CvglError(`the dataset run '${config.name}' was trained on, at ${dataDir} (recorded in ${lastPath})`, 'no such directory', 'pass --data DIR where the dataset is now');
+    throw new CvglError(`a dataset directory at ${dataDir}`, 'no such directory', config.data.dir.includes('synthetic') ? 'render it: cvgl data synth --out ' + config.data.dir : 'pass --data DIR (a CVUSA, CVACT or VIGOR folder)');
+  }
   const ds = await openDataset(dataDir, config.data.vigorProtocol ? { vigor: { protocol: config.data.vigorProtocol } } : {});
+  const data = { dir: dataDir, hash: splitsHash(ds) };
+  if (recorded && (recorded.dir !== data.dir || recorded.hash !== data.hash)) {
+    const was = `${recorded.dir} (splits ${recorded.hash})`, now = `${data.dir} (splits ${data.hash})`;
+    if (o.dataDir === undefined) throw new CvglError(`the dataset run '${config.name}' was trained on: ${was}`, `${now}: its splits changed since`, `restore the dataset, or pass --data ${data.dir} to go on with it as it is now`);
+    log(`note: --data ${now} differs from the data this run was trained on, ${was}; going on with --data as given`);
+  }
   const { train: trainSplit, val: valSplit } = pickSplits(ds, config, dataDir);
 
   const model = buildModel(config.model.name, config.model.options ?? {}, config.seed);
@@ -160,7 +171,7 @@ async function trainIn(o: TrainOptions, out: string): Promise<TrainResult> {
       res = await runLoop(task, {
         out, resumeFrom: ck, restore: (k) => restoreModel(model, k, config), checkpointEverySteps: config.checkpointEverySteps, keepBest: true,
         maxSteps: o.maxSteps, handleSignals: o.handleSignals, progress: o.progress, debug: o.debug, debugEvery: o.debugEvery, log,
-        onStep: (s) => o.onStep?.(s as StepRecord),
+        onStep: (s) => o.onStep?.(s as StepRecord), data,
       });
     } finally {
       await pipe.close();
