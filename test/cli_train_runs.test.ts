@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,5 +115,30 @@ describe('train: the run folder', () => {
     const told = await cvgl('train', '--resume', '--out', out, '--epochs', '2', '--data', other, '--max-steps', '1');
     expect(told.code, told.stderr).toBe(0);
     expect(told.stderr).toMatch(/note: --data .* differs from the data this run was trained on/);
+  }, 300_000);
+
+  it('a missing image during train: the one-paragraph error eval gives (exit 2), the run saved, its checkpoint named; resume after the fix', async () => {
+    const holed = join(tmp, 'holed');
+    cpSync(join(tmp, 'set'), holed, { recursive: true });
+    const ground = readFileSync(join(holed, 'splits', 'train-19zl.csv'), 'utf8').split('\n')[19]!.split(',')[1]!;
+    rmSync(join(holed, ground)); // in the third batch of epoch 1 with this seed
+    const out = join(tmp, 'holedrun');
+    const r = await cvgl('train', '--config', configFile, '--data', holed, '--out', out);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('expected a readable image file');
+    expect(r.stderr).toContain(`found: ${join(holed, ground)}: missing`);
+    expect(r.stderr).toMatch(/cvgl data check/);
+    const last = join(out, 'checkpoints', 'last.safetensors');
+    expect(r.stderr).toContain(`resume from the last checkpoint, ${last} (saved at global step 2, nothing lost)`);
+    expect(r.stderr.length).toBeLessThan(2000);
+    expect(r.stderr).not.toMatch(/Node\.js v|worker_pool|WorkerTaskError|GROWABLE_HEAP|\n\s+at /);
+    expect(existsSync(join(out, '.cvgl-lock'))).toBe(false);
+
+    cpSync(join(tmp, 'set', ground), join(holed, ground));
+    const resumed = await cvgl('train', '--resume', '--out', out, '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ globalStep: 4, stopped: 'finished' });
+    const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.type === 'step');
+    expect(steps.map((m) => m.globalStep)).toEqual([1, 2, 3, 4]);
   }, 300_000);
 });

@@ -191,6 +191,22 @@ export function openRun(out: string, resume: boolean | undefined, what: string):
   return null;
 }
 
+/** An error of the batch source (the data pipeline), told apart from one of the step itself. */
+class BatchSourceError extends Error {
+  constructor(readonly error: unknown) {
+    super('the batch source failed');
+  }
+}
+
+/** The batches, with the source's own errors marked (the loop's body never throws into it). */
+async function* fromSource<B>(batches: AsyncIterable<B>): AsyncGenerator<B> {
+  try {
+    yield* batches;
+  } catch (e) {
+    throw new BatchSourceError(e);
+  }
+}
+
 const gradNormOf = (grads: tf.NamedTensorMap): tf.Scalar => tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
 
 /** One gradient step of a loss over `vars` (by name): returns loss and gradient norm; throws (nothing updated) through `check`. */
@@ -307,7 +323,7 @@ export async function runLoop<B>(task: LoopTask<B>, o: LoopOptions = {}): Promis
       let loss = NaN;
       const bar = progressBar(`${task.label ?? ''}epoch ${epoch + 1}/${task.epochs}`, { quiet: o.progress === false, unit: 'steps', detail: () => `loss ${loss.toFixed(4)}` });
       const from = stepInEpoch;
-      for await (const b of batches) {
+      for await (const b of fromSource(batches)) {
         const pos = { epoch, stepInEpoch, stepsPerEpoch, globalStep };
         const lr = task.lr(pos);
         let r: StepResult;
@@ -367,6 +383,18 @@ export async function runLoop<B>(task: LoopTask<B>, o: LoopOptions = {}): Promis
         if (o.keepBest && paths && record.recall.r1 === best) await saveCheckpoint(paths.best, task.model, task.optimizer, state());
       } else if (epochDone || within) await save();
     }
+  } catch (e) {
+    if (!(e instanceof BatchSourceError)) throw e;
+    // A bad input (a missing or damaged image) between steps: the weights and position are those of
+    // the last finished step, so they are saved (nothing lost) and the message says where to resume.
+    const err = e.error;
+    const savedNow = Boolean(paths && within && sessionSteps > 0);
+    if (savedNow) await save();
+    if (!(err instanceof CvglError)) throw err;
+    const resume = lastSaved
+      ? `; then resume from the last checkpoint, ${lastSaved}${savedNow ? ` (saved at global step ${globalStep}, nothing lost)` : ''}: cvgl train --resume --out ${o.out}`
+      : '; then start the run again (no checkpoint was written yet)';
+    throw new CvglError(err.expected, err.found, err.fix + resume);
   } finally {
     signal.release();
   }
