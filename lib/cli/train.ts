@@ -2,19 +2,20 @@
  * `cvgl train` and `cvgl eval`: the trainer and the evaluator from the command line.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CvglError } from '../engine/errors.js';
 import { initEngine } from '../engine/init.js';
 import { progressBar } from '../engine/progress.js';
 import { openDataset } from '../data/readers.js';
+import { splitsHash } from '../data/dataset.js';
 import { buildModel } from '../models/registry.js';
 import { extractEmbeddings } from '../eval/embeddings.js';
 import { recallSummary, splitRecall } from '../eval/evaluate.js';
 import { DEFAULT_SYNTHETIC_DIR, ensureSynthetic } from '../synth/generate.js';
 import { validateConfig, type TrainConfig } from '../train/config.js';
 import { PRESET_NAMES, getPreset } from '../papers/presets.js';
-import { loadCheckpoint, restoreModel } from '../train/checkpoint.js';
+import { checkpointData, loadCheckpoint, restoreModel } from '../train/checkpoint.js';
 import { runDir, train } from '../train/trainer.js';
 import { PRETRAIN_PRESET_NAMES, getPretrainPreset, loadPretrainCheckpoint, pretrain, validatePretrainConfig, type PretrainConfig } from '../train/pretrain.js';
 
@@ -22,10 +23,13 @@ export const TRAIN_HELP = `  cvgl train --preset NAME | --config FILE.json [--da
              [--resume] [--max-steps N] [--backend B] [--workers N] [--debug] [--json]
       Trains a model: progress bar, runs/<name>/metrics.jsonl, checkpoints (last, best) after
       every epoch. --resume continues a run exactly where its last checkpoint left it (give
-      --out, or the same --preset). --print-config prints the config (edit it, pass --config);
+      --out, or the same --preset), on the data it recorded (folder and splits hash); a
+      --data that differs is taken, with a note. --out must be empty, new, or a run; one run
+      writes a folder at a time (a lock file holds its pid). --print-config prints the config (edit it, pass --config);
       --list-presets lists the presets (one per paper experiment row; quick.* for a CPU).
   cvgl eval --checkpoint FILE [--data DIR] [--split val] [--backend B] [--json]
-      Recall@1/5/10/1% of a checkpoint on a split (default: the validation split).
+      Recall@1/5/10/1% of a checkpoint on a split (default: the validation split) of the
+      data the run trained on (recorded in the checkpoint); --data DIR evaluates on another.
   cvgl pretrain --preset NAME | --config FILE.json [--data DIR] [--epochs N] [--out DIR]
                 [--resume] [--max-steps N] [--backend B] [--json]
       MoCov2 pre-training of one branch (thesis Sec. 3.1): checkpoints, metrics.jsonl, and
@@ -116,8 +120,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const epochs = positiveInt(v, 'epochs'), maxSteps = positiveInt(v, 'max-steps'), workers = positiveInt(v, 'workers');
   await initEngine({ backend: v.backend as never });
-  const dataDir = await runDataDir(v.data, config.data.dir);
   const out = runDir(config, typeof v.out === 'string' ? v.out : undefined);
+  // resumed without --data: the trainer takes the data the run recorded (older runs: the config's)
+  const recorded = v.resume && typeof v.data !== 'string' ? await checkpointData(join(out, 'checkpoints', 'last.safetensors')) : null;
+  const dataDir = recorded ? undefined : await runDataDir(v.data, config.data.dir);
   const r = await train({ config, dataDir, out, resume: Boolean(v.resume), epochs, maxSteps, workers, debug: Boolean(v.debug), handleSignals: true });
   r.model.dispose();
   const last = r.evals[r.evals.length - 1];
@@ -142,9 +148,19 @@ export async function evalCommand(args: string[]): Promise<number> {
   await initEngine({ backend: v.backend as never });
   const ck = await loadCheckpoint(checkpointFile(v.checkpoint));
   const config = ck.state.config;
-  const dataDir = typeof v.data === 'string' ? v.data : config.data.dir;
-  if (!existsSync(dataDir)) throw new CvglError(`a dataset directory at ${dataDir}`, 'no such directory', 'pass --data DIR');
+  // without --data: the data the run trained on (recorded in the checkpoint; older ones: the config's)
+  const recorded = ck.state.data ?? null;
+  const dataDir = typeof v.data === 'string' ? resolve(v.data) : recorded ? recorded.dir : config.data.dir;
+  if (!existsSync(dataDir)) throw new CvglError(`a dataset directory at ${dataDir}${recorded && typeof v.data !== 'string' ? ` (the run's data, recorded in ${ck.path})` : ''}`, 'no such directory', 'pass --data DIR');
   const ds = await openDataset(dataDir, config.data.vigorProtocol ? { vigor: { protocol: config.data.vigorProtocol } } : {});
+  if (recorded) {
+    const hash = splitsHash(ds);
+    if (recorded.dir !== dataDir || recorded.hash !== hash) {
+      const was = `${recorded.dir} (splits ${recorded.hash})`, now = `${dataDir} (splits ${hash})`;
+      if (typeof v.data !== 'string') throw new CvglError(`the dataset ${config.name} was trained on: ${was}`, `${now}: its splits changed since`, `restore the dataset, or pass --data ${dataDir} to evaluate on it as it is now`);
+      process.stderr.write(`note: --data ${now} is not the data ${config.name} was trained on, ${was}\n`);
+    }
+  }
   const splitName = typeof v.split === 'string' ? v.split : config.data.valSplit ?? (ds.splits.val ? 'val' : 'test');
   const split = ds.splits[splitName];
   if (!split) throw new CvglError(`a split '${splitName}' in ${dataDir}`, `splits ${Object.keys(ds.splits).join(', ')}`, 'pick one with --split');

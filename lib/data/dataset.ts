@@ -4,6 +4,8 @@
  * (the aerial is centred on the camera); VIGOR is one-to-many (a positive and three
  * semi-positives, the camera offset from each aerial's centre in pixels).
  */
+import { createHash } from 'node:crypto';
+import { relative } from 'node:path';
 
 export type DatasetFormat = 'cvusa' | 'cvact' | 'vigor';
 
@@ -63,4 +65,20 @@ export function limitSplit(split: DatasetSplit, n: number): DatasetSplit {
   const pairs = split.pairs.slice(0, n);
   if (!isOneToOne(split)) return { ...split, pairs };
   return { ...split, pairs, gallery: split.gallery.slice(0, n), ...(split.galleryUtm ? { galleryUtm: split.galleryUtm.slice(0, n) } : {}) };
+}
+
+/**
+ * A short hash of a dataset's splits: every split's pairs (id, ground, aerial) and gallery, paths
+ * relative to the root, so a moved copy of the same set hashes the same. A run records it to tell
+ * whether it is resumed or evaluated on the data it was trained on.
+ */
+export function splitsHash(ds: CrossViewDataset): string {
+  const h = createHash('sha256');
+  for (const name of Object.keys(ds.splits).sort()) {
+    const s = ds.splits[name]!;
+    h.update(`split ${name}\n`);
+    for (const p of s.pairs) h.update(`${p.id}\t${relative(ds.root, p.ground)}\t${relative(ds.root, p.aerial)}\n`);
+    for (const g of s.gallery) h.update(`g\t${relative(ds.root, g)}\n`);
+  }
+  return h.digest('hex').slice(0, 16);
 }

@@ -162,7 +162,13 @@ export class PairPipeline {
     const t0 = performance.now();
     try {
       for (let b = next; b < plan.length; b++) {
-        while (next < plan.length && next <= b + this.options.prefetch) inflight.push(this.loadBatch(plan[next++]!, epoch));
+        while (next < plan.length && next <= b + this.options.prefetch) {
+          const p = this.loadBatch(plan[next++]!, epoch);
+          // a prefetched batch can fail (a missing image) while the caller is busy with a step: marked as
+          // handled here, it is still thrown where it is awaited, not as an unhandled rejection that kills the process
+          p.catch(() => undefined);
+          inflight.push(p);
+        }
         const loaded = await inflight.shift()!;
         const batch = this.toBatch(plan[b]!, loaded);
         this.stats.seconds = (performance.now() - t0) / 1000;

@@ -58,6 +58,14 @@ export interface SafetensorsReader {
 
 const LAYOUT = 'an 8-byte little-endian header length, a JSON header {name: {dtype, shape, data_offsets}}, then the tensor bytes';
 
+/** The metadata key of a cvgl training checkpoint (lib/train/checkpoint.ts writes it). */
+export const CHECKPOINT_META_KEY = 'cvgl.checkpoint';
+
+/** The first few names and how many more. */
+function summarise(names: string[], shown = 3): string {
+  return names.slice(0, shown).map((n) => `'${n}'`).join(', ') + (names.length > shown ? ` and ${names.length - shown} more` : '');
+}
+
 function bad(path: string, found: string, fix = 'the file is damaged or not a safetensors file: write it again (safetensors.torch.save_file, or writeSafetensors)'): CvglError {
   return new CvglError(`a safetensors file at ${path} (${LAYOUT})`, found, fix);
 }
@@ -78,6 +86,7 @@ export function parseSafetensorsHeader(path: string, headerBytes: Buffer, fileSi
   const entries = new Map<string, SafetensorsEntry>();
   let metadata: Record<string, string> = {};
   const problems: string[] = [];
+  const pastEnd: string[] = [];
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (raw == null || typeof raw !== 'object' || Array.isArray(raw)) problems.push(`__metadata__ is not an object`);
@@ -109,7 +118,7 @@ export function parseSafetensorsHeader(path: string, headerBytes: Buffer, fileSi
       continue;
     }
     if (en > dataSize) {
-      problems.push(`'${name}': data_offsets [${b}, ${en}] reach past the end of the data (${dataSize} bytes; the file is truncated?)`);
+      pastEnd.push(name);
       continue;
     }
     entries.set(name, { name, dtype, shape: shape.slice(), begin: dataStart + b, end: dataStart + en });
@@ -123,7 +132,19 @@ export function parseSafetensorsHeader(path: string, headerBytes: Buffer, fileSi
       problems.push(`'${c.name}' (bytes ${c.begin - dataStart}..${c.end - dataStart}) overlaps '${p.name}' (bytes ${p.begin - dataStart}..${p.end - dataStart})`);
     }
   }
-  if (problems.length > 0) throw bad(path, problems.join('; '));
+  // A cut-short file has most of its tensors past the end: a summary, not hundreds of names.
+  if (pastEnd.length > 0) {
+    const total = Object.keys(json as object).filter((k) => k !== '__metadata__').length;
+    problems.unshift(`${pastEnd.length} of ${total} tensors reach past the end of the data (${dataSize} bytes): the file is truncated (cut short); ${summarise(pastEnd)}`);
+  }
+  if (problems.length > 0) {
+    const found = problems.length > 3 ? `${problems.slice(0, 3).join('; ')}; and ${problems.length - 3} more problems` : problems.join('; ');
+    // a training checkpoint is written by cvgl, so the torch advice for weight files does not fit it
+    const fix = metadata[CHECKPOINT_META_KEY]
+      ? `this cvgl checkpoint is incomplete (cut short while being copied or written): resume from the run's other checkpoint (checkpoints/best.safetensors or last.safetensors) or re-run the training`
+      : undefined;
+    throw bad(path, found, fix);
+  }
   return { entries, metadata };
 }
 
@@ -238,7 +259,7 @@ export async function openSafetensors(path: string): Promise<SafetensorsReader> 
       metadata,
       async read(name: string): Promise<SafeTensor> {
         const e = entries.get(name);
-        if (!e) throw new CvglError(`a tensor '${name}' in ${path}`, `none; the file holds ${[...entries.keys()].join(', ') || 'no tensors'}`, 'check the tensor name');
+        if (!e) throw new CvglError(`a tensor '${name}' in ${path}`, `none; the file holds ${entries.size ? `${entries.size} tensors: ${summarise([...entries.keys()], 5)}` : 'no tensors'}`, 'check the tensor name');
         if (!READABLE.includes(e.dtype)) {
           throw new CvglError(`tensor '${name}' in ${path} of dtype F32, F16, BF16 or F64`, `dtype ${e.dtype}`, 'convert the file to floating point (e.g. tensor.float() before saving)');
         }

@@ -15,7 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import type { RngState } from '../engine/rng.js';
-import { encodeSafetensors, openSafetensors, type SafeTensor, type TensorToWrite } from '../models/safetensors.js';
+import { CHECKPOINT_META_KEY, encodeSafetensors, openSafetensors, type SafeTensor, type TensorToWrite } from '../models/safetensors.js';
 import { architectureKey, validateConfig, type TrainConfig } from './config.js';
 import type { Optimizer } from './optimizers.js';
 
@@ -26,7 +26,7 @@ export interface CheckpointModel {
   name: string;
   namedVariables(): Map<string, tf.Variable>;
 }
-const META_KEY = 'cvgl.checkpoint';
+const META_KEY = CHECKPOINT_META_KEY;
 
 export interface EvalRecord {
   epoch: number;
@@ -52,6 +52,26 @@ export interface CheckpointState {
   /** Seconds of training so far (all sessions). */
   seconds: number;
   savedAt: string;
+  /** The data the run trained on (absent in checkpoints of older versions and of data-less tasks). */
+  data?: DataRecord;
+}
+
+/** A run's dataset: the absolute folder and the hash of its splits (lib/data/dataset.ts splitsHash). */
+export interface DataRecord {
+  dir: string;
+  hash: string;
+}
+
+/** The data recorded in a checkpoint, reading its header only (no tensors); null when none is recorded. */
+export async function checkpointData(path: string): Promise<DataRecord | null> {
+  if (!existsSync(path)) return null;
+  const r = await openSafetensors(path);
+  try {
+    const raw = r.metadata[META_KEY];
+    return raw ? ((JSON.parse(raw) as Partial<CheckpointState>).data ?? null) : null;
+  } finally {
+    await r.close();
+  }
 }
 
 export interface LoadedCheckpoint {

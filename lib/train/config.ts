@@ -10,6 +10,7 @@ import { SAMPLERS, type SamplerName } from '../data/samplers.js';
 import { MODEL_NAMES, type ModelName } from '../models/registry.js';
 import { validateOptimizer, type OptimizerConfig } from './optimizers.js';
 import { validateSchedule, type ScheduleConfig } from './schedules.js';
+import { checkKeys, PAIR_AUGMENT, type KeySchema } from './config_keys.js';
 
 /** Losses by the paper equation they implement (lib/losses). */
 export const LOSS_KINDS = [
@@ -112,6 +113,19 @@ export interface TrainConfig {
 export const INIT_SOURCES = ['random', 'imagenet', 'grd*', 'sat', 'sat train*', 'sat val*', 'sat*'] as const;
 export type InitSource = (typeof INIT_SOURCES)[number];
 
+/** Every key of a TrainConfig (optimizer and schedule: their own validators check them, by kind). */
+export const TRAIN_CONFIG_KEYS: KeySchema = {
+  name: true, source: true, assumptions: true,
+  model: { name: true, options: true }, // options: each model's constructor checks its own
+  loss: { kind: true, gamma: true, alpha: true, lambda: true, uniformity: true },
+  data: {
+    dir: true, ground: { height: true, width: true }, aerial: { size: true, polar: { height: true, width: true } }, batchSize: true,
+    sampler: true, augment: PAIR_AUGMENT, evalAugment: PAIR_AUGMENT, limit: { train: true, val: true }, trainSplit: true, valSplit: true, vigorProtocol: true,
+  },
+  optimizer: true, schedule: true, epochs: true, seed: true, checkpointEverySteps: true, evalEveryEpochs: true,
+  init: { ground: true, aerial: true }, initFrom: { ground: true, aerial: true }, evalUniformity: true, preciseBatchNorm: true,
+};
+
 function fail(path: string, expected: string, found: unknown, fix: string): never {
   throw new CvglError(`${path}: ${expected}`, found === undefined ? 'nothing' : JSON.stringify(found), fix);
 }
@@ -122,6 +136,7 @@ const posInt = (x: unknown) => Number.isInteger(x) && (x as number) > 0;
 /** Checks a config (e.g. parsed from JSON) and returns it typed; throws a CvglError naming the field. */
 export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
   if (!isObj(x)) fail(origin, 'a JSON object (a TrainConfig)', x, 'start from a preset: cvgl train --preset quick.siamese-vgg --print-config');
+  checkKeys(x, TRAIN_CONFIG_KEYS, '', origin);
   const c = x as unknown as TrainConfig;
   if (typeof c.name !== 'string' || !/^[\w.-]+$/.test(c.name)) fail('name', 'a run name of letters, digits, . _ -', c.name, 'e.g. "name": "cvft-cvusa"');
   if (!isObj(c.model) || !(MODEL_NAMES as readonly string[]).includes(c.model.name)) fail('model.name', MODEL_NAMES.join(', '), c.model?.name, 'e.g. "model": {"name": "cvft"}');

@@ -18,7 +18,7 @@ import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import type { Rng } from '../engine/rng.js';
 import { progressBar } from '../engine/progress.js';
-import { restoreModel, saveCheckpoint, type CheckpointModel, type EvalRecord, type LoadedCheckpoint } from './checkpoint.js';
+import { restoreModel, saveCheckpoint, type CheckpointModel, type DataRecord, type EvalRecord, type LoadedCheckpoint } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import type { Optimizer } from './optimizers.js';
 import { stopOnSignal, trimMetricLog } from './run_support.js';
@@ -124,11 +124,14 @@ export interface LoopOptions {
   debugEvery?: number;
   log?: (line: string) => void;
   onStep?(r: StepRecord): void;
+  /** The dataset, recorded in every checkpoint (resume and eval use it when no other is given). */
+  data?: DataRecord;
 }
 
 /** What a run's caller sets, whatever its task (train, pretrain): where, whether to resume, how far, how loud. */
 export interface RunOptions {
-  /** Dataset directory (default: the config's data.dir). */
+  /** Dataset directory (default: a resumed run's recorded one, else the config's data.dir; one that
+   *  differs from the recorded data is taken, with a note). */
   dataDir?: string;
   /** Output folder (default runs/<config.name>). */
   out?: string;
@@ -186,6 +189,22 @@ export function openRun(out: string, resume: boolean | undefined, what: string):
   }
   if (existsSync(last)) throw new CvglError(`a new output folder for the ${what}`, `${out} already holds a checkpoint`, 'continue it with resume, or pass another out folder (nothing was changed)');
   return null;
+}
+
+/** An error of the batch source (the data pipeline), told apart from one of the step itself. */
+class BatchSourceError extends Error {
+  constructor(readonly error: unknown) {
+    super('the batch source failed');
+  }
+}
+
+/** The batches, with the source's own errors marked (the loop's body never throws into it). */
+async function* fromSource<B>(batches: AsyncIterable<B>): AsyncGenerator<B> {
+  try {
+    yield* batches;
+  } catch (e) {
+    throw new BatchSourceError(e);
+  }
 }
 
 const gradNormOf = (grads: tf.NamedTensorMap): tf.Scalar => tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
@@ -278,7 +297,7 @@ export async function runLoop<B>(task: LoopTask<B>, o: LoopOptions = {}): Promis
   const seconds = () => secondsBefore + (performance.now() - t0) / 1000;
   let lastSaved = ck && paths ? paths.last : null;
   let sessionSteps = 0, baseline = -1;
-  const state = () => ({ config: task.config as TrainConfig, epoch, stepInEpoch, globalStep, rng: task.rng.getState(), evals, seconds: seconds() });
+  const state = () => ({ config: task.config as TrainConfig, epoch, stepInEpoch, globalStep, rng: task.rng.getState(), evals, seconds: seconds(), ...(o.data ? { data: o.data } : {}) });
   const save = async () => {
     if (!paths) return;
     await saveCheckpoint(paths.last, task.model, task.optimizer, state());
@@ -304,7 +323,7 @@ export async function runLoop<B>(task: LoopTask<B>, o: LoopOptions = {}): Promis
       let loss = NaN;
       const bar = progressBar(`${task.label ?? ''}epoch ${epoch + 1}/${task.epochs}`, { quiet: o.progress === false, unit: 'steps', detail: () => `loss ${loss.toFixed(4)}` });
       const from = stepInEpoch;
-      for await (const b of batches) {
+      for await (const b of fromSource(batches)) {
         const pos = { epoch, stepInEpoch, stepsPerEpoch, globalStep };
         const lr = task.lr(pos);
         let r: StepResult;
@@ -364,6 +383,18 @@ export async function runLoop<B>(task: LoopTask<B>, o: LoopOptions = {}): Promis
         if (o.keepBest && paths && record.recall.r1 === best) await saveCheckpoint(paths.best, task.model, task.optimizer, state());
       } else if (epochDone || within) await save();
     }
+  } catch (e) {
+    if (!(e instanceof BatchSourceError)) throw e;
+    // A bad input (a missing or damaged image) between steps: the weights and position are those of
+    // the last finished step, so they are saved (nothing lost) and the message says where to resume.
+    const err = e.error;
+    const savedNow = Boolean(paths && within && sessionSteps > 0);
+    if (savedNow) await save();
+    if (!(err instanceof CvglError)) throw err;
+    const resume = lastSaved
+      ? `; then resume from the last checkpoint, ${lastSaved}${savedNow ? ` (saved at global step ${globalStep}, nothing lost)` : ''}: cvgl train --resume --out ${o.out}`
+      : '; then start the run again (no checkpoint was written yet)';
+    throw new CvglError(err.expected, err.found, err.fix + resume);
   } finally {
     signal.release();
   }

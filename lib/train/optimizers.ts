@@ -13,6 +13,7 @@
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
+import { checkKeys } from './config_keys.js';
 import { ADAM_KERNEL } from '../engine/backends/native.js';
 
 export type OptimizerConfig =
@@ -47,9 +48,16 @@ export interface Optimizer {
   dispose(): void;
 }
 
+/** The keys of each optimizer's config (a misspelt one would silently leave the default). */
+const OPTIMIZER_KEYS = {
+  adam: { kind: true, lr: true, beta1: true, beta2: true, eps: true, weightDecay: true, fused: true },
+  sgd: { kind: true, lr: true, momentum: true, weightDecay: true, nesterov: true },
+} as const;
+
 export function validateOptimizer(c: OptimizerConfig): void {
   const bad = (what: string, found: unknown, fix: string) => new CvglError(`optimizer.${what}`, JSON.stringify(found), fix);
   if (!c || !(OPTIMIZER_KINDS as readonly string[]).includes(c.kind)) throw bad(`kind: ${OPTIMIZER_KINDS.join(' or ')}`, c?.kind, 'e.g. {"kind": "adam", "lr": 1e-4}');
+  checkKeys(c, OPTIMIZER_KEYS[c.kind], 'optimizer', `an ${c.kind} optimizer`);
   if (!(c.lr > 0)) throw bad('lr: a positive learning rate', c.lr, 'e.g. "lr": 1e-4');
   if (c.weightDecay !== undefined && !(c.weightDecay >= 0)) throw bad('weightDecay: >= 0', c.weightDecay, 'e.g. 1e-4, or leave it out');
   if (c.kind === 'adam') {

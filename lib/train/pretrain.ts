@@ -36,6 +36,7 @@ import { loadVgg16Weights } from '../models/weight_import.js';
 import { CHECKPOINT_FORMAT, type CheckpointState, type LoadedCheckpoint } from './checkpoint.js';
 import { createOptimizer, validateOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor, validateSchedule, type ScheduleConfig } from './schedules.js';
+import { checkKeys, PAIR_AUGMENT, type KeySchema } from './config_keys.js';
 import { gradientStep, runLoop, type LoopTask, type RunOptions, type StepRecord } from './loop.js';
 
 export type PretrainBranch = 'ground' | 'aerial';
@@ -75,6 +76,14 @@ export interface PretrainConfig {
   init?: string;
 }
 
+/** Every key of a PretrainConfig (optimizer and schedule: their own validators check them). */
+const PRETRAIN_CONFIG_KEYS: KeySchema = {
+  name: true, source: true, assumptions: true, branch: true, splits: true,
+  data: { dir: true, ground: { height: true, width: true }, aerial: { size: true }, batchSize: true, augment: PAIR_AUGMENT, vigorProtocol: true },
+  moco: { widthDivisor: true, dim: true, queueSize: true, tau: true, momentum: true },
+  optimizer: true, schedule: true, epochs: true, seed: true, init: true,
+};
+
 function fail(path: string, expected: string, found: unknown, fix: string): never {
   throw new CvglError(`pretrain config ${path}: ${expected}`, found === undefined ? 'nothing' : JSON.stringify(found), fix);
 }
@@ -84,6 +93,7 @@ const posInt = (x: unknown) => Number.isInteger(x) && (x as number) > 0;
 /** Checks a pre-training config (e.g. parsed from JSON) and returns it typed; throws a CvglError naming the field. */
 export function validatePretrainConfig(x: unknown, origin = 'the pretrain config'): PretrainConfig {
   if (!isObj(x)) fail(origin, 'a JSON object (a PretrainConfig)', x, `start from a preset: ${PRETRAIN_PRESET_NAMES.join(', ')}`);
+  checkKeys(x, PRETRAIN_CONFIG_KEYS, '', origin);
   const c = x as unknown as PretrainConfig;
   if (typeof c.name !== 'string' || !/^[\w.-]+$/.test(c.name)) fail('name', 'a run name of letters, digits, . _ -', c.name, 'e.g. "name": "moco-sat-cvact"');
   if (c.branch !== 'ground' && c.branch !== 'aerial') fail('branch', "'ground' or 'aerial'", c.branch, 'MoCo pre-trains one branch at a time (thesis Sec. 3.1.1)');

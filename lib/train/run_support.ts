@@ -1,8 +1,93 @@
 /**
- * Around the training loop's steps (loop.ts): stopping cleanly on Ctrl-C, and trimming the metric
- * log on resume.
+ * Around the training loop's steps (loop.ts): stopping cleanly on Ctrl-C, trimming the metric
+ * log on resume, the lock of a run folder, and refusing a folder that is not a run.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { CvglError } from '../engine/errors.js';
+
+/** The lock file of a run folder: the pid of the process writing to it. */
+export const LOCK_FILE = '.cvgl-lock';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+};
+
+/**
+ * Takes the run folder `out` for this process (creating it): two runs writing one folder would
+ * interleave their metrics and overwrite each other's checkpoints. The lock is a file created
+ * exclusively, holding the pid; a lock whose process is gone (killed) is taken over. Returns the
+ * release, which also runs at process exit and on a signal that would otherwise kill the process;
+ * a folder this call created and nothing else filled is removed again.
+ */
+export function lockRunFolder(out: string, what: string): () => void {
+  const created = !existsSync(out);
+  mkdirSync(out, { recursive: true });
+  const path = join(out, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+        throw new CvglError(`an output folder no other run is writing to, for the ${what}`, `${out} is in use by process ${pid} (${path})`, `wait for that run to end (or stop it), or pass another --out; if no process ${pid} of yours is training, delete ${path}`);
+      }
+      unlinkSync(path); // its process is gone: a stale lock
+    }
+  }
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    process.removeListener('exit', release);
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.removeListener(s, onSignal);
+    try {
+      if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+      if (created && readdirSync(out).length === 0) rmdirSync(out);
+    } catch {
+      // already gone: nothing to release
+    }
+  };
+  // Only when no one else handles the signal (the loop's clean stop does): release, then die of it as before.
+  function onSignal(sig: NodeJS.Signals) {
+    if (process.listenerCount(sig) > 1) return;
+    release();
+    process.kill(process.pid, sig);
+  }
+  process.on('exit', release);
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, onSignal);
+  return release;
+}
+
+/**
+ * A new run may go into an empty folder or one of its own runs that never wrote a checkpoint
+ * (its config.json passes `isOurs`); anything else would be overwritten (config.json,
+ * metrics.jsonl), so it is refused.
+ */
+export function checkNewRunFolder(out: string, isOurs: (config: unknown) => boolean): void {
+  if (!existsSync(out)) return;
+  const entries = readdirSync(out).filter((f) => f !== LOCK_FILE).sort();
+  if (entries.length === 0) return;
+  const cfg = join(out, 'config.json');
+  if (existsSync(cfg)) {
+    try {
+      if (isOurs(JSON.parse(readFileSync(cfg, 'utf8')))) return;
+    } catch {
+      // not JSON, or not a config of ours: refused below
+    }
+  }
+  const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? ` and ${entries.length - 5} more` : '');
+  throw new CvglError('an empty folder or a cvgl run folder for --out', `${out} is not a run (no checkpoints/last.safetensors, no config.json of a run) and holds ${shown}`, `pass another --out, or move or remove ${out} yourself (nothing was changed)`);
+}
 
 /**
  * SIGINT/SIGTERM (when `enabled`) ask the loop to stop after the current step — it writes a

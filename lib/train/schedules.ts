@@ -9,6 +9,7 @@
  *   warm-up (any of them): linear from 0 over the first `warmupSteps` optimizer steps
  */
 import { CvglError } from '../engine/errors.js';
+import { checkKeys } from './config_keys.js';
 
 export type ScheduleConfig = (
   | { kind: 'constant' }
@@ -28,9 +29,17 @@ export interface TrainingPosition {
   globalStep: number;
 }
 
+/** The keys of each schedule's config (a misspelt one would silently leave the default). */
+const SCHEDULE_KEYS = {
+  constant: { kind: true, warmupSteps: true },
+  step: { kind: true, milestones: true, gamma: true, warmupSteps: true },
+  'linear-to-zero': { kind: true, constantEpochs: true, decayEpochs: true, warmupSteps: true },
+} as const;
+
 export function validateSchedule(s: ScheduleConfig): void {
   const bad = (what: string, found: unknown, fix: string) => new CvglError(`schedule.${what}`, JSON.stringify(found), fix);
   if (!s || !(SCHEDULE_KINDS as readonly string[]).includes(s.kind)) throw bad(`kind: ${SCHEDULE_KINDS.join(', ')}`, s?.kind, 'e.g. {"kind": "constant"}');
+  checkKeys(s, SCHEDULE_KEYS[s.kind], 'schedule', `a '${s.kind}' schedule`);
   if (s.warmupSteps !== undefined && !(Number.isInteger(s.warmupSteps) && s.warmupSteps >= 0)) throw bad('warmupSteps: an integer >= 0', s.warmupSteps, 'e.g. 500, or leave it out');
   if (s.kind === 'step') {
     if (!Array.isArray(s.milestones) || !s.milestones.every((m) => Number.isInteger(m) && m > 0)) throw bad('milestones: epochs (integers > 0)', s.milestones, 'e.g. [120, 160]');

@@ -24,7 +24,7 @@ import { rng as globalRng } from '../engine/rng.js';
 import { engineInfo, initEngine } from '../engine/init.js';
 import { progressBar } from '../engine/progress.js';
 import { openDataset } from '../data/readers.js';
-import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../data/dataset.js';
+import { limitSplit, splitsHash, type CrossViewDataset, type DatasetSplit } from '../data/dataset.js';
 import { PairPipeline, type PairBatch } from '../data/pipeline.js';
 import type { PairOptions } from '../data/augment.js';
 import { preciseBnEpoch, recomputeBatchNormStatistics } from './batchnorm_stats.js';
@@ -39,6 +39,7 @@ import { buildObjective, type Objective } from './objective.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor } from './schedules.js';
 import { loadCheckpoint, restoreModel, type EvalRecord } from './checkpoint.js';
+import { checkNewRunFolder, lockRunFolder } from './run_support.js';
 import { runLoop, runPaths, type LoopResult, type LoopTask, type RunOptions, type StepPosition, type StepRecord as LoopStepRecord } from './loop.js';
 
 export { DivergedError } from './loop.js';
@@ -91,9 +92,20 @@ function pickSplits(ds: CrossViewDataset, c: TrainConfig, dir: string): { train:
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  const named = validateConfig(cloneConfig(o.config));
+  const out = runDir(named, o.out);
+  // held for the whole run: a second process writing here would interleave metrics and checkpoints
+  const unlock = lockRunFolder(out, `run '${named.name}'`);
+  try {
+    return await trainIn(o, out);
+  } finally {
+    unlock();
+  }
+}
+
+async function trainIn(o: TrainOptions, out: string): Promise<TrainResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   let config = validateConfig(cloneConfig(o.config));
-  const out = runDir(config, o.out);
   const lastPath = runPaths(out).last;
 
   // ---------------------------------------------------------------- where we start
@@ -103,14 +115,27 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     ck = await loadCheckpoint(lastPath);
   } else if (existsSync(lastPath)) {
     throw new CvglError(`a new output folder for run '${config.name}'`, `${out} already holds a checkpoint`, 'continue it with --resume, or pass another --out (nothing was changed)');
+  } else {
+    checkNewRunFolder(out, (x) => Boolean(validateConfig(x)));
   }
   if (o.epochs !== undefined) config.epochs = o.epochs;
   validateConfig(config);
   if (!engineInfo()) await initEngine();
 
-  const dataDir = resolve(o.dataDir ?? config.data.dir);
-  if (!existsSync(dataDir)) throw new CvglError(`a dataset directory at ${dataDir}`, 'no such directory', config.data.dir.includes('synthetic') ? 'render it: cvgl data synth --out ' + config.data.dir : 'pass --data DIR (a CVUSA, CVACT or VIGOR folder)');
+  // A resumed run goes on with the data it recorded unless another is given (then with a note).
+  const recorded = ck?.state.data ?? null;
+  const dataDir = o.dataDir !== undefined ? resolve(o.dataDir) : recorded ? recorded.dir : resolve(config.data.dir);
+  if (!existsSync(dataDir)) {
+    if (recorded && o.dataDir === undefined) throw new CvglError(`the dataset run '${config.name}' was trained on, at ${dataDir} (recorded in ${lastPath})`, 'no such directory', 'pass --data DIR where the dataset is now');
+    throw new CvglError(`a dataset directory at ${dataDir}`, 'no such directory', config.data.dir.includes('synthetic') ? 'render it: cvgl data synth --out ' + config.data.dir : 'pass --data DIR (a CVUSA, CVACT or VIGOR folder)');
+  }
   const ds = await openDataset(dataDir, config.data.vigorProtocol ? { vigor: { protocol: config.data.vigorProtocol } } : {});
+  const data = { dir: dataDir, hash: splitsHash(ds) };
+  if (recorded && (recorded.dir !== data.dir || recorded.hash !== data.hash)) {
+    const was = `${recorded.dir} (splits ${recorded.hash})`, now = `${data.dir} (splits ${data.hash})`;
+    if (o.dataDir === undefined) throw new CvglError(`the dataset run '${config.name}' was trained on: ${was}`, `${now}: its splits changed since`, `restore the dataset, or pass --data ${data.dir} to go on with it as it is now`);
+    log(`note: --data ${now} differs from the data this run was trained on, ${was}; going on with --data as given`);
+  }
   const { train: trainSplit, val: valSplit } = pickSplits(ds, config, dataDir);
 
   const model = buildModel(config.model.name, config.model.options ?? {}, config.seed);
@@ -146,7 +171,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       res = await runLoop(task, {
         out, resumeFrom: ck, restore: (k) => restoreModel(model, k, config), checkpointEverySteps: config.checkpointEverySteps, keepBest: true,
         maxSteps: o.maxSteps, handleSignals: o.handleSignals, progress: o.progress, debug: o.debug, debugEvery: o.debugEvery, log,
-        onStep: (s) => o.onStep?.(s as StepRecord),
+        onStep: (s) => o.onStep?.(s as StepRecord), data,
       });
     } finally {
       await pipe.close();
