@@ -3,6 +3,7 @@
  * run), as `npm run report` runs them: each finishes without error, shows its figures, and the
  * paper notebooks hand the report their reproduced numbers.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectedSeconds } from '../lib/report/build.js';
 import { runNotebook } from '../lib/report/runner/run.js';
 import { RESULTS_MIME, type ResultsBundle } from '../lib/report/types.js';
+import { requireInCi } from './ci_requirements.js';
 
 const NOTEBOOKS = fileURLToPath(new URL('../notebooks/', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'cvgl-notebooks-'));
@@ -29,6 +31,8 @@ async function smoke(file: string) {
 }
 
 describe('notebooks (smoke profile)', () => {
+  const nbconvert = spawnSync('jupyter', ['nbconvert', '--version']).status === 0;
+  requireInCi('jupyter nbconvert', nbconvert, 'Debian jupyter-nbconvert: bin/setup-system.sh');
   it('every notebook in notebooks/ has a smoke test here', () => {
     const tested = ['00-quickstart.ipynb', 'cvft.ipynb', 'mgtl.ipynb', 'geocapsnet.ipynb', 'mduit.ipynb', 'ssl-crossview.ipynb'];
     expect(readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).filter((f) => !tested.includes(f))).toEqual([]);
@@ -50,6 +54,12 @@ describe('notebooks (smoke profile)', () => {
     // the executed copy keeps the kernel it was written for and what it declared
     expect(r.notebook.metadata.kernelspec?.name).toBe('cvgl-typescript');
     expect(r.notebook.metadata.cvgl).toMatchObject({ paper: '00-quickstart', ok: true });
+    // the executed copy as Jupyter's nbconvert shows it (it knows no Vega-Lite): every chart a picture
+    if (nbconvert) {
+      const html = execFileSync('jupyter', ['nbconvert', '--to', 'html', '--stdout', r.outPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 });
+      expect(html.match(/data-mime-type="image\/svg\+xml"/g)).toHaveLength(count('application/vnd.vegalite.v5+json'));
+      expect(html).not.toContain('&lt;Vega-Lite chart');
+    }
   }, 600_000);
 
   it('cvft: Tables 1, 3, 4, Figs. 5–8 and 12, and the reproduced numbers of every trained row', async () => {
