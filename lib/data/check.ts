@@ -73,7 +73,8 @@ async function checkFile(path: string, decode: boolean): Promise<CheckProblem | 
     }
     return null;
   } catch (e) {
-    return { path, problem: 'unreadable', detail: (e as Error).message.trim().split('\n')[0] };
+    // libvips' own words (e.g. "Corrupt JPEG data") may follow sharp's first line
+    return { path, problem: 'unreadable', detail: (e as Error).message.trim().split('\n').map((l) => l.trim()).filter(Boolean).join('; ') };
   }
 }
 
