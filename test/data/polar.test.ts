@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { CvglError, SeededRandom, initEngine, probeBackends, tf, type BackendName } from '../../lib/engine/index.js';
 import { polarGrid, polarTransform, polarTransformImage } from '../../lib/data/polar.js';
 import type { FloatImage, RgbImage } from '../../lib/data/image.js';
+import { maxAbsDiff } from '../engine/parity_helpers.js';
 
 const nativeStatus = (await probeBackends()).find((b) => b.name === 'native')!;
 
@@ -55,12 +56,6 @@ function randomImages(seed: number, n: number, S: number, C: number): Float32Arr
   return a;
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]! - b[k]!));
-  return m;
-}
 
 /** Runs polarTransform on the current backend and reads the result back. */
 function transform(data: Float32Array, n: number, S: number, C: number, H: number, W: number): Float32Array {

@@ -14,6 +14,14 @@
 import { expect } from 'vitest';
 import { initEngine, tf, type BackendName, type Rng } from '../../lib/engine/index.js';
 
+/** Largest absolute difference of two equally long arrays (their lengths are checked first). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
 export const TINY = 1e-12;
 /** The bound: "max relative error below 1e-4". */
 export const REL_TOL = 1e-4;

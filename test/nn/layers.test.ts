@@ -15,14 +15,8 @@ import { dense, densePerPosition, denseLayer } from '../../lib/nn/dense.js';
 import { GLOROT_UNIFORM, TORCH_DEFAULT, truncatedNormal } from '../../lib/nn/init.js';
 import { l2Normalize, l2NormalizeRows } from '../../lib/nn/l2.js';
 import { instanceNorm, layerNorm } from '../../lib/nn/norm.js';
-import { useBackend } from '../engine/parity_helpers.js';
+import { useBackend, maxAbsDiff } from '../engine/parity_helpers.js';
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 describe('lib/nn layers (cpu and wasm)', () => {
   for (const backend of ['cpu', 'wasm'] as const) {

@@ -6,17 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, tf } from '../../lib/engine/index.js';
 import { bilinearWeights, resizeBilinearTf1, resizeMatrix, upsample2x } from '../../lib/nn/resize.js';
-import { useBackend } from '../engine/parity_helpers.js';
+import { useBackend, maxAbsDiff } from '../engine/parity_helpers.js';
 import { normalArray, testBackends } from '../reference_python.js';
 
 const { backends: BACKENDS } = await testBackends();
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 describe('TF 1 bilinear weights (hand-checked)', () => {
   it('downsampling by 2 reads every second source pixel', () => {

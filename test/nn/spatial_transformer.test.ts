@@ -11,17 +11,11 @@ import { CvglError, Rng, tf } from '../../lib/engine/index.js';
 import { normCoord, sampleFeatureMap } from '../../lib/nn/grid_sample.js';
 import { solveLinearSystem } from '../../lib/nn/linear_solve.js';
 import { affineTransform, tpsControlPoints, tpsMatrix, tpsTransform } from '../../lib/nn/spatial_transformer.js';
-import { relErr, useBackend } from '../engine/parity_helpers.js';
+import { relErr, useBackend, maxAbsDiff } from '../engine/parity_helpers.js';
 import { normalArray, testBackends } from '../reference_python.js';
 
 const { backends: BACKENDS } = await testBackends();
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 /** Pixel column x of w, row y of h → normalised (align_corners = true). */
 const nx = (x: number, n: number) => -1 + (2 * x) / (n - 1);
