@@ -4,8 +4,10 @@
  * to it; when the runner goes, however it goes (kill -9 included, where none of its exit handlers
  * run), the system closes that end, stdin ends here, and this kills the kernel's process group
  * (the kernel and whatever its cells started: it was spawned detached, so it leads its group).
+ * It also makes tslab's sends wait for a busy socket instead of failing (kernel_send_queue.ts).
  */
 import { isMainThread } from 'node:worker_threads';
+import { queueKernelSends } from './kernel_send_queue.js';
 
 function exitWithRunner(): void {
   try {
@@ -19,6 +21,7 @@ function exitWithRunner(): void {
 // Worker threads inherit --import, and a worker's stdin is an empty stream that ends at once:
 // only the kernel's main thread watches the pipe (else every worker a cell starts would exit).
 if (isMainThread) {
+  queueKernelSends();
   process.stdin.on('end', exitWithRunner);
   process.stdin.on('close', exitWithRunner);
   process.stdin.on('error', exitWithRunner);
