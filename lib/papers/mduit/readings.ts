@@ -1,0 +1,4 @@
+/** MDUIT's register of readings (lib/papers/reading.ts): where the paper is ambiguous, what the library chose. */
+import type { Reading } from '../reading.js';
+
+export const MDUIT_READINGS: Reading[] = [];
