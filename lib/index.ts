@@ -59,8 +59,9 @@ export { readSafetensors, writeSafetensors, openSafetensors } from './models/saf
 export { pairwiseDistances, softTripletThesis, softMarginTripletExhaustive, softTriHard, softplus } from './losses/triplet.js';
 export { uniformityLoss } from './losses/uniformity.js';
 export { MDUIT_LOSS_WEIGHTS, MDUIT_TAU, MDUIT_N_NEG, MDUIT_MARGIN_C, nceLoss, contentConsistency, appearanceConsistency, imageAdversarialD, appearanceAdversarialD, adversarialG, mduitObjective } from './losses/mduit.js';
-// eval: embeddings, recall at scale, distance recall, uniformity, t-SNE, vMF KDE, heat maps, localization
-export { evaluateRecall, summarizeRanks, type RecallResult, type RecallOptions, type Descriptors, type DescriptorArray, type Metric } from './eval/recall.js';
+// eval: embeddings, recall at scale, distance recall, uniformity, t-SNE, vMF KDE, heat maps, localization,
+// paired comparisons of two rows and their verdicts
+export { evaluateRecall, summarizeRanks, onePercentK, type RecallResult, type RecallOptions, type Descriptors, type DescriptorArray, type Metric } from './eval/recall.js';
 export { distanceRecall, type DistanceRecallOptions, type DistanceRecallResult } from './eval/distance_recall.js';
 export { uniformityMetric, type UniformityOptions, type UniformityResult } from './eval/uniformity.js';
 export { tsne, tsneSync, trustworthiness, type TsneOptions, type TsneResult } from './eval/tsne.js';
@@ -76,6 +77,8 @@ export { featureMapPanels, writeFeatureMapSheet, type FeatureMapPanel } from './
 export { localizationAccuracy, retrieveTop1, TABLE1_THRESHOLDS } from './eval/localization.js';
 export { translationGridPng } from './eval/translation_grid.js';
 export { translationQuality, type TranslationQuality } from './eval/translation_quality.js';
+export { comparePaired, compareRecall, recallHits, minimumDetectableEffect, normalQuantile, DEFAULT_RESAMPLES, DEFAULT_BOOTSTRAP_SEED, type PairedComparison, type PairedBootstrapOptions, type Direction } from './eval/paired_bootstrap.js';
+export { verdictOf, combineVerdicts, exactVerdict, type Verdict, type VerdictResult } from './eval/verdict.js';
 // train: configs, optimizers, schedules, checkpoints, the trainer, profiles and studies (given a
 // paper's rows: lib/papers/<paper>/index.ts binds them), MoCo pre-training, MDUIT and quick runs
 export { validateConfig, LOSS_KINDS, INIT_SOURCES, type InitSource, type TrainConfig, type LossConfig, type DataConfig, type ModelSpec } from './train/config.js';

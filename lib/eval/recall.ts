@@ -115,14 +115,17 @@ function positiveInts(ks: number[], what: string): void {
   if (!ks.every((k) => Number.isInteger(k) && k >= 1)) throw new CvglError(`${what}: positive integers`, ks.join(', '), 'e.g. [1, 5, 10]');
 }
 
+/** K of recall@top-1% for a gallery of `galleryN`: ⌊galleryN / 100⌋ + 1 (see the file comment). */
+export const onePercentK = (galleryN: number): number => Math.floor(galleryN / 100) + 1;
+
 /** The figures from the ranks. */
 export function summarizeRanks(ranks: Int32Array, galleryN: number, o: { ks?: number[]; curveMax?: number } = {}): Omit<RecallResult, 'metric' | 'seconds' | 'ranks' | 'hitRate'> {
   const ks = o.ks ?? [1, 5, 10];
   const curveMax = o.curveMax ?? 80;
   positiveInts([...ks, curveMax], 'ks and curveMax');
   const n = ranks.length;
-  const onePercentK = Math.floor(galleryN / 100) + 1;
-  const longest = Math.max(curveMax, onePercentK, ...ks);
+  const k1 = onePercentK(galleryN);
+  const longest = Math.max(curveMax, k1, ...ks);
   const hist = new Float64Array(longest + 1);
   for (const r of ranks) if (r < longest) hist[r + 1]!++;
   for (let k = 1; k <= longest; k++) hist[k]! += hist[k - 1]!; // hist[k] = #{rank < k}
@@ -133,7 +136,7 @@ export function summarizeRanks(ranks: Int32Array, galleryN: number, o: { ks?: nu
     chance[k] = Math.min(1, k / galleryN);
   }
   const curve = Array.from({ length: curveMax }, (_, k) => at(k + 1));
-  return { n, galleryN, atK, atOnePercent: at(onePercentK), onePercentK, chance, curve };
+  return { n, galleryN, atK, atOnePercent: at(k1), onePercentK: k1, chance, curve };
 }
 
 function setUp(query: Descriptors, gallery: Descriptors, o: RecallOptions) {
