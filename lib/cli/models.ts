@@ -33,6 +33,8 @@ function parse(args: string[], options: ParseArgsConfig['options']): { values: R
 export interface PublishedFigure { what: string; value: number; source: string; note: string }
 
 const n = (x: number) => x.toLocaleString('en-US');
+/** Ours against a published figure, as a signed percentage. */
+const pct = (ours: number, published: number) => `${ours >= published ? '+' : '−'}${(Math.abs(ours / published - 1) * 100).toFixed(2)}%`;
 const sameOr = (ours: number, published: number, same: string) => (ours === published ? same : `ours ${n(ours)}`);
 const TWO_VGG: PublishedFigure = {
   what: 'two VGG16 branches',
@@ -54,8 +56,8 @@ export function publishedFigures(f: ModelFacts): PublishedFigure[] {
       const P = MGTL_PUBLISHED.params, vgg = f.breakdown.vgg16x2!, wo = vgg + f.breakdown.mife_pe_gkst!;
       return [
         { what: 'VGG16 only', value: P.vgg16Only.value, source: `MGTL (000) ${P.vgg16Only.ref}`, note: `ours ${n(vgg)}` },
-        { what: 'w/o CMI', value: P.woCmi.value, source: `MGTL (000) ${P.woCmi.ref}`, note: `ours ${n(wo)} (equations only; ${n(mgtlParamCount('wo-cmi', 6, { ffn: true }))} with a feed-forward per GKST block). ${MGTL_PUBLISHED.explanation.join(' ')}` },
-        { what: 'full', value: P.full.value, source: `MGTL (000) ${P.full.ref}`, note: `ours ${n(f.params)} (equations only; ${n(mgtlParamCount('full', 6, { ffn: true }))} with the feed-forward)` },
+        { what: 'w/o CMI', value: P.woCmi.value, source: `MGTL (000) ${P.woCmi.ref}`, note: `ours ${n(wo)} (${pct(wo, P.woCmi.value)}; Eq. 5 as printed, block 'literal': ${n(mgtlParamCount('wo-cmi', 6, { block: 'literal' }))}). ${MGTL_PUBLISHED.explanation.join(' ')}` },
+        { what: 'full', value: P.full.value, source: `MGTL (000) ${P.full.ref}`, note: `ours ${n(f.params)} (${pct(f.params, P.full.value)}; block 'literal': ${n(mgtlParamCount('full', 6, { block: 'literal' }))})` },
         { what: 'full (Table 3)', value: P.fullTable3.value, source: `MGTL (000) ${P.fullTable3.ref}`, note: 'the same model as Table 2 row 3, 6.98M fewer: unexplained' },
       ];
     }

@@ -11,7 +11,15 @@
  *     F̌^{l−1} = LN(F̂^{l−1});
  *     CMI (Eq. 3): L_S = G2S(F̌_G), L_G = S2G(F̌_S) — each generator an encoder and a decoder of
  *       two FC layers with a GELU inside (Sec. 2.3), c → 4c → c each, per position;
- *     GKST (Eq. 4–5): F' = MH(Q = F̌_G W_Q, K = L_S W_K, V = L_S W_V) + F̌_G, F̂^l = F' + LN(F').
+ *     GKST (Eq. 4–5): F' = MH(Q = F̌_G W_Q, K = L_S W_K, V = L_S W_V) + F̌_G, then by `block`:
+ *       'pre-ln-ffn' (default): F̂^l = F' + MLP(LN(F')), MLP c → 4c → c with GELU — the standard
+ *         pre-LN transformer block, Eq. 6's LN in front of the attention, Eq. 5's LN in front of
+ *         the MLP; the only reading whose parameter count meets Table 2 (51.13M / 79.49M against
+ *         50.92M / 79.27M);
+ *       'literal': F̂^l = F' + LN(F'), Eq. 5 as printed (36.95M / 65.31M);
+ *       'literal-ffn': Eq. 5 as printed, then F̂^l = F + MLP(LN₂(F)) with a LayerNorm of its own
+ *         (51.14M / 79.50M), the reading of the `ffn` option this replaces.
+ *     The register (lib/papers/mgtl/readings.ts, 'mgtl.gkst-block') has the paper's words and the counts.
  *   Descriptor: the paper pools nothing ("the final representations F_G, F_S are produced by the
  *     last layer"); F̂^L is flattened (c·W' = 7680) and L2-normalised, as SAFA [6] does.
  *
@@ -19,13 +27,12 @@
  * 'vgg16' (Table 2 row 1, "VGG16" alone: the two backbones, pool5 averaged over height and
  * flattened, C·W' = 10240; no FC, PE or GKST — its 29.42M parameters are exactly the two VGG16s);
  * 'naive' (Table 4 "Naïve": the generators' FC layers become local-receptive 1-D convolutions,
- * kernel 3 along the positions). Option `ffn` adds a position-wise feed-forward c → 4c → c
- * (GELU, pre-LN residual) after Eq. 5 in each GKST block: not in the paper's equations, but the
- * published parameter counts (Tables 2, 3) are only reached with it (see `MGTL_PUBLISHED`).
+ * kernel 3 along the positions).
  *
- * Choices the paper leaves open: MH has an output projection W_O (the standard block; Eq. 4
- * writes only Concat); the generation loss's target F^l_G is F̌^l_G, the normalised intra-modal
- * feature at the same step as L^l_G, not detached; attention scale 1/√(c/heads).
+ * Choices the paper leaves open (each an entry of lib/papers/mgtl/readings.ts, with its evidence):
+ * MH has an output projection W_O (the standard block; Eq. 4 writes only Concat); the generation
+ * loss's target F^l_G is F̌^l_G, the normalised intra-modal feature at the same step as L^l_G, not
+ * detached; attention scale 1/√(c/heads).
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
@@ -44,6 +51,11 @@ import type { ModelRecord } from './record.js';
 
 export type MgtlVariant = 'full' | 'naive' | 'wo-cmi' | 'vgg16';
 
+/** How a GKST block ends after Eq. 5's first line (see the header and 'mgtl.gkst-block'). */
+export type GkstBlock = 'pre-ln-ffn' | 'literal' | 'literal-ffn';
+export const GKST_BLOCKS: readonly GkstBlock[] = ['pre-ln-ffn', 'literal', 'literal-ffn'];
+export const GKST_DEFAULT_BLOCK: GkstBlock = 'pre-ln-ffn';
+
 /** Default inputs: 128x640 ground panorama and polar aerial, so pool5 is 4x20 and W' = 20 (Sec. 2.3). */
 export const MGTL_DEFAULT_HW: [number, number] = [128, 640];
 
@@ -55,8 +67,8 @@ export interface MgtlOptions {
   widthDivisor?: number;
   /** Attention heads (paper: 6). */
   heads?: number;
-  /** Position-wise feed-forward after Eq. 5 (default false: the paper's equations). */
-  ffn?: boolean;
+  /** The GKST block (default 'pre-ln-ffn': Eq. 5's LN in front of a c → 4c → c MLP; 'literal': Eq. 5 as printed). */
+  block?: GkstBlock;
   groundHW?: [number, number];
   aerialHW?: [number, number];
   rng?: Rng;
@@ -79,8 +91,9 @@ export interface AttnWeights {
 interface Block {
   ln: Ln; // F̌ = LN(F̂) of Eq. 6
   q: Lin; k: Lin; v: Lin; o: Lin;
-  lnOut: Ln; // LN of Eq. 5
-  ffn?: { ln: Ln; fc1: Lin; fc2: Lin };
+  lnOut: Ln; // LN of Eq. 5 (in 'pre-ln-ffn' the MLP's pre-LN)
+  mlp?: { fc1: Lin; fc2: Lin }; // 'pre-ln-ffn'
+  ffn?: { ln: Ln; fc1: Lin; fc2: Lin }; // 'literal-ffn'
 }
 interface Generator {
   layers: Lin[]; // enc.0, enc.1, dec.0, dec.1
@@ -125,11 +138,53 @@ export function multiHeadCrossAttention(x: tf.Tensor3D, kv: tf.Tensor3D, p: Attn
   });
 }
 
-/** Eq. 5: F' = MH(x, kv) + x; F = F' + LN(F'). */
+/** Weights of a position-wise MLP c → 4c → c with GELU between. */
+export interface MlpWeights {
+  w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor;
+}
+function mlp(x: tf.Tensor3D, p: MlpWeights): tf.Tensor3D {
+  return densePerPosition(gelu(densePerPosition(x, { w: p.w1, b: p.b1 })) as tf.Tensor3D, { w: p.w2, b: p.b2 });
+}
+
+/** Eq. 5 as printed ('literal'): F' = MH(x, kv) + x; F = F' + LN(F'). */
 export function gkstAttention(x: tf.Tensor3D, kv: tf.Tensor3D, p: AttnWeights, lnGamma: tf.Tensor, lnBeta: tf.Tensor, heads: number): tf.Tensor3D {
   return tf.tidy(() => {
     const f1 = tf.add(multiHeadCrossAttention(x, kv, p, heads), x);
     return tf.add(f1, layerNorm(f1, lnGamma, lnBeta)) as tf.Tensor3D;
+  });
+}
+
+/** Weights of one GKST block: the attention, Eq. 5's LN, and by reading the MLP and the MLP's own LN. */
+export interface GkstWeights extends AttnWeights {
+  lnG: tf.Tensor; lnB: tf.Tensor;
+  /** 'pre-ln-ffn' and 'literal-ffn'. */
+  mlp?: MlpWeights;
+  /** 'literal-ffn': the LayerNorm in front of its MLP. */
+  ffnLnG?: tf.Tensor; ffnLnB?: tf.Tensor;
+}
+
+/**
+ * One GKST block (Eq. 4–5), x [B,N,c] the normalised intra-modal features (Eq. 6's F̌), kv [B,M,c]
+ * the generated knowledge. All start F' = MH(x, kv) + x (Eq. 5, first line), then:
+ *   'pre-ln-ffn' (default): F = F' + MLP(LN(F')) — Eq. 5's LN moved in front of an MLP; with
+ *     Eq. 6's LN producing x, the standard pre-LN transformer block (ViT), and Table 2's counts
+ *     need its MLP;
+ *   'literal': F = F' + LN(F') (`gkstAttention`);
+ *   'literal-ffn': G = F' + LN(F'), F = G + MLP(LN₂(G)).
+ */
+export function gkstBlock(kind: GkstBlock, x: tf.Tensor3D, kv: tf.Tensor3D, p: GkstWeights, heads: number): tf.Tensor3D {
+  if (kind === 'literal') return gkstAttention(x, kv, p, p.lnG, p.lnB, heads);
+  const m = p.mlp;
+  if (!m || (kind === 'literal-ffn' && (!p.ffnLnG || !p.ffnLnB))) {
+    throw new CvglError(`the weights of a '${kind}' block (an MLP${kind === 'literal-ffn' ? ' and its LayerNorm' : ''})`, 'none', 'pass mlp (and ffnLnG, ffnLnB for literal-ffn)');
+  }
+  return tf.tidy(() => {
+    if (kind === 'pre-ln-ffn') {
+      const f1 = tf.add(multiHeadCrossAttention(x, kv, p, heads), x) as tf.Tensor3D;
+      return tf.add(f1, mlp(layerNorm(f1, p.lnG, p.lnB) as tf.Tensor3D, m)) as tf.Tensor3D;
+    }
+    const f = gkstAttention(x, kv, p, p.lnG, p.lnB, heads);
+    return tf.add(f, mlp(layerNorm(f, p.ffnLnG!, p.ffnLnB!) as tf.Tensor3D, m)) as tf.Tensor3D;
   });
 }
 
@@ -143,36 +198,39 @@ function pool5HW(hw: [number, number]): [number, number] {
 
 /**
  * Parameters of MGTL without building it: 2 VGG16 + 2 FC (C → c) + 2 PE ([W', c]) + per step
- * and branch LN + MH (4 FC c → c) + LN [+ FFN], + per step the G2S and S2G generators (full:
- * 4 FC layers c→4c→c, c→4c→c each; naive: the same as kernel-3 convolutions).
+ * and branch LN + MH (4 FC c → c) + LN [+ MLP c → 4c → c ('pre-ln-ffn'), + LN and MLP
+ * ('literal-ffn')], + per step the G2S and S2G generators (full: 4 FC layers c→4c→c, c→4c→c
+ * each; naive: the same as kernel-3 convolutions).
  */
-export function mgtlParamCount(variant: MgtlVariant = 'full', L = 6, opts: { widthDivisor?: number; positions?: number; ffn?: boolean } = {}): number {
+export function mgtlParamCount(variant: MgtlVariant = 'full', L = 6, opts: { widthDivisor?: number; positions?: number; block?: GkstBlock } = {}): number {
   const div = opts.widthDivisor ?? 1;
   const P = opts.positions ?? 20;
   const C = 512 / div;
   const c = 384 / div;
+  const blockKind = opts.block ?? GKST_DEFAULT_BLOCK;
   const lin = (i: number, o: number, k = 1) => k * i * o + o;
-  const block = 2 * c + 4 * lin(c, c) + 2 * c + (opts.ffn ? 2 * c + lin(c, 4 * c) + lin(4 * c, c) : 0);
+  const mlpParams = lin(c, 4 * c) + lin(4 * c, c);
+  const block = 2 * c + 4 * lin(c, c) + 2 * c + (blockKind === 'pre-ln-ffn' ? mlpParams : blockKind === 'literal-ffn' ? 2 * c + mlpParams : 0);
   const k = variant === 'naive' ? 3 : 1;
   const gen = variant === 'wo-cmi' ? 0 : 2 * (lin(c, 4 * c, k) + lin(4 * c, c, k));
   if (variant === 'vgg16') return 2 * vggParams(div);
   return 2 * vggParams(div) + 2 * lin(C, c) + 2 * P * c + L * (2 * block + 2 * gen);
 }
 
-/** Forward multiply-accumulates of one pair (convolutions, FC, attention, generators, FFN). */
+/** Forward multiply-accumulates of one pair (convolutions, FC, attention, generators, GKST MLPs). */
 export function mgtlForwardMacs(
   groundHW: [number, number],
   aerialHW: [number, number],
   variant: MgtlVariant = 'full',
   L = 6,
-  opts: { widthDivisor?: number; ffn?: boolean } = {},
+  opts: { widthDivisor?: number; block?: GkstBlock } = {},
 ): number {
   const div = opts.widthDivisor ?? 1;
   const C = 512 / div;
   const c = 384 / div;
   const conv = (hw: [number, number]) => vgg16ConvMacs(hw[0], hw[1], 'pool5', div).reduce((n, l) => n + l.macs, 0);
   const P = pool5HW(groundHW)[1];
-  const block = 4 * P * c * c + 2 * P * P * c + (opts.ffn ? 8 * P * c * c : 0);
+  const block = 4 * P * c * c + 2 * P * P * c + ((opts.block ?? GKST_DEFAULT_BLOCK) === 'literal' ? 0 : 8 * P * c * c);
   const k = variant === 'naive' ? 3 : 1;
   const gen = variant === 'wo-cmi' ? 0 : 4 * k * P * c * 4 * c;
   if (variant === 'vgg16') return conv(groundHW) + conv(aerialHW);
@@ -194,7 +252,7 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
   readonly L: number;
   readonly widthDivisor: number;
   readonly heads: number;
-  readonly ffn: boolean;
+  readonly block: GkstBlock;
   readonly groundHW: [number, number];
   readonly aerialHW: [number, number];
   /** W' (20 in the paper) and c (384 at full width). */
@@ -217,11 +275,14 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
     this.L = this.variant === 'vgg16' ? 0 : opts.steps ?? 6;
     this.widthDivisor = opts.widthDivisor ?? 1;
     this.heads = opts.heads ?? 6;
-    this.ffn = opts.ffn ?? false;
+    this.block = opts.block ?? GKST_DEFAULT_BLOCK;
     this.groundHW = opts.groundHW ?? MGTL_DEFAULT_HW;
     this.aerialHW = opts.aerialHW ?? MGTL_DEFAULT_HW;
     if (!['full', 'naive', 'wo-cmi', 'vgg16'].includes(this.variant)) {
       throw new CvglError("variant 'full', 'naive', 'wo-cmi' or 'vgg16'", String(this.variant), 'pick one of them (Tables 2 and 4)');
+    }
+    if (!GKST_BLOCKS.includes(this.block)) {
+      throw new CvglError(`block ${GKST_BLOCKS.map((b) => `'${b}'`).join(', ')}`, String(this.block), "use 'pre-ln-ffn' (the default, Table 2's counts) or 'literal' (Eq. 5 as printed)");
     }
     if (this.variant !== 'vgg16' && (!Number.isInteger(this.L) || this.L < 1)) throw new CvglError('steps L, an integer >= 1 (Eq. 6)', String(this.L), 'use 1, 3, 6 or 9 (Table 4)');
     if (!Number.isInteger(this.widthDivisor) || this.widthDivisor < 1 || 64 % this.widthDivisor !== 0) {
@@ -256,7 +317,8 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
       v: linear(r, `${n}.attn.v`, c, c),
       o: linear(r, `${n}.attn.o`, c, c),
       lnOut: ln(`${n}.ln_out`, c),
-      ...(this.ffn ? { ffn: { ln: ln(`${n}.ffn.ln`, c), fc1: linear(r, `${n}.ffn.0`, c, 4 * c), fc2: linear(r, `${n}.ffn.1`, 4 * c, c) } } : {}),
+      ...(this.block === 'pre-ln-ffn' ? { mlp: { fc1: linear(r, `${n}.mlp.0`, c, 4 * c), fc2: linear(r, `${n}.mlp.1`, 4 * c, c) } } : {}),
+      ...(this.block === 'literal-ffn' ? { ffn: { ln: ln(`${n}.ffn.ln`, c), fc1: linear(r, `${n}.ffn.0`, c, 4 * c), fc2: linear(r, `${n}.ffn.1`, 4 * c, c) } } : {}),
     });
     const k = this.variant === 'naive' ? 3 : 1;
     const gen = (n: string): Generator => ({
@@ -291,13 +353,13 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
   }
 
   private gkst(b: Block, x: tf.Tensor3D, kv: tf.Tensor3D): tf.Tensor3D {
-    const w: AttnWeights = { wq: b.q.w, bq: b.q.b, wk: b.k.w, bk: b.k.b, wv: b.v.w, bv: b.v.b, wo: b.o.w, bo: b.o.b };
-    let f = gkstAttention(x, kv, w, b.lnOut.g, b.lnOut.b, this.heads);
-    if (b.ffn) {
-      const h = gelu(densePerPosition(layerNorm(f, b.ffn.ln.g, b.ffn.ln.b) as tf.Tensor3D, b.ffn.fc1)) as tf.Tensor3D;
-      f = tf.add(f, densePerPosition(h, b.ffn.fc2));
-    }
-    return f;
+    const m = b.mlp ?? b.ffn;
+    const w: GkstWeights = {
+      wq: b.q.w, bq: b.q.b, wk: b.k.w, bk: b.k.b, wv: b.v.w, bv: b.v.b, wo: b.o.w, bo: b.o.b, lnG: b.lnOut.g, lnB: b.lnOut.b,
+      ...(m ? { mlp: { w1: m.fc1.w, b1: m.fc1.b, w2: m.fc2.w, b2: m.fc2.b } } : {}),
+      ...(b.ffn ? { ffnLnG: b.ffn.ln.g, ffnLnB: b.ffn.ln.b } : {}),
+    };
+    return gkstBlock(this.block, x, kv, w, this.heads);
   }
 
   /** MIFE (Eq. 1, Sec. 2.3) + Eq. 2: [B,H,W,3] → VGG16 → mean over height → FC → + PE, [B, W', c]
@@ -378,6 +440,10 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
         putLin(`${n}.attn.v`, b.v);
         putLin(`${n}.attn.o`, b.o);
         putLn(`${n}.ln_out`, b.lnOut);
+        if (b.mlp) {
+          putLin(`${n}.mlp.0`, b.mlp.fc1);
+          putLin(`${n}.mlp.1`, b.mlp.fc2);
+        }
         if (b.ffn) {
           putLn(`${n}.ffn.ln`, b.ffn.ln);
           putLin(`${n}.ffn.0`, b.ffn.fc1);
@@ -406,7 +472,7 @@ export class Mgtl extends NamedVariableModel implements CrossViewModel {
         'count other sizes with mgtlForwardMacs(...) (x2 for FLOPs)',
       );
     }
-    return 2 * mgtlForwardMacs(groundHW, aerialHW, this.variant, this.L, { widthDivisor: this.widthDivisor, ffn: this.ffn });
+    return 2 * mgtlForwardMacs(groundHW, aerialHW, this.variant, this.L, { widthDivisor: this.widthDivisor, block: this.block });
   }
 }
 
@@ -428,15 +494,17 @@ export function mgtlLoss(out: MgtlOutput, gamma = 10, lambda = 0.05): tf.Scalar 
 
 /**
  * Registered as 'mgtl'. Facts at 128x640 panorama and polar aerial, which give the paper's 20
- * positions (pool5 width 640/32, Sec. 2.3), L = 6 steps and 6 heads (Sec. 3.1). The quick size has
+ * positions (pool5 width 640/32, Sec. 2.3), L = 6 steps, 6 heads (Sec. 3.1) and the default GKST
+ * block ('pre-ln-ffn', whose count meets Table 2). The quick size has
  * polar aerial and panorama of the same width (both branches have the same positions), 2 steps,
  * the paper's loss (Eq. 7–9, γ = 10, λ = 0.05) at Adam 3e-4: at 1e-3 it collapsed to identical
- * descriptors (loss → ln 2) in one of two runs; 3e-4: R@1 17% after 2 epochs.
+ * descriptors (loss → ln 2) in one of two runs; 3e-4: R@1 17% after 2 epochs (both with the
+ * 'literal' block, the default until issue 23).
  */
 export const MGTL_MODEL: ModelRecord<'mgtl'> = {
   name: 'mgtl',
   paper: 'MGTL (000) Sec. 2 and Sec. 3.1',
-  options: ['variant', 'steps', 'widthDivisor', 'heads', 'ffn', 'groundHW', 'aerialHW', 'name'],
+  options: ['variant', 'steps', 'widthDivisor', 'heads', 'block', 'groundHW', 'aerialHW', 'name'],
   build: (options, rng) => new Mgtl({ ...options, rng }),
   paperSize: { ground: MGTL_DEFAULT_HW, aerial: MGTL_DEFAULT_HW },
   quick: {

@@ -4,8 +4,11 @@
   - the GKST block of Eq. 4-5: multi-head cross-attention, queries from the intra-modal
     features x, keys and values from the generated cross-modal knowledge kv,
         Q = x Wq + bq, K = kv Wk + bk, V = kv Wv + bv, Head_i = softmax(Q_i K_i^T / sqrt(d)) V_i,
-        MH = Concat(Head_1..Head_n) Wo + bo,
-        F' = MH + x,  F = F' + LN(F').
+        MH = Concat(Head_1..Head_n) Wo + bo,  F' = MH + x,
+    ended by one of three readings (model option `block`):
+        "pre-ln-ffn":  F = F' + MLP(LN(F')),   MLP(h) = GELU(h W1 + b1) W2 + b2 (exact erf GELU);
+        "literal":     F = F' + LN(F');
+        "literal-ffn": G = F' + LN(F'),  F = G + MLP(LN2(G)).
 
 Run with Debian's torch:  /usr/bin/python3 test/reference/mgtl_torch.py SPEC.json DIR
 Every tensor is a raw little-endian float32 file in DIR; linear weights are [in, out] (tfjs
@@ -55,9 +58,20 @@ def multi_head(x, kv, p, heads):
     return heads_out @ p["wo"] + p["bo"]
 
 
-def gkst(x, kv, p, heads):
+def mlp(h, w1, b1, w2, b2):
+    return F.gelu(h @ w1 + b1) @ w2 + b2
+
+
+def gkst(x, kv, p, heads, block):
     f1 = multi_head(x, kv, p, heads) + x
-    return f1 + layer_norm(f1, p["ln_g"], p["ln_b"])
+    if block == "pre-ln-ffn":
+        return f1 + mlp(layer_norm(f1, p["ln_g"], p["ln_b"]), p["w1"], p["b1"], p["w2"], p["b2"])
+    f = f1 + layer_norm(f1, p["ln_g"], p["ln_b"])
+    if block == "literal":
+        return f
+    if block == "literal-ffn":
+        return f + mlp(layer_norm(f, p["ffn_ln_g"], p["ffn_ln_b"]), p["w1"], p["b1"], p["w2"], p["b2"])
+    raise SystemExit(f"unknown GKST block {block!r}")
 
 
 VGG16_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
@@ -92,15 +106,21 @@ def generator(x, P, n):
     return layer(F.gelu(layer(z, P, f"{n}.dec.0")), P, f"{n}.dec.1")
 
 
-def block(x, kv, P, n, heads):
+def block(x, kv, P, n, heads, kind):
     p = {"wq": P[f"{n}.attn.q.weight"], "bq": P[f"{n}.attn.q.bias"], "wk": P[f"{n}.attn.k.weight"],
          "bk": P[f"{n}.attn.k.bias"], "wv": P[f"{n}.attn.v.weight"], "bv": P[f"{n}.attn.v.bias"],
          "wo": P[f"{n}.attn.o.weight"], "bo": P[f"{n}.attn.o.bias"],
          "ln_g": P[f"{n}.ln_out.weight"], "ln_b": P[f"{n}.ln_out.bias"]}
-    return gkst(x, kv, p, heads)
+    mlp_name = {"pre-ln-ffn": "mlp", "literal-ffn": "ffn"}.get(kind)
+    if mlp_name:
+        p.update({"w1": P[f"{n}.{mlp_name}.0.weight"], "b1": P[f"{n}.{mlp_name}.0.bias"],
+                  "w2": P[f"{n}.{mlp_name}.1.weight"], "b2": P[f"{n}.{mlp_name}.1.bias"]})
+    if kind == "literal-ffn":
+        p.update({"ffn_ln_g": P[f"{n}.ffn.ln.weight"], "ffn_ln_b": P[f"{n}.ffn.ln.bias"]})
+    return gkst(x, kv, p, heads, kind)
 
 
-def mgtl(ground, aerial, P, variant, L, heads):
+def mgtl(ground, aerial, P, variant, L, heads, kind):
     """MIFE (VGG16, mean over height, FC, + PE: Eq. 1-2), then Eq. 6 for L steps; flattened, L2-normalised."""
     def mife(x, side):
         f = vgg16(x, P, side).mean(dim=2).transpose(1, 2)  # [B, W', C]
@@ -114,7 +134,7 @@ def mgtl(ground, aerial, P, variant, L, heads):
             kg, ks = cg, cs
         else:
             kg, ks = generator(cg, P, f"{n}.g2s"), generator(cs, P, f"{n}.s2g")
-        fg, fs = block(cg, kg, P, f"{n}.ground", heads), block(cs, ks, P, f"{n}.aerial", heads)
+        fg, fs = block(cg, kg, P, f"{n}.ground", heads, kind), block(cs, ks, P, f"{n}.aerial", heads, kind)
     B = fg.shape[0]
     g, s = fg.reshape(B, -1), fs.reshape(B, -1)
     return g / g.norm(dim=1, keepdim=True).clamp_min(1e-12), s / s.norm(dim=1, keepdim=True).clamp_min(1e-12)
@@ -124,7 +144,7 @@ def run_model_case(c, d):
     name = c["name"]
     P = {k: read(d, f"{name}.param.{k}.f32", s).requires_grad_(True) for k, s in c["params"].items()}
     x = {k: read(d, f"{name}.in.{k}.f32", s).permute(0, 3, 1, 2) for k, s in c["inputs"].items()}
-    g, s = mgtl(x["ground"], x["aerial"], P, c["variant"], c["steps"], c["heads"])
+    g, s = mgtl(x["ground"], x["aerial"], P, c["variant"], c["steps"], c["heads"], c["block"])
     rg = read(d, f"{name}.r.g.f32", c["r"])
     rs = read(d, f"{name}.r.s.f32", c["r"])
     ((g * rg).sum() + (s * rs).sum()).backward()
@@ -143,7 +163,7 @@ def run_case(c, d):
     if c["kind"] == "layernorm":
         out = layer_norm(t["x"], t["ln_g"], t["ln_b"])
     elif c["kind"] == "gkst":
-        out = gkst(t["x"], t["kv"], t, c["heads"])
+        out = gkst(t["x"], t["kv"], t, c["heads"], c["block"])
     else:
         raise SystemExit(f"unknown case kind {c['kind']!r}")
     (out * r).sum().backward()

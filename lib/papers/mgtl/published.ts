@@ -20,9 +20,9 @@ export const MGTL_PUBLISHED = {
   explanation: [
     'Table 2 row 1 (29.42M) = two VGG16 `features` blocks, 2 x 14,714,688 = 29,429,376 (29.43M; the paper truncates).',
     'Table 2 full − w/o = 28.35M; ours: 12 generators (L = 6 steps x G2S, S2G), each four FC layers c→4c→c, c→4c→c (2,363,136), 28,357,632: CMI matches to 0.01M.',
-    "Table 2 w/o − VGG16 = 21.50M; ours with the paper's Eq. 2, 4–5 only (2 FC 512→384, 2 PE 20x384, 12 blocks of MH + 2 LN) is 7,524,096 (w/o CMI 36.95M, full 65.31M); with a 4c feed-forward in each GKST block (option ffn, not in the equations) 21,712,128 (w/o CMI 51.14M vs 50.92M, full 79.50M vs 79.27M).",
+    "Table 2 w/o − VGG16 = 21.50M; ours by the GKST block (model option `block`): 'pre-ln-ffn' (the default: Eq. 5's LN in front of a c→4c→c GELU MLP, the standard pre-LN block) 21,702,912 (w/o CMI 51.13M vs 50.92M, +0.42%; full 79.49M vs 79.27M, +0.28%); 'literal' (Eq. 2, 4–5 as printed: 2 FC 512→384, 2 PE 20x384, 12 blocks of MH + 2 LN) 7,524,096 (w/o CMI 36.95M, full 65.31M: 27% and 18% short); 'literal-ffn' (Eq. 5 as printed, then an MLP behind a LayerNorm of its own) 21,712,128 (51.14M, 79.50M).",
     'Table 3 (72.29M) differs from Table 2 (79.27M) by 6.98M for the same model; no part of ours gives it exactly (12 MH blocks are 7.10M, 6 generators 14.18M): unexplained.',
-    'FLOPs (Table 2: 4.01G / 4.16G / 4.43G): VGG16 alone is 20.04 GMACs per 128x512 image and 25.06 GMACs per 128x640 image (2 branches at 128x640: 100.2 GFLOPs at 2 x MACs); 4.01G fits no CVGL input size (as MACs: about 13,100 pixels over both branches, 305,856 MACs per pixel). The increments look like MACs: ours w/o CMI adds 0.153 GMACs (FC + 12 attention blocks on 20 tokens; paper +0.15G); the 12 generators add 0.566 GMACs (paper +0.27G, unexplained; 1.00 GMACs with ffn).',
+    'FLOPs (Table 2: 4.01G / 4.16G / 4.43G): VGG16 alone is 20.04 GMACs per 128x512 image and 25.06 GMACs per 128x640 image (2 branches at 128x640: 100.2 GFLOPs at 2 x MACs); 4.01G fits no CVGL input size (as MACs: about 13,100 pixels over both branches, 305,856 MACs per pixel). The increments look like MACs: ours w/o CMI adds 0.436 GMACs with the default block (FC + 12 attention blocks and their MLPs on 20 tokens; 0.153 with the literal block; paper +0.15G); the 12 generators add 0.566 GMACs (paper +0.27G, unexplained).',
   ],
 } as const;
 
