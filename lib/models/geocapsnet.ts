@@ -423,8 +423,9 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
  * Quick size (README, "GeoCapsNet at quick size"): widths ÷ 8; ResNetX ends at 1/32 of the input
  * and PrimaryCaps needs at least 3x3, so the panorama is 72x288 and the aerial is polar-transformed
  * to 72x288 (as SAFA's and MGTL's quick runs see it): ResNetX ends at 3x9 and PrimaryCaps has a 1x7
- * grid; PreciseBN before evaluating; the paper's "Triplet" loss (Table 3), since Soft-TriHard
- * collapses from random weights at this size. 100 steps (2 epochs of 16): R@1 10%, R@5 34% on the
+ * grid; PreciseBN before evaluating; CVFT's exhaustive weighted soft-margin triplet (γ = 10, both
+ * anchor directions), since Soft-TriHard collapses from random weights at this size (Table 3's
+ * rows keep their own loss: Eq. 2 with or without the mining). 100 steps (2 epochs of 16): R@1 10%, R@5 34% on the
  * 190 validation pairs (chance 0.5%, 2.6%).
  */
 function geoCapsNetRecord<N extends 'geocapsnet-i' | 'geocapsnet-ii'>(name: N, variant: 'I' | 'II'): ModelRecord<N> {
@@ -438,10 +439,10 @@ function geoCapsNetRecord<N extends 'geocapsnet-i' | 'geocapsnet-ii'>(name: N, v
       options: { widthDivisor: 8, groundHW: [72, 288], aerialHW: [72, 288] },
       ground: { height: 72, width: 288 }, aerial: { size: 144, polar: { height: 72, width: 288 } },
       loss: { kind: 'soft-margin-exhaustive', gamma: 10 }, lr: 1e-3, epochs: 2, batchSize: 16, preciseBatchNorm: 10,
-      source: 'quick size: ResNetX widths ÷ 8, 72x288 panoramas and polar-transformed aerials, the synthetic set; the paper\'s "Triplet" loss (Table 3), Adam 0.001, PreciseBN before evaluating',
+      source: 'quick size: ResNetX widths ÷ 8, 72x288 panoramas and polar-transformed aerials, the synthetic set; the exhaustive weighted soft-margin triplet (γ = 10), Adam 0.001, PreciseBN before evaluating',
       assumptions: [
         'quick size: ResNetX widths ÷ 8 (capsules 4 x 8-d primary, 4 x 8-d GeoCaps: a 32-d code), 72x288 panoramas and 144x144 aerials polar-transformed to 72x288 (the paper: 224x224 raw views; with raw 96x96 views the training loss falls but validation recall stays at chance after 100 steps)',
-        'the paper\'s "Triplet" loss (Table 3: weighted soft-margin over every negative, γ = 10): Soft-TriHard (Eq. 2) collapses both branches to one descriptor from random weights at this size (hardest-negative mining, cf. FaceNet Sec. 3.2); the per-row presets keep their own loss',
+        'the weighted soft-margin triplet over every negative of the batch, both anchor directions, γ = 10 (CVFT\'s loss, after CVM-Net): Soft-TriHard (Eq. 2) collapses both branches to one descriptor from random weights at this size (hardest-negative mining, cf. FaceNet Sec. 3.2); the per-row presets keep their own loss (Table 3\'s "Triplet": Eq. 2 without the mining)',
         'PreciseBN before each evaluation (10 training batches): Keras\' moving averages (momentum 0.99) have not converged after 100 steps',
       ],
     },
