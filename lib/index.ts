@@ -45,7 +45,7 @@ export { Safa, type SafaOptions } from './models/safa.js';
 export { Cvft, CVFT_VARIANTS, type CvftOptions, type CvftVariant } from './models/cvft.js';
 export { sinkhorn, sinkhornLog } from './models/sinkhorn.js';
 export { Mgtl, mgtlLoss, mgtlParamCount, mgtlForwardMacs, type MgtlOptions } from './models/mgtl.js';
-export { GeoCapsNet, geoCapsNetParamCount, squash, dynamicRouting, type GeoCapsNetOptions, type GeoCapsNetVariant } from './models/geocapsnet.js';
+export { GeoCapsNet, geoCapsNetParamCount, squash, dynamicRouting, SQUASH_FORMS, type SquashForm, type GeoCapsNetOptions, type GeoCapsNetVariant } from './models/geocapsnet.js';
 export { ResNetX } from './models/resnetx.js';
 export { Mduit, MDUIT_DEFAULTS, type MduitOptions } from './models/mduit.js';
 export { dynamicGroupConv2d } from './models/adaptive_conv.js';

@@ -17,7 +17,8 @@
  * (a few ulps) for small terms on every backend. Three losses:
  *   - `softMarginTripletExhaustive`  CVFT (002) Eq. 6, exhaustive mini-batch, mean of 2B(B−1) terms;
  *   - `softTripletThesis`            thesis (003) Eq. 3.3 summed as Eq. 3.4 (a sum, γ inside the log);
- *   - `softTriHard`                  GeoCapsNet (001) Eq. 2, Soft-TriHard, mean over B ground anchors.
+ *   - `softTriHard`                  GeoCapsNet (001) Eq. 2, Soft-TriHard, mean over B ground anchors
+ *                                    (and Table 3's "Triplet": Eq. 2 without the mining).
  */
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
@@ -131,6 +132,10 @@ export function softTripletThesis(g: tf.Tensor2D, s: tf.Tensor2D, gamma = 10): t
   });
 }
 
+/** Negatives of Eq. 2: 'batch-hard' (the min over B, Soft-TriHard) or 'none' (every negative of B, Table 3's "Triplet"). */
+export type TriHardMining = 'batch-hard' | 'none';
+export const TRIHARD_MINING: readonly TriHardMining[] = ['batch-hard', 'none'];
+
 /**
  * GeoCapsNet (001), Sec. 4 Eq. 2, the Soft-TriHard loss: the weighted soft-margin triplet loss
  * with online batch-hard mining, α = 15 (Sec. 5). Each of the M = B ground images a is an anchor,
@@ -141,13 +146,25 @@ export function softTripletThesis(g: tf.Tensor2D, s: tf.Tensor2D, gamma = 10): t
  *
  * The gradient flows through the selected negative only (ties share it). B = 1 has no negative
  * (the minimum over an empty set is +∞): the loss is 0.
+ *
+ * `mining: 'none'` is Table 3's "Triplet" column (Sec. 5.2 L156: "we remove this process in our
+ * Soft-TriHard loss function"): Eq. 2 with the min over B removed and nothing else changed (α,
+ * ground anchors only, 1/M over the anchors); the B − 1 negatives of each anchor are averaged,
+ * as the min picked one of them:
+ *
+ *   L_tri = 1/B · Σ_i 1/(B−1) · Σ_{j≠i} log(1 + e^{α (D_ii − D_ij)}).
  */
-export function softTriHard(g: tf.Tensor2D, s: tf.Tensor2D, alpha = 15): tf.Scalar {
+export function softTriHard(g: tf.Tensor2D, s: tf.Tensor2D, alpha = 15, mining: TriHardMining = 'batch-hard'): tf.Scalar {
   checkPair('softTriHard', g, s);
   checkPositive('softTriHard', 'alpha', alpha);
+  if (!TRIHARD_MINING.includes(mining)) throw new CvglError(`softTriHard: mining ${TRIHARD_MINING.join(' or ')}`, String(mining), "'batch-hard' for Soft-TriHard, 'none' for Table 3's Triplet");
   return tf.tidy(() => {
     const b = g.shape[0];
-    const { d, pos, eye } = gaps(g, s);
+    const { d, pos, eye, g2s } = gaps(g, s);
+    if (mining === 'none') {
+      const terms = tf.mul(softplus(tf.mul(alpha, g2s)), tf.sub(1, eye));
+      return tf.div(tf.sum(terms), Math.max(1, b * (b - 1))) as tf.Scalar;
+    }
     // distances of normalised rows are <= 2: adding 8 to the diagonal keeps it out of the minimum
     const hardest = tf.min(tf.add(d, tf.mul(eye, 8)), 1, true); // [B,1]
     const mean = tf.mean(softplus(tf.mul(alpha, tf.sub(pos, hardest))));

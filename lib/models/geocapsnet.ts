@@ -6,7 +6,8 @@
  *     → PrimaryCaps: 32 capsules x eight 3x3x2048 convolutions, stride 1, valid → [B,5,5,8,32]
  *       → 5·5·32 = 800 input capsules u_i ∈ R⁸, squashed
  *     → GeoCaps: 32 capsules v_j ∈ R⁶⁴, û_j|i = w_ij u_i (a learned 8x64 matrix per (i, j)),
- *       s_j = Σ_i c_ij û_j|i, v_j = squash(s_j) (Sec. 3.2 equation), c_ij by dynamic routing
+ *       s_j = Σ_i c_ij û_j|i, v_j = squash(s_j) (Sec. 3.2 equation; Sabour's form by default, the
+ *       printed s/‖s‖² with `squash: 'paper-literal'`), c_ij by dynamic routing
  *       (Sabour et al. 2017, Procedure 1; Sec. 5.1: 4 iterations)
  *     → [B, 32·64 = 2048], L2-normalised (Sec. 5.1; Table 4 "code length 2048").
  *
@@ -62,23 +63,36 @@ export function capsuleDims(widthDivisor = 1): { nPrimary: number; primaryDim: n
 }
 
 /**
- * squash(s) = ‖s‖²/(1+‖s‖²) · s/‖s‖ along the last axis (Sec. 3.2 equation for v_j; Sabour et al.
- * Eq. 1), with √(‖s‖² + 1e-9) for ‖s‖ so that s = 0 maps to 0 with finite gradients.
+ * The squash of v_j (Sec. 3.2 equation). The paper prints v = ‖s‖²/(1+‖s‖²) · s/‖s‖², i.e.
+ * s/(1+‖s‖²), whose length ‖s‖/(1+‖s‖²) peaks at 1/2 and falls back to 0 for long s; it cites
+ * Sabour et al. (Eq. 1), whose squash divides by ‖s‖ (lengths in [0, 1), growing with ‖s‖), which
+ * Sec. 3.1's "its length represents the probability" needs. 'sabour' (default) is Sabour's;
+ * 'paper-literal' is the equation as printed (reading geocapsnet.squash).
  */
-export function squash(s: tf.Tensor): tf.Tensor {
+export type SquashForm = 'sabour' | 'paper-literal';
+export const SQUASH_FORMS: readonly SquashForm[] = ['sabour', 'paper-literal'];
+
+/**
+ * squash(s) along the last axis. 'sabour': ‖s‖²/(1+‖s‖²) · s/‖s‖ (Sabour et al. Eq. 1), with
+ * √(‖s‖² + 1e-9) for ‖s‖ so that s = 0 maps to 0 with finite gradients; 'paper-literal':
+ * ‖s‖²/(1+‖s‖²) · s/‖s‖² = s/(1+‖s‖²), the Sec. 3.2 equation as printed.
+ */
+export function squash(s: tf.Tensor, form: SquashForm = 'sabour'): tf.Tensor {
+  if (!SQUASH_FORMS.includes(form)) throw new CvglError(`a squash form: ${SQUASH_FORMS.join(', ')}`, String(form), "'sabour' (default) or 'paper-literal' (Sec. 3.2 as printed)");
   return tf.tidy(() => {
     const n2 = tf.sum(tf.square(s), -1, true);
+    if (form === 'paper-literal') return tf.div(s, tf.add(1, n2));
     return tf.mul(s, tf.div(n2, tf.mul(tf.add(1, n2), tf.sqrt(tf.add(n2, 1e-9)))));
   });
 }
 
 /**
  * The GeoCaps layer (Sec. 3.2): û_j|i = w_ij u_i, then `iterations` rounds of dynamic routing
- * (Sabour et al. 2017, Procedure 1): c = softmax_j(b), s_j = Σ_i c_ij û_j|i, v_j = squash(s_j),
+ * (Sabour et al. 2017, Procedure 1): c = softmax_j(b), s_j = Σ_i c_ij û_j|i, v_j = squash(s_j) (`form`),
  * b_ij += û_j|i·v_j (not after the last round). u [B,N,din], w [N,J,din,dout] → v [B,J,dout].
  * û is one batched matMul over the N input capsules (equal batch dims; no einsum gradient in tfjs).
  */
-export function dynamicRouting(u: tf.Tensor3D, w: tf.Tensor, iterations: number): tf.Tensor3D {
+export function dynamicRouting(u: tf.Tensor3D, w: tf.Tensor, iterations: number, form: SquashForm = 'sabour'): tf.Tensor3D {
   if (!Number.isInteger(iterations) || iterations < 1) {
     throw new CvglError('a positive integer number of routing iterations (the paper uses 4)', String(iterations), 'pass routingIterations >= 1');
   }
@@ -96,7 +110,7 @@ export function dynamicRouting(u: tf.Tensor3D, w: tf.Tensor, iterations: number)
     for (let r = 0; r < iterations; r++) {
       const c = tf.softmax(b, -1); // over the output capsules j
       const s = tf.sum(tf.mul(tf.expandDims(c, 3), uhat), 1); // [B,J,dout]
-      v = squash(s);
+      v = squash(s, form);
       if (r < iterations - 1) b = tf.add(b, tf.sum(tf.mul(uhat, tf.expandDims(v, 1)), 3));
     }
     return v as tf.Tensor3D;
@@ -123,7 +137,7 @@ export class CapsuleLayers {
   }
 
   /** F [B,H',W',C] → v [B, nGeo·geoDim] (not normalised). */
-  apply(f: tf.Tensor4D, iterations: number): tf.Tensor2D {
+  apply(f: tf.Tensor4D, iterations: number, form: SquashForm = 'sabour'): tf.Tensor2D {
     return tf.tidy(() => {
       const [B, h, w] = f.shape;
       if (h !== this.featureHW[0] || w !== this.featureHW[1]) {
@@ -138,7 +152,7 @@ export class CapsuleLayers {
       const [, ph, pw] = p.shape;
       // [B,h,w,8,32] (the paper's 5x5x8x32) → [B,h,w,32,8] → [B, h·w·32, 8]
       const caps = tf.reshape(tf.transpose(tf.reshape(p, [B, ph, pw, primaryDim, nPrimary]), [0, 1, 2, 4, 3]), [B, ph * pw * nPrimary, primaryDim]);
-      const v = dynamicRouting(squash(caps) as tf.Tensor3D, this.routeW, iterations);
+      const v = dynamicRouting(squash(caps, form) as tf.Tensor3D, this.routeW, iterations, form);
       return tf.reshape(v, [B, nGeo * geoDim]) as tf.Tensor2D;
     });
   }
@@ -261,6 +275,8 @@ export interface GeoCapsNetOptions {
   name?: string;
   /** ResNetX: γ = 0 at the end of every residual branch (default true; lib/models/resnetx.ts). */
   zeroInitResidual?: boolean;
+  /** The squash of both capsule layers: 'sabour' (default) or 'paper-literal' (Sec. 3.2 as printed; `SquashForm`). */
+  squash?: SquashForm;
 }
 
 const NAMES: Record<GeoCapsNetVariant, string> = {
@@ -274,6 +290,7 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
   readonly name: string;
   readonly variant: GeoCapsNetVariant;
   readonly routingIterations: number;
+  readonly squash: SquashForm;
   readonly widthDivisor: number;
   readonly groundHW: [number, number];
   readonly aerialHW: [number, number];
@@ -303,6 +320,8 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
     if (!Number.isInteger(this.routingIterations) || this.routingIterations < 1) {
       throw new CvglError('a positive integer number of routing iterations (the paper uses 4)', String(opts.routingIterations), 'pass routingIterations >= 1');
     }
+    this.squash = opts.squash ?? 'sabour';
+    if (!SQUASH_FORMS.includes(this.squash)) throw new CvglError(`a squash form: ${SQUASH_FORMS.join(', ')}`, String(opts.squash), "'sabour' (default) or 'paper-literal' (Sec. 3.2 as printed)");
     this.widthDivisor = opts.widthDivisor ?? 1;
     this.groundHW = opts.groundHW ?? GEOCAPSNET_INPUT_HW;
     this.aerialHW = opts.aerialHW ?? GEOCAPSNET_INPUT_HW;
@@ -337,7 +356,7 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
   }
 
   private headApply(h: CapsuleLayers | FcHead, f: tf.Tensor4D): tf.Tensor2D {
-    return h instanceof CapsuleLayers ? h.apply(f, this.routingIterations) : h.apply(f);
+    return h instanceof CapsuleLayers ? h.apply(f, this.routingIterations, this.squash) : h.apply(f);
   }
 
   embed(ground: tf.Tensor4D, aerial: tf.Tensor4D): Embeddings {
@@ -404,25 +423,26 @@ export class GeoCapsNet extends NamedVariableModel implements CrossViewModel {
  * Quick size (README, "GeoCapsNet at quick size"): widths ÷ 8; ResNetX ends at 1/32 of the input
  * and PrimaryCaps needs at least 3x3, so the panorama is 72x288 and the aerial is polar-transformed
  * to 72x288 (as SAFA's and MGTL's quick runs see it): ResNetX ends at 3x9 and PrimaryCaps has a 1x7
- * grid; PreciseBN before evaluating; the paper's "Triplet" loss (Table 3), since Soft-TriHard
- * collapses from random weights at this size. 100 steps (2 epochs of 16): R@1 10%, R@5 34% on the
+ * grid; PreciseBN before evaluating; CVFT's exhaustive weighted soft-margin triplet (γ = 10, both
+ * anchor directions), since Soft-TriHard collapses from random weights at this size (Table 3's
+ * rows keep their own loss: Eq. 2 with or without the mining). 100 steps (2 epochs of 16): R@1 10%, R@5 34% on the
  * 190 validation pairs (chance 0.5%, 2.6%).
  */
 function geoCapsNetRecord<N extends 'geocapsnet-i' | 'geocapsnet-ii'>(name: N, variant: 'I' | 'II'): ModelRecord<N> {
   return {
     name,
     paper: `GeoCapsNet (001) Sec. 3.2, Fig. 2 (GeoCapsNet-${variant})`,
-    options: ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name', 'zeroInitResidual'],
+    options: ['variant', 'routingIterations', 'widthDivisor', 'groundHW', 'aerialHW', 'name', 'zeroInitResidual', 'squash'],
     build: (options, rng) => new GeoCapsNet({ variant, ...options, rng }),
     paperSize: { ground: GEOCAPSNET_INPUT_HW, aerial: GEOCAPSNET_INPUT_HW },
     quick: {
       options: { widthDivisor: 8, groundHW: [72, 288], aerialHW: [72, 288] },
       ground: { height: 72, width: 288 }, aerial: { size: 144, polar: { height: 72, width: 288 } },
       loss: { kind: 'soft-margin-exhaustive', gamma: 10 }, lr: 1e-3, epochs: 2, batchSize: 16, preciseBatchNorm: 10,
-      source: 'quick size: ResNetX widths ÷ 8, 72x288 panoramas and polar-transformed aerials, the synthetic set; the paper\'s "Triplet" loss (Table 3), Adam 0.001, PreciseBN before evaluating',
+      source: 'quick size: ResNetX widths ÷ 8, 72x288 panoramas and polar-transformed aerials, the synthetic set; the exhaustive weighted soft-margin triplet (γ = 10), Adam 0.001, PreciseBN before evaluating',
       assumptions: [
         'quick size: ResNetX widths ÷ 8 (capsules 4 x 8-d primary, 4 x 8-d GeoCaps: a 32-d code), 72x288 panoramas and 144x144 aerials polar-transformed to 72x288 (the paper: 224x224 raw views; with raw 96x96 views the training loss falls but validation recall stays at chance after 100 steps)',
-        'the paper\'s "Triplet" loss (Table 3: weighted soft-margin over every negative, γ = 10): Soft-TriHard (Eq. 2) collapses both branches to one descriptor from random weights at this size (hardest-negative mining, cf. FaceNet Sec. 3.2); the per-row presets keep their own loss',
+        'the weighted soft-margin triplet over every negative of the batch, both anchor directions, γ = 10 (CVFT\'s loss, after CVM-Net): Soft-TriHard (Eq. 2) collapses both branches to one descriptor from random weights at this size (hardest-negative mining, cf. FaceNet Sec. 3.2); the per-row presets keep their own loss (Table 3\'s "Triplet": Eq. 2 without the mining)',
         'PreciseBN before each evaluation (10 training batches): Keras\' moving averages (momentum 0.99) have not converged after 100 steps',
       ],
     },

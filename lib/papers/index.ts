@@ -9,3 +9,4 @@ export { CLAIMS, evaluateClaims } from './claims.js';
 export { beats, decreasing, resultOf, RECALLS } from './claim.js';
 export { presets, getPreset, PRESET_NAMES, thesisSettingInit } from './presets.js';
 export { profileConfig, runStudy } from './study.js';
+export { READINGS, readingsUsed, mduitReadingsUsed, type Reading, type ReadingOption, type ReadingsUsed } from './readings.js';

@@ -20,6 +20,7 @@ import { CvglError } from '../engine/errors.js';
 import { PAPER_TITLES, PUBLISHED } from '../papers/published.js';
 import { machineInfo } from '../engine/device.js';
 import { CLAIMS } from '../papers/claims.js';
+import { READINGS } from '../papers/readings.js';
 import { findChromium, printPdf } from './render/pdf.js';
 import { renderIndex, renderReport, summarizeReport } from './render/page.js';
 import { CellTimeoutError, KernelDiedError, NotebookInvalidError } from './runner/errors.js';
@@ -206,7 +207,7 @@ export async function buildReports(o: BuildOptions): Promise<BuildResult> {
     const paper = group as PaperKey;
     const title = PAPER_TITLES[paper]?.title ?? firstHeading(results.get(ps[0]!)!.notebook) ?? group;
     const notebooks = ps.map((p) => ({ path: relative(outDir, results.get(p)!.outPath), notebook: results.get(p)!.notebook }));
-    const input = { paper, title, notebooks, published: (PUBLISHED[paper] ?? []) as PublishedNumber[], claims: CLAIMS.filter((c) => c.paper === paper) };
+    const input = { paper, title, notebooks, published: (PUBLISHED[paper] ?? []) as PublishedNumber[], claims: CLAIMS.filter((c) => c.paper === paper), readings: READINGS[paper] ?? [] };
     const html = join(outDir, `${group}.html`);
     writeFileSync(html, await renderReport(input as Parameters<typeof renderReport>[0]));
     const summary = summarizeReport(input as Parameters<typeof summarizeReport>[0]);

@@ -9,6 +9,7 @@
  */
 export type { ClaimStatus, Claim, PaperKey, PublishedNumber } from '../papers/types.js';
 export type { ReproducedResults } from '../train/study.js';
+export type { Reading, ReadingOption } from '../papers/reading.js';
 import type { PaperKey } from '../papers/types.js';
 import type { ReproducedResults } from '../train/study.js';
 
@@ -25,6 +26,12 @@ export interface ResultsBundle {
   dataset: { name: string; substitute: boolean };
   /** Free notes shown under the table (settings, profile). */
   notes?: string[];
+  /**
+   * The readings each run used (lib/papers/readings.ts): experiment id → reading id → option
+   * name, e.g. from `readingsUsed(paper, runs)`. The page's "Readings this run used" shows them;
+   * without it, each reading shows its default.
+   */
+  readings?: Record<string, Record<string, string>>;
 }
 
 /** Provenance stamped into each executed notebook's metadata (`metadata.cvgl.provenance`). */

@@ -7,6 +7,7 @@
 import { CvglError } from '../engine/errors.js';
 import type { PairOptions } from '../data/augment.js';
 import { SAMPLERS, type SamplerName } from '../data/samplers.js';
+import { TRIHARD_MINING, type TriHardMining } from '../losses/triplet.js';
 import { MODEL_NAMES, type ModelName } from '../models/registry.js';
 import { validateOptimizer, type OptimizerConfig } from './optimizers.js';
 import { validateSchedule, type ScheduleConfig } from './schedules.js';
@@ -33,6 +34,8 @@ export interface LossConfig {
   gamma?: number;
   /** α of Soft-TriHard (GeoCapsNet: 15). */
   alpha?: number;
+  /** Negatives of Soft-TriHard (GeoCapsNet Eq. 2): 'batch-hard' (default) or 'none' (Table 3's "Triplet"). */
+  mining?: TriHardMining;
   /** λ of MGTL's reconstruction term (0.05). */
   lambda?: number;
   /** Weight α of the thesis' uniformity loss (Eq. 3.9, Table 4.7); 0 or absent: none. */
@@ -117,7 +120,7 @@ export type InitSource = (typeof INIT_SOURCES)[number];
 export const TRAIN_CONFIG_KEYS: KeySchema = {
   name: true, source: true, assumptions: true,
   model: { name: true, options: true }, // options: each model's constructor checks its own
-  loss: { kind: true, gamma: true, alpha: true, lambda: true, uniformity: true },
+  loss: { kind: true, gamma: true, alpha: true, mining: true, lambda: true, uniformity: true },
   data: {
     dir: true, ground: { height: true, width: true }, aerial: { size: true, polar: { height: true, width: true } }, batchSize: true,
     sampler: true, augment: PAIR_AUGMENT, evalAugment: PAIR_AUGMENT, limit: { train: true, val: true }, trainSplit: true, valSplit: true, vigorProtocol: true,
@@ -143,6 +146,7 @@ export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
   if (c.model.options !== undefined && !isObj(c.model.options)) fail('model.options', 'an object of constructor options', c.model.options, 'e.g. {"widthDivisor": 8}');
   if (!isObj(c.loss) || !(LOSS_KINDS as readonly string[]).includes(c.loss.kind)) fail('loss.kind', LOSS_KINDS.join(', '), c.loss?.kind, 'e.g. "loss": {"kind": "soft-margin-exhaustive", "gamma": 10}');
   for (const k of ['gamma', 'alpha', 'lambda'] as const) if (c.loss[k] !== undefined && !(c.loss[k]! > 0)) fail(`loss.${k}`, 'a positive number', c.loss[k], 'or leave it out for the paper value');
+  if (c.loss.mining !== undefined && (c.loss.kind !== 'soft-trihard' || !TRIHARD_MINING.includes(c.loss.mining))) fail('loss.mining', `one of ${TRIHARD_MINING.join(', ')} with the soft-trihard loss`, c.loss.mining, c.loss.kind === 'soft-trihard' ? '"none" for GeoCapsNet Table 3\'s Triplet' : 'leave it out (only soft-trihard mines)');
   if (c.loss.uniformity !== undefined && !(c.loss.uniformity >= 0)) fail('loss.uniformity', 'a weight >= 0', c.loss.uniformity, 'thesis Table 4.7: 0.0001 ... 0.1');
   if (c.loss.kind === 'mgtl' && c.model.name !== 'mgtl') fail('loss.kind', `a loss for ${c.model.name} (mgtl's loss needs the MGTL model)`, c.loss.kind, 'use soft-margin-exhaustive');
   if ((c.loss.kind === 'unified-infonce') !== (c.model.name === 'unified-moco')) fail('loss.kind', c.model.name === 'unified-moco' ? "'unified-infonce' (the unified MoCo trains with its own InfoNCE pairs)" : `a loss for ${c.model.name} ('unified-infonce' needs the unified-moco model)`, c.loss.kind, c.model.name === 'unified-moco' ? '"loss": {"kind": "unified-infonce"}' : 'use soft-triplet-thesis');

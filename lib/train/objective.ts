@@ -21,7 +21,7 @@ function tripletOf(loss: LossConfig): (e: Embeddings) => tf.Scalar {
     case 'soft-triplet-thesis':
       return (e) => softTripletThesis(e.g, e.s, loss.gamma ?? 10);
     case 'soft-trihard':
-      return (e) => softTriHard(e.g, e.s, loss.alpha ?? 15);
+      return (e) => softTriHard(e.g, e.s, loss.alpha ?? 15, loss.mining ?? 'batch-hard');
     default:
       throw new CvglError('a descriptor loss', loss.kind, 'mgtl and unified-infonce are handled with their models');
   }

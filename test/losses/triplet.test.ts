@@ -33,12 +33,14 @@ import { findPython } from '../reference_python.js';
 const SCRIPT = fileURLToPath(new URL('../reference/triplet_torch.py', import.meta.url));
 const TOL = 1e-5;
 
-type LossName = 'cvft' | 'thesis' | 'trihard';
+type LossName = 'cvft' | 'thesis' | 'trihard' | 'trinone';
 type LossFn = (g: tf.Tensor2D, s: tf.Tensor2D, p?: number) => tf.Scalar;
 const LOSSES: Record<LossName, { fn: LossFn; param: number }> = {
   cvft: { fn: softMarginTripletExhaustive, param: 10 },
   thesis: { fn: softTripletThesis, param: 10 },
   trihard: { fn: softTriHard, param: 15 },
+  // GeoCapsNet Table 3's "Triplet": Eq. 2 without the mining
+  trinone: { fn: (g, s, p) => softTriHard(g, s, p, 'none'), param: 15 },
 };
 
 // ------------------------------------------------------------------------------------ inputs
@@ -104,6 +106,16 @@ function naiveLoss(loss: LossName, p: Pairs, param: number): number {
     }
     return sum / b;
   }
+  if (loss === 'trinone') {
+    if (b < 2) return 0;
+    let sum = 0;
+    for (let a = 0; a < b; a++) {
+      let inner = 0;
+      for (let n = 0; n < b; n++) if (n !== a) inner += sp(param * (D[a]![a]! - D[a]![n]!));
+      sum += inner / (b - 1);
+    }
+    return sum / b;
+  }
   let sum = 0;
   let count = 0;
   for (let i = 0; i < b; i++) {
@@ -162,7 +174,7 @@ const D = 24;
 const CASES: TorchCase[] = [];
 {
   let seed = 100;
-  for (const loss of ['cvft', 'thesis', 'trihard'] as const) {
+  for (const loss of ['cvft', 'thesis', 'trihard', 'trinone'] as const) {
     for (const b of [1, 2, 7, 16]) {
       for (const kind of ['normalised', 'raw'] as const) {
         CASES.push({ label: `${loss} B=${b} ${kind}`, loss, param: LOSSES[loss].param, pairs: makePairs(seed++, b, D, kind), tol: TOL });
@@ -172,6 +184,7 @@ const CASES: TorchCase[] = [];
   // far from the defaults: γ·d in the thousands (CVFT, GeoCapsNet), γ·exp(d) near 1e30 (thesis).
   CASES.push({ label: 'cvft B=7 γ=1000', loss: 'cvft', param: 1000, pairs: makePairs(200, 7, D, 'raw'), tol: TOL });
   CASES.push({ label: 'trihard B=7 α=1000', loss: 'trihard', param: 1000, pairs: makePairs(201, 7, D, 'raw'), tol: TOL });
+  CASES.push({ label: 'trinone B=7 α=1000', loss: 'trinone', param: 1000, pairs: makePairs(203, 7, D, 'raw'), tol: TOL });
   CASES.push({ label: 'thesis B=7 γ=1e30', loss: 'thesis', param: 1e30, pairs: makePairs(202, 7, D, 'raw'), tol: TOL });
 }
 
@@ -240,7 +253,7 @@ describe('triplet losses (cpu and wasm, no reference needed)', () => {
 
     it('each loss equals the naive per-triplet loop (B = 1 … 6, raw and normalised rows)', async () => {
       let seed = 300;
-      for (const loss of ['cvft', 'thesis', 'trihard'] as const) {
+      for (const loss of ['cvft', 'thesis', 'trihard', 'trinone'] as const) {
         for (const b of [1, 2, 3, 4, 6]) {
           for (const kind of ['normalised', 'raw'] as const) {
             const p = makePairs(seed++, b, 10, kind);
@@ -259,6 +272,23 @@ describe('triplet losses (cpu and wasm, no reference needed)', () => {
       expect((await evaluate(softMarginTripletExhaustive, p, 10)).value).toBeCloseTo(Math.log(2), 6);
       expect((await evaluate(softTripletThesis, p, 10)).value).toBeCloseTo(2 * b * (b - 1) * Math.log(11), 3);
       expect((await evaluate(softTriHard, p, 15)).value).toBeCloseTo(Math.log(2), 6);
+      expect((await evaluate(LOSSES.trinone.fn, p, 15)).value).toBeCloseTo(Math.log(2), 6);
+    });
+
+    it("GeoCapsNet's Triplet (mining 'none') is Eq. 2 with the min replaced by the mean over B − 1 negatives", async () => {
+      // one anchor whose negatives sit at different distances: the mined and the unmined loss differ
+      const p = makePairs(500, 5, 8, 'normalised');
+      const D = naiveDistances(p);
+      const perAnchor = D.map((row, a) => row.reduce((t, dan, n) => (n === a ? t : t + sp(15 * (row[a]! - dan))), 0) / 4);
+      const want = perAnchor.reduce((t, x) => t + x, 0) / 5;
+      const none = (await evaluate(LOSSES.trinone.fn, p, 15)).value;
+      const hard = (await evaluate(softTriHard, p, 15)).value;
+      expect(Math.abs(none - want) / want).toBeLessThan(TOL);
+      // the hardest negative gives the largest term of each anchor: mining can only raise the loss
+      expect(hard).toBeGreaterThan(none);
+      const z = tf.zeros([2, 3]) as tf.Tensor2D;
+      expect(() => softTriHard(z, z, 15, 'semi-hard' as never)).toThrow(/mining/);
+      z.dispose();
     });
 
     it('pairwiseDistances is the Euclidean distance matrix, raw rows too', async () => {
@@ -284,6 +314,7 @@ describe('triplet losses (cpu and wasm, no reference needed)', () => {
       for (const [loss, param] of [
         ['cvft', 1e4],
         ['trihard', 1e4],
+        ['trinone', 1e4],
         ['thesis', 1e35],
       ] as const) {
         const got = await evaluate(LOSSES[loss].fn, p, param);

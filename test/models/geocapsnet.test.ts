@@ -20,6 +20,7 @@ import {
   geoCapsNetParamCount,
   squash,
   type GeoCapsNetVariant,
+  type SquashForm,
 } from '../../lib/models/geocapsnet.js';
 import { Bottleneck, resnetxConvs, resnetxMacs, resnetxOutput, resnetxParamCount } from '../../lib/models/resnetx.js';
 import { requireInCi } from '../ci_requirements.js';
@@ -46,14 +47,16 @@ interface RoutingCase {
   u: Arr; // [B,N,din] before squash
   w: Arr; // [N,J,din,dout]
   r: { squash: Arr; v: Arr };
+  form: SquashForm;
 }
 
-function routingCase(name: string, [B, N, J, din, dout]: number[], iterations: number, seed: number): RoutingCase {
+function routingCase(name: string, [B, N, J, din, dout]: number[], iterations: number, seed: number, form: SquashForm = 'sabour'): RoutingCase {
   const r = new Rng(seed);
   const arr = (shape: number[], std: number): Arr => ({ shape, data: randn(r, size(shape), std) });
   return {
     name,
     iterations,
+    form,
     u: arr([B!, N!, din!], 0.7),
     w: arr([N!, J!, din!, dout!], 0.5),
     r: { squash: arr([B!, N!, din!], 1), v: arr([B!, J!, dout!], 1) },
@@ -64,6 +67,8 @@ const ROUTING_CASES = [
   routingCase('routing_it4', [2, 12, 3, 8, 5], 4, 21), // the paper's 4 iterations, 8-d inputs
   routingCase('routing_it1', [3, 7, 4, 8, 6], 1, 22), // one round: uniform coupling
   routingCase('routing_it3', [1, 5, 2, 3, 4], 3, 23),
+  // the Sec. 3.2 equation as printed (s/‖s‖²; reading geocapsnet.squash); u of std 0.7 in 8-d has ‖u‖ > 1, where the forms differ most
+  routingCase('routing_it4_literal', [2, 12, 3, 8, 5], 4, 24, 'paper-literal'),
 ];
 
 interface BottleneckCase {
@@ -123,7 +128,7 @@ async function runTorch(python: string): Promise<void> {
     ref.writeF32(`${c.name}.param.w.f32`, c.w.data);
     ref.writeF32(`${c.name}.r.squash.f32`, c.r.squash.data);
     ref.writeF32(`${c.name}.r.v.f32`, c.r.v.data);
-    cases.push({ kind: 'routing', name: c.name, iterations: c.iterations, inputs: { u: c.u.shape }, params: { w: c.w.shape }, r: { squash: c.r.squash.shape, v: c.r.v.shape } });
+    cases.push({ kind: 'routing', name: c.name, iterations: c.iterations, squash: c.form, inputs: { u: c.u.shape }, params: { w: c.w.shape }, r: { squash: c.r.squash.shape, v: c.r.v.shape } });
     wanted[c.name] = ['out.squash', 'out.v', 'grad.u', 'grad.w'];
   }
   await useBackend('cpu');
@@ -177,8 +182,8 @@ describe('GeoCapsNet layers against PyTorch (test/reference/geocapsnet_torch.py)
       const ours = new Map<string, Float32Array>();
       try {
         const f = (uu: tf.Tensor, ww: tf.Tensor) => {
-          const sq = squash(uu);
-          return { sq, v: dynamicRouting(sq as tf.Tensor3D, ww, c.iterations) };
+          const sq = squash(uu, c.form);
+          return { sq, v: dynamicRouting(sq as tf.Tensor3D, ww, c.iterations, c.form) };
         };
         const o = f(u, w);
         expect(o.v.shape).toEqual(c.r.v.shape);
@@ -400,6 +405,30 @@ describe('GeoCapsNet size (Table 4)', () => {
     }
   });
 
+  it("squash 'paper-literal' (Sec. 3.2 as printed) changes the descriptors of the same weights; the default is Sabour's", async () => {
+    await useBackend('cpu');
+    const before = tf.memory().numTensors;
+    const build = (squash?: SquashForm) => new GeoCapsNet({ widthDivisor: 16, groundHW: TINY_HW, aerialHW: TINY_HW, rng: new Rng(5), name: `sq-${squash}`, ...(squash ? { squash } : {}) });
+    const [byDefault, sabour, literal] = [build(), build('sabour'), build('paper-literal')];
+    expect(byDefault.squash).toBe('sabour');
+    const x = new Rng(6).uniformTensor([2, ...TINY_HW, 3]) as tf.Tensor4D;
+    try {
+      const out = async (m: GeoCapsNet) => {
+        const e = m.embed(x, x);
+        const g = Float32Array.from(await e.g.data());
+        tf.dispose([e.g, e.s]);
+        return g;
+      };
+      const [d, s, l] = [await out(byDefault), await out(sabour), await out(literal)];
+      expect(relErr(d, s)).toBe(0);
+      expect(relErr(l, s)).toBeGreaterThan(1e-3);
+    } finally {
+      x.dispose();
+      for (const m of [byDefault, sabour, literal]) m.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('says what to do on too small images, unequal batches or a bad variant', async () => {
     await useBackend('cpu');
     const before = tf.memory().numTensors;
@@ -407,6 +436,7 @@ describe('GeoCapsNet size (Table 4)', () => {
     expect(() => new GeoCapsNet({ widthDivisor: 16, variant: 'II', groundHW: [128, 128], aerialHW: [96, 96] })).toThrow(/equal input sizes/);
     expect(() => new GeoCapsNet({ variant: 'III' as GeoCapsNetVariant })).toThrow(CvglError);
     expect(() => new GeoCapsNet({ routingIterations: 0 })).toThrow(/routing iterations/);
+    expect(() => new GeoCapsNet({ squash: 'hinton' as SquashForm })).toThrow(/squash form/);
     expect(tf.memory().numTensors).toBe(before);
     const m = new GeoCapsNet({ widthDivisor: 16, groundHW: TINY_HW, aerialHW: TINY_HW, rng: new Rng(2), name: 'errs' });
     const a = tf.zeros([1, ...TINY_HW, 3]) as tf.Tensor4D;

@@ -1,6 +1,7 @@
 """PyTorch reference of lib/models/geocapsnet.ts and lib/models/resnetx.ts, written for this
-project from the GeoCapsNet paper (001): Sec. 3.2's squash and GeoCaps layer with dynamic
-routing (Sabour et al. 2017, Procedure 1), and one ResNetX bottleneck block of Table 1 with
+project from the GeoCapsNet paper (001): Sec. 3.2's squash (Sabour et al.'s form, or the
+paper's printed s/|s|^2 form with "squash": "paper-literal", written as printed) and GeoCaps layer
+with dynamic routing (Sabour et al. 2017, Procedure 1), and one ResNetX bottleneck block of Table 1 with
 BatchNorm in Keras' semantics (epsilon 1e-3, momentum 0.99, biased batch variance, moving
 statistics updated in training mode; inference mode uses them).
 
@@ -34,12 +35,15 @@ def write(d, fname, t):
     np.ascontiguousarray(t.detach().cpu().numpy(), dtype="<f4").tofile(os.path.join(d, fname))
 
 
-def squash(s):
+def squash(s, form="sabour"):
+    """Sabour et al. Eq. 1 (default), or Sec. 3.2's equation as printed: |s|^2/(1+|s|^2) * s/|s|^2."""
     n2 = (s * s).sum(-1, keepdim=True)
+    if form == "paper-literal":
+        return n2 / (1 + n2) * s / n2
     return s * n2 / ((1 + n2) * torch.sqrt(n2 + 1e-9))
 
 
-def geocaps(u, w, iterations):
+def geocaps(u, w, iterations, form="sabour"):
     """u [B,N,din], w [N,J,din,dout] -> v [B,J,dout]."""
     B, N, _ = u.shape
     J = w.shape[1]
@@ -49,7 +53,7 @@ def geocaps(u, w, iterations):
     for r in range(iterations):
         c = torch.softmax(b, dim=2)
         s = (c.unsqueeze(3) * uhat).sum(1)
-        v = squash(s)
+        v = squash(s, form)
         if r < iterations - 1:
             b = b + (uhat * v.unsqueeze(1)).sum(3)
     return v
@@ -100,9 +104,10 @@ def main():
         rs = {k: read(d, f"{name}.r.{k}.f32", s) for k, s in c["r"].items()}
         outs = {}
         if c["kind"] == "routing":
-            sq = squash(inputs["u"])
+            form = c.get("squash", "sabour")
+            sq = squash(inputs["u"], form)
             outs["squash"] = sq
-            outs["v"] = geocaps(sq, params["w"], c["iterations"])
+            outs["v"] = geocaps(sq, params["w"], c["iterations"], form)
             moving = {}
         elif c["kind"] == "bottleneck":
             x = inputs["x"].permute(0, 3, 1, 2)

@@ -9,11 +9,14 @@ the literal log(1 + gamma * exp(.)) of the thesis).
       log(1 + gamma * exp(d_pos - d_neg))                    ("thesis")
   GeoCapsNet (001) Eq. 2, Soft-TriHard: mean over the B ground anchors of
       log(1 + exp(alpha * (d_ap - min_{n != a} d_an)))       ("trihard")
+  GeoCapsNet (001) Table 3 "Triplet", Eq. 2 without the mining: mean over the B ground
+  anchors of the mean over their B-1 negatives of
+      log(1 + exp(alpha * (d_ap - d_an)))                    ("trinone")
 
 Descriptors are L2-normalised first (rows / max(norm, 1e-12)), as the TypeScript losses do.
 
 Usage: /usr/bin/python3 test/reference/triplet_torch.py SPEC.json OUT.json
-SPEC: {"cases": [{"loss": "cvft"|"thesis"|"trihard", "param": float, "b": int, "d": int,
+SPEC: {"cases": [{"loss": "cvft"|"thesis"|"trihard"|"trinone", "param": float, "b": int, "d": int,
                   "g": "file.f32", "s": "file.f32"}]}   (file names relative to SPEC's folder,
 raw little-endian float32, row-major [b, d])
 OUT:  {"torch": version, "results": [{"value": float, "grad_g": [...], "grad_s": [...]}]}
@@ -86,7 +89,19 @@ def trihard(g, s, alpha):
     return torch.stack(terms).mean()
 
 
-LOSSES = {"cvft": cvft, "thesis": thesis, "trihard": trihard}
+def trinone(g, s, alpha):
+    b = g.shape[0]
+    if b < 2:
+        return (g.sum() + s.sum()) * 0
+    dist = distances(normalise(g), normalise(s))
+    per_anchor = []
+    for a in range(b):
+        negatives = torch.cat([dist[a, :a], dist[a, a + 1:]])
+        per_anchor.append(log1p_exp(alpha * (dist[a, a] - negatives)).mean())
+    return torch.stack(per_anchor).mean()
+
+
+LOSSES = {"cvft": cvft, "thesis": thesis, "trihard": trihard, "trinone": trinone}
 
 
 def main() -> None:

@@ -5,7 +5,7 @@
  * as the notebooks (`runStudy`, profile `quick`); a fixed number of steps, not a time budget.
  *
  * Measured when written (2026-11-30, 196 validation pairs, chance R@1 0.5%, R@10 5.1%): MGTL 50
- * steps R@1 2.0%, R@10 19.9%; GeoCapsNet-II 100 steps R@1 2.0%, R@10 17.3%; GeoCapsNet-I is the
+ * steps R@1 2.0%, R@10 19.9%; GeoCapsNet-II (its quick preset's loss) 100 steps R@1 2.0%, R@10 17.3%; GeoCapsNet-I is the
  * slowest to start (100 steps: R@10 8.7%), so it trains 150 (R@1 4.1%, R@10 18.9%). Under chance
  * the statistics below are z ≈ 0; these runs gave z = 11–14.
  *
@@ -89,11 +89,14 @@ describe('Models II learn on the synthetic world at their quick sizes', () => {
     expectLearned(await learn('mgtl.table2.full', 2));
   }, 600_000);
 
-  it('GeoCapsNet-II (the Triplet loss of Table 3), 100 steps', async () => {
-    expectLearned(await learn('geocapsnet.table3.iiTriplet', 2));
+  // the quick presets' loss (CVFT's exhaustive weighted soft-margin triplet): Table 3's rows are
+  // Eq. 2 with or without mining, and at quick size neither clears this bar in 100 steps (the
+  // Triplet row without mining, 2026-12-07: R@10 8.7%, z = 3.0)
+  it('GeoCapsNet-II (quick preset), 100 steps', async () => {
+    expectLearned(await learn('quick.geocapsnet-ii', 2));
   }, 600_000);
 
-  it('GeoCapsNet-I (the Triplet loss of Table 3), 150 steps', async () => {
-    expectLearned(await learn('geocapsnet.table3.iTriplet', 3));
+  it('GeoCapsNet-I (quick preset), 150 steps', async () => {
+    expectLearned(await learn('quick.geocapsnet-i', 3));
   }, 600_000);
 });

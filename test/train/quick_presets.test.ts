@@ -2,7 +2,8 @@
  * `presets.quick.<model>` come from the model records (lib/train/quick_presets.ts). The report
  * trains with them, so they must stay what they were when they were written out by hand:
  * test/fixtures/quick_presets.json is `presets.quick` of 861eb9d, key order included (configs are
- * hashed as JSON by the studies' caches).
+ * hashed as JSON by the studies' caches); GeoCapsNet's loss text corrected for issue 23 (its loss
+ * is not Table 3's "Triplet").
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -8,3 +8,4 @@ export { CVFT_CLAIMS } from './claims.js';
 export { CVFT_PRESETS } from './presets.js';
 export { experimentRow, publishedValue } from '../published.js';
 export { profileConfig, runStudy } from '../study.js';
+export { readingsUsed } from '../readings.js';

@@ -8,3 +8,4 @@ export { GEOCAPSNET_CLAIMS } from './claims.js';
 export { GEOCAPSNET_PRESETS } from './presets.js';
 export { experimentRow, publishedValue } from '../published.js';
 export { profileConfig, runStudy } from '../study.js';
+export { readingsUsed } from '../readings.js';

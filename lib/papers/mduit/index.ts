@@ -8,3 +8,4 @@ export { MDUIT_CLAIMS } from './claims.js';
 export { MDUIT_PROFILES, MDUIT_PROFILE_NAMES, MDUIT_ROWS, MDUIT_ROW_IDS, type MduitStudyConfig, type MduitProfile, type MduitRowId } from './presets.js';
 export { runMduitStudy, mduitStudyConfig, mduitDefaultDataDir, type MduitStudyOptions, type MduitStudyResult, type MduitStudyProgress, type MduitRowResult } from './study.js';
 export { experimentRow, publishedValue } from '../published.js';
+export { mduitReadingsUsed } from './readings.js';

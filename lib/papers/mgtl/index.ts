@@ -8,3 +8,4 @@ export { MGTL_CLAIMS } from './claims.js';
 export { MGTL_PRESETS } from './presets.js';
 export { experimentRow, publishedValue, PUBLISHED } from '../published.js';
 export { profileConfig, runStudy } from '../study.js';
+export { readingsUsed } from '../readings.js';

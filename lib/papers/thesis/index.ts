@@ -14,3 +14,4 @@ export {
 } from './study.js';
 export { experimentRow, publishedValue } from '../published.js';
 export { profileConfig } from '../study.js';
+export { readingsUsed } from '../readings.js';

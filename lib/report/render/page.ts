@@ -2,10 +2,11 @@
  * A paper's reproducibility report as one self-contained HTML page (inline CSS, KaTeX fonts as
  * data URIs, plots as inline SVG, images as data URIs; no script, no network), in this order:
  * claims (the first thing a reader sees), failed notebooks (red banner), provenance, paper vs
- * reproduced, then each notebook (markdown, collapsible code, outputs). Print CSS lays it out
+ * reproduced, the readings the runs used (render/readings.ts), then each notebook (markdown, collapsible code, outputs). Print CSS lays it out
  * on A4; page numbers come from the PDF printer's footer (pdf.ts).
  */
-import type { Claim, NotebookRunStatus, PaperKey, PublishedNumber, ResultsBundle } from '../types.ts';
+import type { Claim, NotebookRunStatus, PaperKey, PublishedNumber, Reading, ResultsBundle } from '../types.ts';
+import { readingsSectionHtml } from './readings.ts';
 import { hasMath, katexCss, renderMarkdown } from './markdown.ts';
 import {
   RenderContext,
@@ -35,6 +36,8 @@ export interface ReportInput {
   published: PublishedNumber[];
   /** Claims (only `paper`'s are evaluated). */
   claims: Claim[];
+  /** The paper's register of readings (lib/papers/readings.ts READINGS[paper]): shown with the options its runs used. */
+  readings?: Reading[];
   /** Tolerance band of a match; default 1 point for %, else 2 % of the published value. */
   tolerance?: (p: PublishedNumber) => number;
   /** Shown in the header; default: now. */
@@ -281,6 +284,8 @@ export async function renderReport(input: ReportInput): Promise<string> {
     (notes.length ? `<ul class="results-notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '') +
     `</section>`;
 
+  const readingsSection = readingsSectionHtml(input.readings ?? [], bundles, paper);
+
   const nbParts: string[] = [];
   for (let i = 0; i < notebooks.length; i++) {
     const { path, notebook } = notebooks[i]!;
@@ -299,6 +304,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
     failureBanner(failures),
     provenance,
     paperSection,
+    readingsSection,
     `<section id="notebooks">${nbParts.join('\n')}</section>`,
     `</main>`,
   ].join('\n');
