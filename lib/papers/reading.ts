@@ -23,7 +23,7 @@ export interface Reading {
   /** Where: section, equation, table, line, e.g. 'Sec. 4.1, Eq. 5'. */
   where: string;
   options: ReadingOption[];
-  /** The name of the option used by default (on every profile unless `profiles` says otherwise). */
+  /** The name of the option used by default. */
   defaultOption: string;
   /** Why the default: counts, the released code, the cited work, measurements. */
   evidence: string;
