@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { CvglError } from '../engine/errors.js';
+import { processAlive, releasePidLock, tryPidLock } from '../engine/pid_lock.js';
 import { WORKER_START_TIMEOUT_MS, tsWorker } from '../engine/workers.js';
 import { DOMAIN_NAMES, type DomainName } from './domains.js';
 import type { RenderJob, RenderSettings } from './render_jobs.js';
@@ -408,22 +409,13 @@ function isEmptyDir(path: string): boolean {
   return statSync(path).isDirectory() && readdirSync(path).length === 0;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
-  }
-}
-
 /** `<out>.partial-<pid>` folders whose process is gone (killed, or a machine that crashed) go. */
 function removeStalePartials(out: string): void {
   const prefix = `${basename(out)}.partial-`;
   for (const name of readdirSync(dirname(out))) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(/^(\d+)(\.removing)?$/.exec(name.slice(prefix.length))?.[1]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid)) rmSync(join(dirname(out), name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) rmSync(join(dirname(out), name), { recursive: true, force: true });
   }
 }
 
@@ -462,11 +454,38 @@ function removeOnExit(dir: string): () => void {
   return release;
 }
 
-/** The default dataset of the notebooks and `npm run report`: generated on first use. */
+/**
+ * The default dataset of the notebooks and `npm run report`: generated on first use. Notebooks
+ * run side by side (`--jobs 2`) and each ensures the same folder: one process generates, under
+ * `<dir>.lock`, while the others wait for it and then read what it made (two generators would each
+ * replace the folder, the second under the feet of a run already reading the first).
+ */
 export async function ensureSynthetic(dir: string, options: Partial<Omit<SynthOptions, 'out'>> = {}): Promise<SynthManifest> {
   const o = { ...SYNTH_DEFAULTS, ...options };
-  if (existsSync(dir) && synthUpToDate(dir, o)) return readSynthManifest(dir)!;
-  // replaces an outdated synthetic set, never a directory of something else
-  return generateSynthetic({ ...o, out: dir, force: readSynthManifest(dir) !== null });
+  const out = resolve(dir);
+  if (existsSync(out) && synthUpToDate(out, o)) return readSynthManifest(out)!;
+  mkdirSync(dirname(out), { recursive: true });
+  const lockPath = `${out}.lock`;
+  for (;;) {
+    const lock = tryPidLock(lockPath);
+    if (lock.held) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const hooks = releaseOnExit(lockPath);
+  try {
+    // made by the process we waited for
+    if (existsSync(out) && synthUpToDate(out, o)) return readSynthManifest(out)!;
+    // replaces an outdated synthetic set, never a directory of something else
+    return await generateSynthetic({ ...o, out, force: readSynthManifest(out) !== null });
+  } finally {
+    hooks();
+    releasePidLock(lockPath);
+  }
 }
 
+/** The lock also goes at process.exit; a process killed outright leaves it to be taken over (its pid is gone). */
+function releaseOnExit(lockPath: string): () => void {
+  const release = () => releasePidLock(lockPath);
+  process.on('exit', release);
+  return () => process.off('exit', release);
+}

@@ -5,18 +5,10 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CvglError } from '../engine/errors.js';
+import { tryPidLock } from '../engine/pid_lock.js';
 
 /** The lock file of a run folder: the pid of the process writing to it. */
 export const LOCK_FILE = '.cvgl-lock';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
-};
 
 /**
  * Takes the run folder `out` for this process (creating it): two runs writing one folder would
@@ -29,20 +21,9 @@ export function lockRunFolder(out: string, what: string): () => void {
   const created = !existsSync(out);
   mkdirSync(out, { recursive: true });
   const path = join(out, LOCK_FILE);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new CvglError(`an output folder no other run is writing to, for the ${what}`, `${out} is in use by process ${pid} (${path})`, `wait for that run to end (or stop it), or pass another --out; if no process ${pid} of yours is training, delete ${path}`);
-      }
-      unlinkSync(path); // its process is gone: a stale lock
-    }
+  const lock = tryPidLock(path);
+  if (!lock.held) {
+    throw new CvglError(`an output folder no other run is writing to, for the ${what}`, `${out} is in use by process ${lock.holder} (${path})`, `wait for that run to end (or stop it), or pass another --out; if no process ${lock.holder} of yours is training, delete ${path}`);
   }
   let released = false;
   const release = () => {

@@ -113,21 +113,9 @@ function killAll(): void {
   live.clear();
 }
 
-/** Whether a process runs (a zombie, dead but not yet reaped by its parent, does not). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // third field of /proc/<pid>/stat, after "(comm)": the state; Z = zombie, X = dead
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '');
-  } catch {
-    return true; // no /proc (macOS): signal 0 said it is there
-  }
-}
+import { processAlive } from '../../engine/pid_lock.js';
+
+export { processAlive };
 
 /**
  * Removes connection folders (`<root>/cvgl-kernel-<owner pid>-XXXXXX`) whose owner process is gone:
