@@ -6,6 +6,11 @@ Written for this project (no torchvision needed: VGG16's `features` block is bui
 configuration). Run with Debian's torch: /usr/bin/python3 test/reference/siamese_step_torch.py
   --ground 112 616 --aerial 256 256 --batch 8 --steps 5 --warmup 1 --threads 2
 Prints one JSON object on stdout; progress goes to stderr.
+
+`--head fc` builds the main text's aggregation (Sec. 4.2: global average pooling + one shared
+Linear(512, 4096)) instead of appendix 6.1's MLP (the default, the benchmark's model);
+`--count-only` prints {"params", "descriptor"} (the descriptor shape of a forward of `--batch`
+images) without training: the model test compares it with lib/models/siamese_vgg.ts.
 """
 import argparse
 import json
@@ -35,12 +40,15 @@ def vgg16_features(divisor: int = 1) -> nn.Sequential:
 
 
 class SiameseVgg(nn.Module):
-    def __init__(self, divisor: int = 1, dim: int = 128):
+    def __init__(self, divisor: int = 1, dim: int = 0, head: str = "mlp"):
         super().__init__()
         f = 512 // divisor
         self.ground = vgg16_features(divisor)
         self.aerial = vgg16_features(divisor)
-        self.head = nn.Sequential(nn.Linear(f, f), nn.ReLU(inplace=True), nn.Linear(f, dim))
+        if head == "fc":  # Sec. 4.2: "global average pooling plus a shared fully-connected layer", 4096-d
+            self.head = nn.Linear(f, dim or 4096 // divisor)
+        else:  # appendix 6.1's listing
+            self.head = nn.Sequential(nn.Linear(f, f), nn.ReLU(inplace=True), nn.Linear(f, dim or 128))
 
     def branch(self, f: torch.Tensor) -> torch.Tensor:
         z = self.head(f.mean(dim=(2, 3)))
@@ -69,13 +77,21 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--head", choices=["mlp", "fc"], default="mlp")
+    p.add_argument("--dim", type=int, default=0, help="descriptor length (0: the head's default)")
+    p.add_argument("--count-only", action="store_true")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    model = SiameseVgg(a.width_divisor)
+    model = SiameseVgg(a.width_divisor, a.dim, a.head)
     ground = torch.rand(a.batch, 3, *a.ground)
     aerial = torch.rand(a.batch, 3, *a.aerial)
+    if a.count_only:
+        with torch.no_grad():
+            g, s = model(ground, aerial)
+        print(json.dumps({"params": sum(p.numel() for p in model.parameters()), "descriptor": list(g.shape), "aerialDescriptor": list(s.shape)}))
+        return
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
 
     times, loss_value = [], float("nan")
