@@ -429,6 +429,43 @@ describe('SiameseVgg is a CrossViewModel', () => {
     expect(siameseVggParamCount()).toBe(31_530_624);
   });
 
+  it.skipIf(!torchModel.python)('both heads: descriptors equal those of the PyTorch twin with the same weights (forward parity)', async () => {
+    await initEngine({ backend: 'wasm' });
+    const script = fileURLToPath(new URL('../reference/siamese_step_torch.py', import.meta.url));
+    const before = tf.memory().numTensors;
+    for (const head of ['fc', 'mlp'] as const) {
+      const r = new Rng(head === 'fc' ? 21 : 22);
+      const m = new SiameseVgg({ rng: r, widthDivisor: 16, head });
+      const ground = r.uniformTensor([2, 32, 64, 3]) as tf.Tensor4D;
+      const aerial = r.uniformTensor([2, 32, 32, 3]) as tf.Tensor4D;
+      const dir = mkdtempSync(join(tmpdir(), 'cvgl-siamese-'));
+      try {
+        const write = async (file: string, t: tf.Tensor) => {
+          writeFileSync(join(dir, file), Buffer.from(Float32Array.from(await t.data()).buffer));
+          return { file, shape: t.shape };
+        };
+        const tensors: Record<string, { file: string; shape: number[] }> = {};
+        let k = 0;
+        for (const [name, v] of m.namedVariables()) tensors[name] = await write(`w${k++}.f32`, v);
+        const spec = { divisor: 16, head, dim: m.descriptorLength(), tensors, ground: await write('ground.f32', ground), aerial: await write('aerial.f32', aerial) };
+        writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+        const p = spawnSync(torchModel.python!, [script, '--forward', join(dir, 'spec.json'), join(dir, 'out.json')], { encoding: 'utf8' });
+        expect(p.status, p.stderr).toBe(0);
+        const want = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { g: number[]; s: number[]; shape: number[] };
+        const { g, s } = m.embed(ground, aerial);
+        expect(want.shape, head).toEqual(g.shape);
+        expect(relErr(Float32Array.from(await g.data()), Float32Array.from(want.g)), `${head}: ground`).toBeLessThan(1e-4);
+        expect(relErr(Float32Array.from(await s.data()), Float32Array.from(want.s)), `${head}: aerial`).toBeLessThan(1e-4);
+        tf.dispose([g, s]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        tf.dispose([ground, aerial]);
+        m.dispose();
+      }
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('full width: 31,530,624 (Sec. 4.2 head) or 29,757,696 (appendix MLP) parameters and the FLOPs of two VGG16s + the head (counted, not built)', () => {
     expect(siameseVggParamCount()).toBe(31_530_624);
     expect(siameseVggParamCount(1, undefined, 'mlp')).toBe(29_757_696);

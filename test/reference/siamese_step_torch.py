@@ -11,7 +11,11 @@ Prints one JSON object on stdout; progress goes to stderr.
 Linear(512, 4096)) instead of appendix 6.1's MLP (the default, the benchmark's model);
 `--count-only` prints {"params", "descriptor"} (the descriptor shape of a forward of `--batch`
 images) without training: the model test compares it with lib/models/siamese_vgg.ts.
+`--forward SPEC.json OUT.json` loads the TypeScript model's weights (raw float32 files named as
+its namedVariables: HWIO filters, [in, out] linear weights) and NHWC inputs, and writes the
+descriptors of this model's forward (the forward parity of test/losses/triplet.test.ts).
 """
+import os
 import argparse
 import json
 import statistics
@@ -67,7 +71,36 @@ def soft_triplet_thesis(g: torch.Tensor, s: torch.Tensor, gamma: float = 10.0) -
     return term(pos - d).sum() + term(pos - d.t()).sum()
 
 
+def forward_parity(spec_path: str, out_path: str) -> None:
+    """SPEC: {"divisor", "head", "dim", "tensors": {name: {"file", "shape"}}, "ground": {"file", "shape"}, "aerial": {...}}."""
+    import numpy as np
+    root = os.path.dirname(os.path.abspath(spec_path))
+    with open(spec_path) as f:
+        spec = json.load(f)
+    load = lambda t: torch.from_numpy(np.fromfile(os.path.join(root, t["file"]), dtype="<f4").reshape(t["shape"]).copy())
+    model = SiameseVgg(spec["divisor"], spec["dim"], spec["head"]).eval()
+    state = {}
+    for name, t in spec["tensors"].items():
+        x = load(t)
+        if x.dim() == 4:
+            x = x.permute(3, 2, 0, 1)  # HWIO -> OIHW
+        elif x.dim() == 2:
+            x = x.t()  # [in, out] -> Linear.weight [out, in]
+        # ground.features.N.* -> ground.N.*; head.classifier.K.* -> head.K.*; head.fc.* -> head.*
+        state[name.replace("features.", "").replace("classifier.", "").replace("head.fc.", "head.")] = x
+    model.load_state_dict(state, strict=True)
+    ground = load(spec["ground"]).permute(0, 3, 1, 2)
+    aerial = load(spec["aerial"]).permute(0, 3, 1, 2)
+    with torch.no_grad():
+        g, s = model(ground, aerial)
+    with open(out_path, "w") as f:
+        json.dump({"g": g.reshape(-1).tolist(), "s": s.reshape(-1).tolist(), "shape": list(g.shape)}, f)
+
+
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--forward":
+        forward_parity(sys.argv[2], sys.argv[3])
+        return
     p = argparse.ArgumentParser()
     p.add_argument("--ground", type=int, nargs=2, default=[112, 616])
     p.add_argument("--aerial", type=int, nargs=2, default=[256, 256])
