@@ -31,8 +31,8 @@ describe('cvgl params', () => {
       expect(r.code, r.stderr).toBe(0);
       return [m, JSON.parse(r.stdout)];
     }));
-    expect(facts['siamese-vgg'].params).toBe(29_757_696);
-    expect(facts['siamese-vgg'].descriptorLength).toBe(128);
+    expect(facts['siamese-vgg'].params).toBe(31_530_624);
+    expect(facts['siamese-vgg'].descriptorLength).toBe(4096);
     expect(facts.cvft.descriptorLength).toBe(4096);
     expect(facts.safa.descriptorLength).toBe(4096);
     for (const f of Object.values(facts) as { breakdown: Record<string, number>; params: number; published: { value: number }[] }[]) {

@@ -6,7 +6,7 @@ import { initEngine, probeBackends, type BackendName, BACKENDS } from '../engine
 import { machineInfo, type MachineInfo } from '../engine/device.js';
 import { CvglError } from '../engine/errors.js';
 import { tf } from '../engine/tf.js';
-import { benchSiameseStep, wasmMicroBatch, FULL_SHAPE, QUICK_SHAPE, type KernelShare, type StepShape, stepFlops } from './siamese_step.js';
+import { benchSiameseStep, wasmMicroBatch, FULL_SHAPE, QUICK_SHAPE, type KernelShare, type StepShape, stepFlops, BENCH_HEAD } from './siamese_step.js';
 import { findTorchPython, runTorchStep, type TorchStepResult } from './pytorch.js';
 import { siameseVggParamCount } from '../models/siamese_vgg.js';
 
@@ -101,7 +101,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   }
 
   const flopsPerStep = stepFlops(shape);
-  const params = siameseVggParamCount(shape.widthDivisor);
+  const params = siameseVggParamCount(shape.widthDivisor, undefined, BENCH_HEAD);
 
   let pytorch: BenchReport['pytorch'];
   const py = opts.torch === false ? { python: null, reason: 'skipped (--no-torch)' } : findTorchPython();

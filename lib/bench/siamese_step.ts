@@ -12,6 +12,9 @@ import { chunkedEmbeddingGrads } from '../train/chunked_grads.js';
 import { softTripletThesis } from '../losses/triplet.js';
 import { createOptimizer } from '../train/optimizers.js';
 
+/** The head of the PyTorch twin (test/reference/siamese_step_torch.py): appendix 6.1's MLP, so both time one model. */
+export const BENCH_HEAD = 'mlp' as const;
+
 export interface StepShape {
   ground: [number, number];
   aerial: [number, number];
@@ -62,7 +65,7 @@ export interface StepBenchResult {
  */
 export function stepFlops(s: StepShape): number {
   const d = s.widthDivisor;
-  const fwd = siameseVggForwardMacs(s.ground, s.aerial, d);
+  const fwd = siameseVggForwardMacs(s.ground, s.aerial, d, undefined, BENCH_HEAD);
   const firstLayers = vgg16ConvMacs(...s.ground, 'pool5', d)[0]!.macs + vgg16ConvMacs(...s.aerial, 'pool5', d)[0]!.macs;
   return 2 * s.batch * (fwd /* forward */ + fwd /* dW */ + (fwd - firstLayers) /* dX */);
 }
@@ -88,7 +91,7 @@ export function wasmMicroBatch(s: StepShape): number {
     return n;
   };
   const perPair = 48 * (elems(s.ground) + elems(s.aerial));
-  const budget = WASM_HEAP_BUDGET - 16 * siameseVggParamCount(s.widthDivisor);
+  const budget = WASM_HEAP_BUDGET - 16 * siameseVggParamCount(s.widthDivisor, undefined, BENCH_HEAD);
   return Math.max(1, Math.min(s.batch, Math.floor(budget / perPair)));
 }
 
@@ -117,7 +120,7 @@ export async function benchSiameseStep(opts: StepBenchOptions): Promise<StepBenc
   const steps = Math.max(1, opts.steps ?? 5);
   const warmup = Math.max(0, opts.warmup ?? 1);
   const r = new Rng(opts.seed ?? 0);
-  const model = new SiameseVgg({ rng: r, widthDivisor: shape.widthDivisor });
+  const model = new SiameseVgg({ rng: r, head: BENCH_HEAD, widthDivisor: shape.widthDivisor });
   const ground = r.uniformTensor([shape.batch, ...shape.ground, 3]) as tf.Tensor4D;
   const aerial = r.uniformTensor([shape.batch, ...shape.aerial, 3]) as tf.Tensor4D;
   // the Adam training uses (torch.optim.Adam's semantics; on `native` one fused kernel per variable)

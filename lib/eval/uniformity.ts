@@ -2,7 +2,10 @@
  * The uniformity metric of the thesis (003), Sec. 3.3, after Wang & Isola [51]: the log of the
  * mean pairwise Gaussian potential of L2-normalised representations,
  *
- *   L_uniform = log E_{x,y} exp(−t ‖f(x) − f(y)‖²),  t = 2                            (Eq. 3.5)
+ *   L_uniform = log E_{x,y} exp(−t ‖f(x) − f(y)‖²)                                    (Eq. 3.5)
+ *
+ * with t = 2, the default of Wang & Isola [51] whose metric the thesis adopts: the thesis never
+ * states t (lib/papers/thesis/readings.ts, thesis.uniformity-t).
  *
  * reported three times (Eqs. 3.6–3.8): within the ground features, within the satellite features,
  * and over all 2N features together. Eqs. 3.6–3.8 print "log Σ_i Σ_{j≠i}", a sum; but the values
@@ -26,7 +29,7 @@ import { l2NormalizeRows } from '../nn/l2.js';
 import { descriptorArray, rowSquaredNorms, rowsTensor, shapeOf, type DescriptorArray, type Descriptors } from './similarity_blocks.js';
 
 export interface UniformityOptions {
-  /** Kernel sharpness t of Eq. 3.5 (default 2). */
+  /** Kernel sharpness t of Eq. 3.5 (default 2: Wang & Isola's; the thesis never states t). */
   t?: number;
   /** Normalise the rows here (default false: check that they are unit rows). */
   normalize?: boolean;
@@ -134,7 +137,7 @@ async function pairLogSum(a: Blocked, b: Blocked, same: boolean, t: number, rows
 /** Eqs. 3.6–3.8 (as means over pairs i ≠ j, see the file comment) of ground `g` and satellite `s`. */
 export async function uniformityMetric(g: Descriptors, s: Descriptors, o: UniformityOptions = {}): Promise<UniformityResult> {
   const t = o.t ?? 2;
-  if (!(t > 0)) throw new CvglError('uniformity: t > 0', String(t), 'the thesis uses t = 2');
+  if (!(t > 0)) throw new CvglError('uniformity: t > 0', String(t), 't = 2 is Wang & Isola\'s default (the thesis never states t)');
   const [ng, dg] = shapeOf(g, 'ground');
   const [ns, ds] = shapeOf(s, 'satellite');
   if (dg !== ds) throw new CvglError('ground and satellite descriptors of the same dimension', `${dg} vs ${ds}`, 'embed both views with the same model');

@@ -16,7 +16,8 @@
  * softplus(x) = max(x, 0) + log1p(e^−|x|) and gradient σ(x): finite for any γ·d, and accurate
  * (a few ulps) for small terms on every backend. Three losses:
  *   - `softMarginTripletExhaustive`  CVFT (002) Eq. 6, exhaustive mini-batch, mean of 2B(B−1) terms;
- *   - `softTripletThesis`            thesis (003) Eq. 3.3 summed as Eq. 3.4 (a sum, γ inside the log);
+ *   - `softTripletThesis`            thesis (003) Eq. 3.3/3.4: as printed (a sum, γ·exp) or as SAFA's
+ *                                    code reads it (a mean, γ on the gap), by option;
  *   - `softTriHard`                  GeoCapsNet (001) Eq. 2, Soft-TriHard, mean over B ground anchors
  *                                    (and Table 3's "Triplet": Eq. 2 without the mining).
  */
@@ -108,27 +109,52 @@ export function softMarginTripletExhaustive(g: tf.Tensor2D, s: tf.Tensor2D, gamm
   });
 }
 
+/** How Eq. 3.4's triplet terms are reduced: 'sum' as printed, 'mean' over the 2B(B−1) terms. */
+export const THESIS_REDUCTIONS = ['sum', 'mean'] as const;
+export type ThesisReduction = (typeof THESIS_REDUCTIONS)[number];
+/**
+ * Where γ of Eq. 3.3 acts: 'exp', as printed, log(1 + γ·e^{gap}) (a shift of the gap by ln γ);
+ * 'gap', as in the loss the thesis cites ([23], CVM-Net) and SAFA's code, log(1 + e^{γ·gap}).
+ */
+export const THESIS_GAMMA_PLACEMENTS = ['exp', 'gap'] as const;
+export type ThesisGammaPlacement = (typeof THESIS_GAMMA_PLACEMENTS)[number];
+
+export interface SoftTripletThesisOptions {
+  /** Default 'sum' (Eq. 3.4 as printed); the thesis presets use 'mean' (lib/papers/thesis/readings.ts). */
+  reduction?: ThesisReduction;
+  /** Default 'exp' (Eq. 3.3 as printed); the thesis presets use 'gap' (lib/papers/thesis/readings.ts). */
+  gammaOn?: ThesisGammaPlacement;
+}
+
 /**
  * Thesis (003), Sec. 3.2.2: Eq. 3.3, L_triplet(z_a, z_p, z_n) = log(1 + γ·exp(d_pos − d_neg)) with
- * d = ‖·‖₂, summed as in Eq. 3.4 over both anchors — a SUM, not a mean, as the equation writes it:
+ * d = ‖·‖₂, over both anchors as in Eq. 3.4:
  *
- *   L_total = Σ_i Σ_{j≠i} [ L_triplet(z_i^g, z_i^s, z_j^s) + L_triplet(z_i^s, z_i^g, z_j^g) ]
- *           = Σ_i Σ_{j≠i} [ softplus(D_ii − D_ij + ln γ) + softplus(D_ii − D_ji + ln γ) ].
+ *   L_total = Σ_i Σ_{j≠i} [ L_triplet(z_i^g, z_i^s, z_j^s) + L_triplet(z_i^s, z_i^g, z_j^g) ].
  *
- * Note γ multiplies the exponential here (a shift of the gap by ln γ), where CVFT's loss scales
- * the gap by γ. The thesis gives no value for γ; 10 is the default, as in the works it cites.
+ * Two readings the thesis leaves open (lib/papers/thesis/readings.ts), each an option:
+ *   - `gammaOn`: 'exp' (default, as printed) gives softplus(D_ii − D_ij + ln γ), a constant shift;
+ *     'gap' gives softplus(γ·(D_ii − D_ij)), the loss of the cited CVM-Net [23] and of SAFA;
+ *   - `reduction`: 'sum' (default, Eq. 3.4 as printed) or 'mean' over the 2B(B−1) terms (SAFA's
+ *     code; what Table 4.7's α and the weight decay of Sec. 4.2 imply).
+ * The thesis gives no value for γ; 10 is the default, as in the works it cites.
  * B = 1 has no triplet: 0.
  */
-export function softTripletThesis(g: tf.Tensor2D, s: tf.Tensor2D, gamma = 10): tf.Scalar {
+export function softTripletThesis(g: tf.Tensor2D, s: tf.Tensor2D, gamma = 10, o: SoftTripletThesisOptions = {}): tf.Scalar {
   checkPair('softTripletThesis', g, s);
   checkPositive('softTripletThesis', 'gamma', gamma);
+  const reduction = o.reduction ?? 'sum';
+  const gammaOn = o.gammaOn ?? 'exp';
+  if (!(THESIS_REDUCTIONS as readonly string[]).includes(reduction)) throw new CvglError(`softTripletThesis: reduction ${THESIS_REDUCTIONS.join(' or ')}`, String(reduction), "'sum' as Eq. 3.4 prints it, 'mean' over the 2B(B−1) triplets");
+  if (!(THESIS_GAMMA_PLACEMENTS as readonly string[]).includes(gammaOn)) throw new CvglError(`softTripletThesis: gammaOn ${THESIS_GAMMA_PLACEMENTS.join(' or ')}`, String(gammaOn), "'exp' as Eq. 3.3 prints it, 'gap' as CVM-Net [23]");
   return tf.tidy(() => {
+    const b = g.shape[0];
     const { g2s, s2g, eye } = gaps(g, s);
     const off = tf.sub(1, eye);
     const lnGamma = Math.log(gamma);
-    const groundAnchor = tf.mul(softplus(tf.add(g2s, lnGamma)), off);
-    const satAnchor = tf.mul(softplus(tf.add(s2g, lnGamma)), off);
-    return tf.add(tf.sum(groundAnchor), tf.sum(satAnchor)) as tf.Scalar;
+    const term = (gap: tf.Tensor) => softplus(gammaOn === 'gap' ? tf.mul(gamma, gap) : tf.add(gap, lnGamma));
+    const total = tf.add(tf.sum(tf.mul(term(g2s), off)), tf.sum(tf.mul(term(s2g), off)));
+    return (reduction === 'mean' ? tf.div(total, Math.max(1, 2 * b * (b - 1))) : total) as tf.Scalar;
   });
 }
 

@@ -33,13 +33,14 @@ export function logPairPotential(z: tf.Tensor2D, t: number): tf.Scalar {
   });
 }
 
-/** Eq. 3.9 for ground descriptors `g` [B, D] and satellite descriptors `s` [B', D] (B, B' ≥ 2). */
+/** Eq. 3.9 for ground descriptors `g` [B, D] and satellite descriptors `s` [B', D] (B, B' ≥ 2); t = 2 is
+ *  the default of Wang & Isola [51], whose metric the thesis adopts: the thesis never states t. */
 export function uniformityLoss(g: tf.Tensor2D, s: tf.Tensor2D, t = 2): tf.Scalar {
   for (const [x, name] of [[g, 'ground'], [s, 'satellite']] as const) {
     if (x.rank !== 2 || x.shape[0] < 2) {
       throw new CvglError(`uniformity loss: at least 2 ${name} descriptors [B, D]`, `shape [${x.shape.join(', ')}]`, 'use a batch of 2 pairs or more');
     }
   }
-  if (!(t > 0)) throw new CvglError('uniformity loss: t > 0', String(t), 'the thesis uses t = 2');
+  if (!(t > 0)) throw new CvglError('uniformity loss: t > 0', String(t), 't = 2 is Wang & Isola\'s default (the thesis never states t)');
   return tf.tidy(() => tf.add(logPairPotential(l2NormalizeRows(g), t), logPairPotential(l2NormalizeRows(s), t)) as tf.Scalar);
 }

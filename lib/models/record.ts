@@ -21,6 +21,10 @@ export interface QuickLoss {
   gamma?: number;
   /** λ of MGTL's reconstruction term. */
   lambda?: number;
+  /** soft-triplet-thesis: Eq. 3.4 summed ('sum', default) or averaged ('mean'). */
+  reduction?: 'sum' | 'mean';
+  /** soft-triplet-thesis: γ on the exponential ('exp', default) or the gap ('gap'). */
+  gammaOn?: 'exp' | 'gap';
 }
 
 /** Narrow widths and small images that train on a CPU in minutes, with their training defaults. */

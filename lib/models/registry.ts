@@ -59,7 +59,7 @@ function quickObjective(model: CrossViewModel, loss: QuickLoss): (ground: tf.Ten
     case 'soft-triplet-thesis':
       return (ground, aerial) => {
         const e = model.embed(ground, aerial);
-        return softTripletThesis(e.g, e.s, gamma);
+        return softTripletThesis(e.g, e.s, gamma, { reduction: loss.reduction, gammaOn: loss.gammaOn });
       };
     case 'soft-margin-exhaustive':
       return (ground, aerial) => {

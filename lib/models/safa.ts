@@ -10,9 +10,10 @@
  * thesis' representation length 4096 (Sec. 4.2: "The output dimension of the representation
  * is 4096").
  *
- * The aerial input should be the polar-transformed satellite image (SAFA Eq. 1;
- * `polarTransform` in lib/data/polar.ts), e.g. 128x512 beside a 128x512 ground panorama; the
- * model takes whatever it is given and does not transform it itself. Because the SPE's fully
+ * SAFA [42] feeds the polar-transformed satellite image (SAFA Eq. 1; `polarTransform` in
+ * lib/data/polar.ts), e.g. 128x512 beside a 128x512 ground panorama; the thesis' rows feed the raw
+ * aerial at its pre-training size on the paper profile (Sec. 4.2; lib/papers/thesis/readings.ts,
+ * thesis.safa-aerial). The model takes whatever it is given and does not transform it itself. Because the SPE's fully
  * connected layers act on the flattened H'·W' feature map, the model is built for fixed input
  * sizes (`groundHW`, `aerialHW`): any input whose pool5 map has the same H'xW' is accepted.
  *

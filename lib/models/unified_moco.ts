@@ -79,7 +79,8 @@ export class UnifiedMoCo extends NamedVariableModel implements CrossViewModel {
     if (!Number.isInteger(this.queueSize) || this.queueSize < 1) throw bad('queueSize K, a positive integer', this.queueSize, 'MoCov2 uses K = 16384');
     if (!(this.tau > 0)) throw bad('tau > 0', this.tau, 'the thesis uses τ = 0.2');
     if (!(this.momentum >= 0 && this.momentum < 1)) throw bad('momentum m in [0, 1)', this.momentum, 'the thesis uses m = 0.999');
-    this.query = new SiameseVgg({ rng: r, widthDivisor: this.widthDivisor, dim: this.dim });
+    // the MoCo-style projection (appendix 6.1's 512-512-128 MLP), which the key encoders copy
+    this.query = new SiameseVgg({ rng: r, head: 'mlp', widthDivisor: this.widthDivisor, dim: this.dim });
     const key = (tag: string): Encoder => {
       const kr = new Rng(0); // overwritten by the copy below
       const vgg = new Vgg16({ cut: 'pool5', name: `unified/${tag}`, rng: kr, widthDivisor: this.widthDivisor, trainable: false });
@@ -106,7 +107,7 @@ export class UnifiedMoCo extends NamedVariableModel implements CrossViewModel {
 
   /** q (ground) and q' (aerial) as encoders: each branch's VGG16 with the shared head. */
   private queryEncoder(branch: 'ground' | 'aerial'): Encoder {
-    return { vgg: this.query[branch], fc1: this.query.fc1, fc2: this.query.fc2 };
+    return { vgg: this.query[branch], fc1: this.query.fc1, fc2: this.query.fc2! };
   }
 
   /** Pairs (key variable, query variable it follows): k' ← q, k ← q'. */
@@ -223,7 +224,7 @@ export class UnifiedMoCo extends NamedVariableModel implements CrossViewModel {
 
   /** Forward FLOPs of one pair through the query encoders (the keys' forward passes come on top in training). */
   flops(groundHW: [number, number], aerialHW: [number, number]): number {
-    return 2 * siameseVggForwardMacs(groundHW, aerialHW, this.widthDivisor, this.dim);
+    return 2 * siameseVggForwardMacs(groundHW, aerialHW, this.widthDivisor, this.dim, 'mlp');
   }
 
   override dispose(): void {
@@ -246,7 +247,7 @@ export const UNIFIED_MOCO_MODEL: ModelRecord<'unified-moco'> = {
   paperSize: { ground: [224, 448], aerial: [224, 224] },
   quick: { options: { widthDivisor: 8, queueSize: 256 }, ground: { height: 32, width: 128 }, aerial: { size: 64, polar: null }, loss: { kind: 'unified-infonce' }, lr: 1e-3, epochs: 3, batchSize: 16 },
   facts: ({ ground, aerial }) => {
-    const params = siameseVggParamCount(), vgg = 2 * vgg16ParamCount('pool5');
-    return { params, descriptorLength: 128, forwardGflops: (2 * siameseVggForwardMacs(ground, aerial)) / 1e9, breakdown: { vgg16x2: vgg, head: params - vgg } };
+    const params = siameseVggParamCount(1, 128, 'mlp'), vgg = 2 * vgg16ParamCount('pool5');
+    return { params, descriptorLength: 128, forwardGflops: (2 * siameseVggForwardMacs(ground, aerial, 1, 128, 'mlp')) / 1e9, breakdown: { vgg16x2: vgg, head: params - vgg } };
   },
 };

@@ -12,6 +12,7 @@ import { MODEL_NAMES, type ModelName } from '../models/registry.js';
 import { validateOptimizer, type OptimizerConfig } from './optimizers.js';
 import { validateSchedule, type ScheduleConfig } from './schedules.js';
 import { checkKeys, PAIR_AUGMENT, type KeySchema } from './config_keys.js';
+import { THESIS_GAMMA_PLACEMENTS, THESIS_REDUCTIONS, type ThesisGammaPlacement, type ThesisReduction } from '../losses/triplet.js';
 
 /** Losses by the paper equation they implement (lib/losses). */
 export const LOSS_KINDS = [
@@ -40,6 +41,10 @@ export interface LossConfig {
   lambda?: number;
   /** Weight α of the thesis' uniformity loss (Eq. 3.9, Table 4.7); 0 or absent: none. */
   uniformity?: number;
+  /** soft-triplet-thesis only: Eq. 3.4 as a 'sum' (printed; the default) or a 'mean' over its 2B(B−1) terms. */
+  reduction?: ThesisReduction;
+  /** soft-triplet-thesis only: γ of Eq. 3.3 on the 'exp' (printed; the default) or on the 'gap' (CVM-Net [23]). */
+  gammaOn?: ThesisGammaPlacement;
 }
 
 export interface ModelSpec {
@@ -120,7 +125,7 @@ export type InitSource = (typeof INIT_SOURCES)[number];
 export const TRAIN_CONFIG_KEYS: KeySchema = {
   name: true, source: true, assumptions: true,
   model: { name: true, options: true }, // options: each model's constructor checks its own
-  loss: { kind: true, gamma: true, alpha: true, mining: true, lambda: true, uniformity: true },
+  loss: { kind: true, gamma: true, alpha: true, mining: true, lambda: true, uniformity: true, reduction: true, gammaOn: true },
   data: {
     dir: true, ground: { height: true, width: true }, aerial: { size: true, polar: { height: true, width: true } }, batchSize: true,
     sampler: true, augment: PAIR_AUGMENT, evalAugment: PAIR_AUGMENT, limit: { train: true, val: true }, trainSplit: true, valSplit: true, vigorProtocol: true,
@@ -148,6 +153,9 @@ export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
   for (const k of ['gamma', 'alpha', 'lambda'] as const) if (c.loss[k] !== undefined && !(c.loss[k]! > 0)) fail(`loss.${k}`, 'a positive number', c.loss[k], 'or leave it out for the paper value');
   if (c.loss.mining !== undefined && (c.loss.kind !== 'soft-trihard' || !TRIHARD_MINING.includes(c.loss.mining))) fail('loss.mining', `one of ${TRIHARD_MINING.join(', ')} with the soft-trihard loss`, c.loss.mining, c.loss.kind === 'soft-trihard' ? '"none" for GeoCapsNet Table 3\'s Triplet' : 'leave it out (only soft-trihard mines)');
   if (c.loss.uniformity !== undefined && !(c.loss.uniformity >= 0)) fail('loss.uniformity', 'a weight >= 0', c.loss.uniformity, 'thesis Table 4.7: 0.0001 ... 0.1');
+  if (c.loss.reduction !== undefined && !(THESIS_REDUCTIONS as readonly string[]).includes(c.loss.reduction)) fail('loss.reduction', THESIS_REDUCTIONS.join(' or '), c.loss.reduction, "'mean' (thesis presets) or 'sum' (Eq. 3.4 as printed)");
+  if (c.loss.gammaOn !== undefined && !(THESIS_GAMMA_PLACEMENTS as readonly string[]).includes(c.loss.gammaOn)) fail('loss.gammaOn', THESIS_GAMMA_PLACEMENTS.join(' or '), c.loss.gammaOn, "'gap' (thesis presets, CVM-Net) or 'exp' (Eq. 3.3 as printed)");
+  for (const k of ['reduction', 'gammaOn'] as const) if (c.loss[k] !== undefined && c.loss.kind !== 'soft-triplet-thesis') fail(`loss.${k}`, "absent: it is an option of the 'soft-triplet-thesis' loss", c.loss[k], `leave it out for ${c.loss.kind}`);
   if (c.loss.kind === 'mgtl' && c.model.name !== 'mgtl') fail('loss.kind', `a loss for ${c.model.name} (mgtl's loss needs the MGTL model)`, c.loss.kind, 'use soft-margin-exhaustive');
   if ((c.loss.kind === 'unified-infonce') !== (c.model.name === 'unified-moco')) fail('loss.kind', c.model.name === 'unified-moco' ? "'unified-infonce' (the unified MoCo trains with its own InfoNCE pairs)" : `a loss for ${c.model.name} ('unified-infonce' needs the unified-moco model)`, c.loss.kind, c.model.name === 'unified-moco' ? '"loss": {"kind": "unified-infonce"}' : 'use soft-triplet-thesis');
   if (c.loss.kind === 'unified-infonce' && c.loss.uniformity) fail('loss.uniformity', 'no uniformity term with the unified model', c.loss.uniformity, 'leave it out');

@@ -19,7 +19,7 @@ function tripletOf(loss: LossConfig): (e: Embeddings) => tf.Scalar {
     case 'soft-margin-exhaustive':
       return (e) => softMarginTripletExhaustive(e.g, e.s, loss.gamma ?? 10);
     case 'soft-triplet-thesis':
-      return (e) => softTripletThesis(e.g, e.s, loss.gamma ?? 10);
+      return (e) => softTripletThesis(e.g, e.s, loss.gamma ?? 10, { reduction: loss.reduction, gammaOn: loss.gammaOn });
     case 'soft-trihard':
       return (e) => softTriHard(e.g, e.s, loss.alpha ?? 15, loss.mining ?? 'batch-hard');
     default:

@@ -13,17 +13,21 @@ describe('analytic counts', () => {
 
   it('two VGG16 branches hold 29.42M parameters (MGTL Table 2, first row)', () => {
     const head = 512 * 512 + 512 + 512 * 128 + 128;
-    expect(siameseVggParamCount() - head).toBe(2 * 14_714_688);
+    expect(siameseVggParamCount(1, 128, 'mlp') - head).toBe(2 * 14_714_688);
     // 29,429,376: the paper prints it truncated to two decimals (rounding would give 29.43)
-    expect(Math.floor((siameseVggParamCount() - head) / 1e4) / 100).toBe(29.42);
+    expect(Math.floor((siameseVggParamCount(1, 128, 'mlp') - head) / 1e4) / 100).toBe(29.42);
+    // Sec. 4.2's head: one Linear(512, 4096)
+    expect(siameseVggParamCount() - (512 * 4096 + 4096)).toBe(2 * 14_714_688);
   });
 
   it('counts match the variables of a built model (full and 1/8 width)', async () => {
     await initEngine({ backend: 'cpu' });
     for (const d of [1, 8]) {
-      const m = new SiameseVgg({ widthDivisor: d });
-      expect(m.paramCount()).toBe(siameseVggParamCount(d));
-      m.dispose();
+      for (const head of ['fc', 'mlp'] as const) {
+        const m = new SiameseVgg({ widthDivisor: d, head });
+        expect(m.paramCount()).toBe(siameseVggParamCount(d, undefined, head));
+        m.dispose();
+      }
     }
     expect(tf.memory().numTensors).toBe(0);
   });

@@ -24,7 +24,7 @@ import {
   softTripletThesis,
 } from '../../lib/losses/triplet.js';
 import type { CrossViewModel } from '../../lib/models/model.js';
-import { SiameseVgg, siameseVggForwardMacs, siameseVggParamCount } from '../../lib/models/siamese_vgg.js';
+import { SiameseVgg, siameseVggDefaultDim, siameseVggForwardMacs, siameseVggParamCount } from '../../lib/models/siamese_vgg.js';
 import { vgg16ConvMacs } from '../../lib/models/vgg16.js';
 import { requireInCi } from '../ci_requirements.js';
 import { relErr } from '../engine/parity_helpers.js';
@@ -33,15 +33,21 @@ import { findPython } from '../reference_python.js';
 const SCRIPT = fileURLToPath(new URL('../reference/triplet_torch.py', import.meta.url));
 const TOL = 1e-5;
 
-type LossName = 'cvft' | 'thesis' | 'trihard' | 'trinone';
+type LossName = 'cvft' | 'thesis' | 'thesis_mean' | 'thesis_gap' | 'thesis_mean_gap' | 'trihard' | 'trinone';
 type LossFn = (g: tf.Tensor2D, s: tf.Tensor2D, p?: number) => tf.Scalar;
+/** The thesis' loss under the readings of lib/papers/thesis/readings.ts (reduction, where γ acts). */
+const thesisAs = (reduction: 'sum' | 'mean', gammaOn: 'exp' | 'gap'): LossFn => (g, s, p) => softTripletThesis(g, s, p, { reduction, gammaOn });
 const LOSSES: Record<LossName, { fn: LossFn; param: number }> = {
   cvft: { fn: softMarginTripletExhaustive, param: 10 },
   thesis: { fn: softTripletThesis, param: 10 },
+  thesis_mean: { fn: thesisAs('mean', 'exp'), param: 10 },
+  thesis_gap: { fn: thesisAs('sum', 'gap'), param: 10 },
+  thesis_mean_gap: { fn: thesisAs('mean', 'gap'), param: 10 },
   trihard: { fn: softTriHard, param: 15 },
   // GeoCapsNet Table 3's "Triplet": Eq. 2 without the mining
   trinone: { fn: (g, s, p) => softTriHard(g, s, p, 'none'), param: 15 },
 };
+const THESIS_READINGS_UNDER_TEST = ['thesis_mean', 'thesis_gap', 'thesis_mean_gap'] as const;
 
 // ------------------------------------------------------------------------------------ inputs
 
@@ -126,12 +132,13 @@ function naiveLoss(loss: LossName, p: Pairs, param: number): number {
         [D[i]![i]!, D[i]![j]!],
         [D[i]![i]!, D[j]![i]!],
       ] as const) {
-        sum += loss === 'cvft' ? sp(param * (dPos - dNeg)) : Math.log1p(param * Math.exp(dPos - dNeg));
+        const gapScaled = loss === 'cvft' || loss === 'thesis_gap' || loss === 'thesis_mean_gap';
+        sum += gapScaled ? sp(param * (dPos - dNeg)) : Math.log1p(param * Math.exp(dPos - dNeg));
         count += 1;
       }
     }
   }
-  return loss === 'cvft' ? sum / Math.max(count, 1) : sum;
+  return loss === 'cvft' || loss === 'thesis_mean' || loss === 'thesis_mean_gap' ? sum / Math.max(count, 1) : sum;
 }
 
 // ---------------------------------------------------------------------------- our evaluation
@@ -174,7 +181,7 @@ const D = 24;
 const CASES: TorchCase[] = [];
 {
   let seed = 100;
-  for (const loss of ['cvft', 'thesis', 'trihard', 'trinone'] as const) {
+  for (const loss of ['cvft', 'thesis', 'trihard', 'trinone', ...THESIS_READINGS_UNDER_TEST] as const) {
     for (const b of [1, 2, 7, 16]) {
       for (const kind of ['normalised', 'raw'] as const) {
         CASES.push({ label: `${loss} B=${b} ${kind}`, loss, param: LOSSES[loss].param, pairs: makePairs(seed++, b, D, kind), tol: TOL });
@@ -186,6 +193,7 @@ const CASES: TorchCase[] = [];
   CASES.push({ label: 'trihard B=7 α=1000', loss: 'trihard', param: 1000, pairs: makePairs(201, 7, D, 'raw'), tol: TOL });
   CASES.push({ label: 'trinone B=7 α=1000', loss: 'trinone', param: 1000, pairs: makePairs(203, 7, D, 'raw'), tol: TOL });
   CASES.push({ label: 'thesis B=7 γ=1e30', loss: 'thesis', param: 1e30, pairs: makePairs(202, 7, D, 'raw'), tol: TOL });
+  CASES.push({ label: 'thesis mean/gap B=7 γ=1000', loss: 'thesis_mean_gap', param: 1000, pairs: makePairs(204, 7, D, 'raw'), tol: TOL });
 }
 
 const torch = findTorch();
@@ -253,7 +261,7 @@ describe('triplet losses (cpu and wasm, no reference needed)', () => {
 
     it('each loss equals the naive per-triplet loop (B = 1 … 6, raw and normalised rows)', async () => {
       let seed = 300;
-      for (const loss of ['cvft', 'thesis', 'trihard', 'trinone'] as const) {
+      for (const loss of ['cvft', 'thesis', 'trihard', 'trinone', ...THESIS_READINGS_UNDER_TEST] as const) {
         for (const b of [1, 2, 3, 4, 6]) {
           for (const kind of ['normalised', 'raw'] as const) {
             const p = makePairs(seed++, b, 10, kind);
@@ -273,6 +281,10 @@ describe('triplet losses (cpu and wasm, no reference needed)', () => {
       expect((await evaluate(softTripletThesis, p, 10)).value).toBeCloseTo(2 * b * (b - 1) * Math.log(11), 3);
       expect((await evaluate(softTriHard, p, 15)).value).toBeCloseTo(Math.log(2), 6);
       expect((await evaluate(LOSSES.trinone.fn, p, 15)).value).toBeCloseTo(Math.log(2), 6);
+      // the thesis readings: the mean divides by 2B(B−1); γ on the gap leaves log 2 at gap 0
+      expect((await evaluate(LOSSES.thesis_mean.fn, p, 10)).value).toBeCloseTo(Math.log(11), 5);
+      expect((await evaluate(LOSSES.thesis_gap.fn, p, 10)).value).toBeCloseTo(2 * b * (b - 1) * Math.log(2), 3);
+      expect((await evaluate(LOSSES.thesis_mean_gap.fn, p, 10)).value).toBeCloseTo(Math.log(2), 6);
     });
 
     it("GeoCapsNet's Triplet (mining 'none') is Eq. 2 with the min replaced by the mean over B − 1 negatives", async () => {
@@ -289,6 +301,20 @@ describe('triplet losses (cpu and wasm, no reference needed)', () => {
       const z = tf.zeros([2, 3]) as tf.Tensor2D;
       expect(() => softTriHard(z, z, 15, 'semi-hard' as never)).toThrow(/mining/);
       z.dispose();
+    });
+
+    it('the thesis loss: γ on the gap scales its gradient with γ, γ on exp only shifts it; bad options are refused', async () => {
+      const p = makePairs(500, 5, 8, 'normalised');
+      const norm = (r: Result) => Math.hypot(...r.gradG, ...r.gradS);
+      const [gap1, gap100] = [await evaluate(LOSSES.thesis_mean_gap.fn, p, 1), await evaluate(LOSSES.thesis_mean_gap.fn, p, 100)];
+      const [exp1, exp100] = [await evaluate(LOSSES.thesis_mean.fn, p, 1), await evaluate(LOSSES.thesis_mean.fn, p, 100)];
+      // d/dgap softplus(γ·gap) = γ·σ(γ·gap): grows with γ on violating triplets; σ(gap + ln γ) ≤ 1 cannot
+      expect(norm(gap100) / norm(gap1)).toBeGreaterThan(5);
+      expect(norm(exp100) / norm(exp1)).toBeLessThan(5);
+      const a = tf.zeros([3, 4]) as tf.Tensor2D;
+      expect(() => softTripletThesis(a, a, 10, { reduction: 'avg' as 'mean' })).toThrow(/reduction/);
+      expect(() => softTripletThesis(a, a, 10, { gammaOn: 'log' as 'gap' })).toThrow(/gammaOn/);
+      a.dispose();
     });
 
     it('pairwiseDistances is the Euclidean distance matrix, raw rows too', async () => {
@@ -358,11 +384,11 @@ describe('triplet losses (cpu and wasm, no reference needed)', () => {
 // ---------------------------------------------------------------------------- Siamese-VGG
 
 describe('SiameseVgg is a CrossViewModel', () => {
-  it('name, descriptors, named variables, sizes', async () => {
+  it("name, descriptors, named variables, sizes (appendix 6.1's MLP head)", async () => {
     await initEngine({ backend: 'wasm' });
     const before = tf.memory().numTensors;
     const r = new Rng(11);
-    const m: CrossViewModel = new SiameseVgg({ rng: r, widthDivisor: 16 }); // compile-time conformance
+    const m: CrossViewModel = new SiameseVgg({ rng: r, widthDivisor: 16, head: 'mlp' }); // compile-time conformance
     expect(m.name).toBe('siamese-vgg');
     expect(m.descriptorLength()).toBe(128);
 
@@ -388,17 +414,97 @@ describe('SiameseVgg is a CrossViewModel', () => {
     expect(named.get('ground.features.28.weight')!.shape).toEqual([3, 3, 32, 32]);
     expect(named.get('head.classifier.2.weight')!.shape).toEqual([32, 128]);
 
-    expect(m.paramCount()).toBe(siameseVggParamCount(16));
-    expect(m.flops([112, 616], [256, 256])).toBe(2 * siameseVggForwardMacs([112, 616], [256, 256], 16));
+    expect(m.paramCount()).toBe(siameseVggParamCount(16, undefined, 'mlp'));
+    expect(m.flops([112, 616], [256, 256])).toBe(2 * siameseVggForwardMacs([112, 616], [256, 256], 16, undefined, 'mlp'));
     m.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('full width: 29,757,696 parameters and the FLOPs of two VGG16s + the head (counted, not built)', () => {
-    expect(siameseVggParamCount()).toBe(29_757_696);
+  it("the default head is Sec. 4.2's: global average pooling and one shared FC layer, 4096 ÷ widthDivisor long", async () => {
+    await initEngine({ backend: 'wasm' });
+    const before = tf.memory().numTensors;
+    const r = new Rng(12);
+    const m = new SiameseVgg({ rng: r, widthDivisor: 16 });
+    expect(m.headKind).toBe('fc');
+    expect(m.descriptorLength()).toBe(256);
+    const ground = r.uniformTensor([2, 32, 64, 3]) as tf.Tensor4D;
+    const aerial = r.uniformTensor([2, 32, 32, 3]) as tf.Tensor4D;
+    const { g, s } = m.embed(ground, aerial);
+    expect(g.shape).toEqual([2, 256]);
+    // the head is one linear layer on the pooled map: normalise(mean(f)·W + b), shared by the branches
+    const want = tf.tidy(() => {
+      const z = tf.add(tf.matMul(tf.mean(m.aerial.apply(aerial), [1, 2]) as tf.Tensor2D, m.fc1.w), m.fc1.b);
+      return tf.div(z, tf.norm(z, 'euclidean', 1, true));
+    });
+    expect(relErr(Float32Array.from(await s.data()), Float32Array.from(await want.data()))).toBeLessThan(1e-5);
+    expect(m.fc2).toBeNull();
+    expect([...m.namedVariables().keys()].slice(-2)).toEqual(['head.fc.weight', 'head.fc.bias']);
+    expect(m.paramCount()).toBe(siameseVggParamCount(16));
+    expect(() => new SiameseVgg({ head: 'gap' as 'fc' })).toThrow(/head/);
+    tf.dispose([ground, aerial, g, s, want]);
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  const torchModel = findTorch();
+  it.skipIf(!torchModel.python)('both heads: the parameter count and descriptor shape of the PyTorch twin (test/reference/siamese_step_torch.py)', async () => {
+    await initEngine({ backend: 'wasm' });
+    const script = fileURLToPath(new URL('../reference/siamese_step_torch.py', import.meta.url));
+    for (const [head, d] of [['fc', 1], ['fc', 16], ['mlp', 1], ['mlp', 16]] as const) {
+      const r = spawnSync(torchModel.python!, [script, '--count-only', '--head', head, '--width-divisor', String(d), '--batch', '1', '--ground', '32', '64', '--aerial', '32', '32'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const got = JSON.parse(r.stdout) as { params: number; descriptor: number[] };
+      expect(siameseVggParamCount(d, undefined, head), `${head} ÷${d}`).toBe(got.params);
+      expect(got.descriptor, `${head} ÷${d}`).toEqual([1, siameseVggDefaultDim(head, d)]);
+    }
+    expect(siameseVggParamCount()).toBe(31_530_624);
+  });
+
+  it.skipIf(!torchModel.python)('both heads: descriptors equal those of the PyTorch twin with the same weights (forward parity)', async () => {
+    await initEngine({ backend: 'wasm' });
+    const script = fileURLToPath(new URL('../reference/siamese_step_torch.py', import.meta.url));
+    const before = tf.memory().numTensors;
+    for (const head of ['fc', 'mlp'] as const) {
+      const r = new Rng(head === 'fc' ? 21 : 22);
+      const m = new SiameseVgg({ rng: r, widthDivisor: 16, head });
+      const ground = r.uniformTensor([2, 32, 64, 3]) as tf.Tensor4D;
+      const aerial = r.uniformTensor([2, 32, 32, 3]) as tf.Tensor4D;
+      const dir = mkdtempSync(join(tmpdir(), 'cvgl-siamese-'));
+      try {
+        const write = async (file: string, t: tf.Tensor) => {
+          writeFileSync(join(dir, file), Buffer.from(Float32Array.from(await t.data()).buffer));
+          return { file, shape: t.shape };
+        };
+        const tensors: Record<string, { file: string; shape: number[] }> = {};
+        let k = 0;
+        for (const [name, v] of m.namedVariables()) tensors[name] = await write(`w${k++}.f32`, v);
+        const spec = { divisor: 16, head, dim: m.descriptorLength(), tensors, ground: await write('ground.f32', ground), aerial: await write('aerial.f32', aerial) };
+        writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+        const p = spawnSync(torchModel.python!, [script, '--forward', join(dir, 'spec.json'), join(dir, 'out.json')], { encoding: 'utf8' });
+        expect(p.status, p.stderr).toBe(0);
+        const want = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { g: number[]; s: number[]; shape: number[] };
+        const { g, s } = m.embed(ground, aerial);
+        expect(want.shape, head).toEqual(g.shape);
+        expect(relErr(Float32Array.from(await g.data()), Float32Array.from(want.g)), `${head}: ground`).toBeLessThan(1e-4);
+        expect(relErr(Float32Array.from(await s.data()), Float32Array.from(want.s)), `${head}: aerial`).toBeLessThan(1e-4);
+        tf.dispose([g, s]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        tf.dispose([ground, aerial]);
+        m.dispose();
+      }
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('full width: 31,530,624 (Sec. 4.2 head) or 29,757,696 (appendix MLP) parameters and the FLOPs of two VGG16s + the head (counted, not built)', () => {
+    expect(siameseVggParamCount()).toBe(31_530_624);
+    expect(siameseVggParamCount(1, undefined, 'mlp')).toBe(29_757_696);
     const conv = (h: number, w: number) => vgg16ConvMacs(h, w).reduce((n, l) => n + l.macs, 0);
-    const head = 2 * (512 * 512 + 512 * 128);
-    expect(2 * siameseVggForwardMacs([224, 224], [224, 224])).toBe(2 * (2 * 15_346_630_656 + head));
-    expect(2 * siameseVggForwardMacs([112, 616], [256, 256])).toBe(2 * (conv(112, 616) + conv(256, 256) + head));
+    const mlp = 2 * (512 * 512 + 512 * 128);
+    const fc = 2 * 512 * 4096;
+    expect(2 * siameseVggForwardMacs([224, 224], [224, 224], 1, undefined, 'mlp')).toBe(2 * (2 * 15_346_630_656 + mlp));
+    expect(2 * siameseVggForwardMacs([112, 616], [256, 256], 1, undefined, 'mlp')).toBe(2 * (conv(112, 616) + conv(256, 256) + mlp));
+    expect(2 * siameseVggForwardMacs([112, 616], [256, 256])).toBe(2 * (conv(112, 616) + conv(256, 256) + fc));
   });
 });

@@ -6,7 +6,16 @@ Written for this project (no torchvision needed: VGG16's `features` block is bui
 configuration). Run with Debian's torch: /usr/bin/python3 test/reference/siamese_step_torch.py
   --ground 112 616 --aerial 256 256 --batch 8 --steps 5 --warmup 1 --threads 2
 Prints one JSON object on stdout; progress goes to stderr.
+
+`--head fc` builds the main text's aggregation (Sec. 4.2: global average pooling + one shared
+Linear(512, 4096)) instead of appendix 6.1's MLP (the default, the benchmark's model);
+`--count-only` prints {"params", "descriptor"} (the descriptor shape of a forward of `--batch`
+images) without training: the model test compares it with lib/models/siamese_vgg.ts.
+`--forward SPEC.json OUT.json` loads the TypeScript model's weights (raw float32 files named as
+its namedVariables: HWIO filters, [in, out] linear weights) and NHWC inputs, and writes the
+descriptors of this model's forward (the forward parity of test/losses/triplet.test.ts).
 """
+import os
 import argparse
 import json
 import statistics
@@ -35,12 +44,15 @@ def vgg16_features(divisor: int = 1) -> nn.Sequential:
 
 
 class SiameseVgg(nn.Module):
-    def __init__(self, divisor: int = 1, dim: int = 128):
+    def __init__(self, divisor: int = 1, dim: int = 0, head: str = "mlp"):
         super().__init__()
         f = 512 // divisor
         self.ground = vgg16_features(divisor)
         self.aerial = vgg16_features(divisor)
-        self.head = nn.Sequential(nn.Linear(f, f), nn.ReLU(inplace=True), nn.Linear(f, dim))
+        if head == "fc":  # Sec. 4.2: "global average pooling plus a shared fully-connected layer", 4096-d
+            self.head = nn.Linear(f, dim or 4096 // divisor)
+        else:  # appendix 6.1's listing
+            self.head = nn.Sequential(nn.Linear(f, f), nn.ReLU(inplace=True), nn.Linear(f, dim or 128))
 
     def branch(self, f: torch.Tensor) -> torch.Tensor:
         z = self.head(f.mean(dim=(2, 3)))
@@ -59,7 +71,36 @@ def soft_triplet_thesis(g: torch.Tensor, s: torch.Tensor, gamma: float = 10.0) -
     return term(pos - d).sum() + term(pos - d.t()).sum()
 
 
+def forward_parity(spec_path: str, out_path: str) -> None:
+    """SPEC: {"divisor", "head", "dim", "tensors": {name: {"file", "shape"}}, "ground": {"file", "shape"}, "aerial": {...}}."""
+    import numpy as np
+    root = os.path.dirname(os.path.abspath(spec_path))
+    with open(spec_path) as f:
+        spec = json.load(f)
+    load = lambda t: torch.from_numpy(np.fromfile(os.path.join(root, t["file"]), dtype="<f4").reshape(t["shape"]).copy())
+    model = SiameseVgg(spec["divisor"], spec["dim"], spec["head"]).eval()
+    state = {}
+    for name, t in spec["tensors"].items():
+        x = load(t)
+        if x.dim() == 4:
+            x = x.permute(3, 2, 0, 1)  # HWIO -> OIHW
+        elif x.dim() == 2:
+            x = x.t()  # [in, out] -> Linear.weight [out, in]
+        # ground.features.N.* -> ground.N.*; head.classifier.K.* -> head.K.*; head.fc.* -> head.*
+        state[name.replace("features.", "").replace("classifier.", "").replace("head.fc.", "head.")] = x
+    model.load_state_dict(state, strict=True)
+    ground = load(spec["ground"]).permute(0, 3, 1, 2)
+    aerial = load(spec["aerial"]).permute(0, 3, 1, 2)
+    with torch.no_grad():
+        g, s = model(ground, aerial)
+    with open(out_path, "w") as f:
+        json.dump({"g": g.reshape(-1).tolist(), "s": s.reshape(-1).tolist(), "shape": list(g.shape)}, f)
+
+
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--forward":
+        forward_parity(sys.argv[2], sys.argv[3])
+        return
     p = argparse.ArgumentParser()
     p.add_argument("--ground", type=int, nargs=2, default=[112, 616])
     p.add_argument("--aerial", type=int, nargs=2, default=[256, 256])
@@ -69,13 +110,21 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--head", choices=["mlp", "fc"], default="mlp")
+    p.add_argument("--dim", type=int, default=0, help="descriptor length (0: the head's default)")
+    p.add_argument("--count-only", action="store_true")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    model = SiameseVgg(a.width_divisor)
+    model = SiameseVgg(a.width_divisor, a.dim, a.head)
     ground = torch.rand(a.batch, 3, *a.ground)
     aerial = torch.rand(a.batch, 3, *a.aerial)
+    if a.count_only:
+        with torch.no_grad():
+            g, s = model(ground, aerial)
+        print(json.dumps({"params": sum(p.numel() for p in model.parameters()), "descriptor": list(g.shape), "aerialDescriptor": list(s.shape)}))
+        return
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
 
     times, loss_value = [], float("nan")

@@ -6,7 +6,10 @@ the literal log(1 + gamma * exp(.)) of the thesis).
   CVFT (002) Eq. 6, exhaustive mini-batch (Sec. 5): mean over the 2B(B-1) triplets of
       log(1 + exp(gamma * (d_pos - d_neg)))                 ("cvft")
   Thesis (003) Eq. 3.3 summed as Eq. 3.4: sum over the same triplets of
-      log(1 + gamma * exp(d_pos - d_neg))                    ("thesis")
+      log(1 + gamma * exp(d_pos - d_neg))                    ("thesis", as printed)
+    and its other readings (lib/papers/thesis/readings.ts): the mean over the 2B(B-1) triplets
+    ("thesis_mean"), gamma on the gap log(1 + exp(gamma * (d_pos - d_neg))) as CVM-Net
+    ("thesis_gap", summed) and both ("thesis_mean_gap", the thesis presets' reading)
   GeoCapsNet (001) Eq. 2, Soft-TriHard: mean over the B ground anchors of
       log(1 + exp(alpha * (d_ap - min_{n != a} d_an)))       ("trihard")
   GeoCapsNet (001) Table 3 "Triplet", Eq. 2 without the mining: mean over the B ground
@@ -16,7 +19,7 @@ the literal log(1 + gamma * exp(.)) of the thesis).
 Descriptors are L2-normalised first (rows / max(norm, 1e-12)), as the TypeScript losses do.
 
 Usage: /usr/bin/python3 test/reference/triplet_torch.py SPEC.json OUT.json
-SPEC: {"cases": [{"loss": "cvft"|"thesis"|"trihard"|"trinone", "param": float, "b": int, "d": int,
+SPEC: {"cases": [{"loss": "cvft"|"thesis"|"thesis_mean"|"thesis_gap"|"thesis_mean_gap"|"trihard"|"trinone", "param": float, "b": int, "d": int,
                   "g": "file.f32", "s": "file.f32"}]}   (file names relative to SPEC's folder,
 raw little-endian float32, row-major [b, d])
 OUT:  {"torch": version, "results": [{"value": float, "grad_g": [...], "grad_s": [...]}]}
@@ -70,11 +73,12 @@ def cvft(g, s, gamma):
     return log1p_exp(gamma * gp).mean()
 
 
-def thesis(g, s, gamma):
+def thesis(g, s, gamma, mean=False, on_gap=False):
     gp = gaps(g, s)
     if gp.numel() == 0:
         return (g.sum() + s.sum()) * 0
-    return torch.log1p(gamma * torch.exp(gp)).sum()
+    terms = log1p_exp(gamma * gp) if on_gap else torch.log1p(gamma * torch.exp(gp))
+    return terms.mean() if mean else terms.sum()
 
 
 def trihard(g, s, alpha):
@@ -101,7 +105,15 @@ def trinone(g, s, alpha):
     return torch.stack(per_anchor).mean()
 
 
-LOSSES = {"cvft": cvft, "thesis": thesis, "trihard": trihard, "trinone": trinone}
+LOSSES = {
+    "cvft": cvft,
+    "thesis": thesis,
+    "thesis_mean": lambda g, s, gamma: thesis(g, s, gamma, mean=True),
+    "thesis_gap": lambda g, s, gamma: thesis(g, s, gamma, on_gap=True),
+    "thesis_mean_gap": lambda g, s, gamma: thesis(g, s, gamma, mean=True, on_gap=True),
+    "trihard": trihard,
+    "trinone": trinone,
+}
 
 
 def main() -> None:

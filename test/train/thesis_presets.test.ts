@@ -14,6 +14,8 @@ import { loadInitWeights } from '../../lib/train/trainer.js';
 import { buildModel } from '../../lib/models/registry.js';
 import { CvglError, initEngine, Rng, tf } from '../../lib/engine/index.js';
 import { buildObjective } from '../../lib/train/objective.js';
+import { THESIS_READINGS } from '../../lib/papers/thesis/readings.js';
+import { thesisReadingsTable } from '../../lib/papers/thesis/tables.js';
 
 const ids = [...new Set(THESIS_NUMBERS.map((n) => n.experiment).filter((e): e is string => !!e))];
 
@@ -90,6 +92,79 @@ describe('thesis presets', () => {
       tf.dispose([g, a, u, v, g2, a2, u2, v2]);
     } finally {
       m.dispose();
+    }
+  });
+
+  it("the rows use the register's defaults: Sec. 4.2's head, the mean and γ on the gap, raw aerials for SAFA, a constant schedule", () => {
+    for (const id of ids) {
+      const c = getPreset(id);
+      if (c.model.name === 'unified-moco') continue;
+      expect(c.loss, id).toMatchObject({ kind: 'soft-triplet-thesis', gamma: 10, reduction: 'mean', gammaOn: 'gap' });
+      expect(c.schedule, id).toEqual({ kind: 'constant' });
+      expect(c.assumptions!.join(' '), id).toMatch(/learning rate constant.*cut off/);
+      if (c.model.name === 'siamese-vgg') expect(c.model.options, id).toEqual({ head: 'fc' });
+      if (c.model.name === 'safa') {
+        const side = c.data.dir === 'data/cvact' ? 256 : 224;
+        expect(c.data.aerial, id).toEqual({ size: side, polar: null });
+        expect(c.model.options!.aerialHW, id).toEqual([side, side]);
+      }
+    }
+    // the quick profile keeps the readings that are not sizes
+    const q = profileConfig('thesis.table44.setting6', 'quick');
+    expect(q.model.options).toMatchObject({ head: 'fc' });
+    expect(q.loss).toMatchObject({ reduction: 'mean', gammaOn: 'gap' });
+  });
+
+  it('the register: defaults among the options; each preset uses an option of each reading that applies, the default', () => {
+    const seen = new Set<string>();
+    for (const r of THESIS_READINGS) {
+      expect(r.id, r.id).toMatch(/^thesis\./);
+      expect(seen.has(r.id), `${r.id} twice`).toBe(false);
+      seen.add(r.id);
+      expect(r.options.map((o) => o.name), r.id).toContain(r.defaultOption);
+    }
+    for (const id of [...ids, 'thesis.appendix65.unified']) {
+      const c = getPreset(id);
+      for (const r of THESIS_READINGS) {
+        const used = r.usedBy?.(c);
+        if (used !== undefined) expect(used, `${id}: ${r.id}`).toBe(r.defaultOption);
+      }
+    }
+    const literal = { ...getPreset('thesis.table47.alpha1e1'), loss: { kind: 'soft-triplet-thesis' as const, gamma: 10, uniformity: 0.1 }, model: { name: 'siamese-vgg' as const, options: { head: 'mlp' } } };
+    const used = (rid: string) => THESIS_READINGS.find((r) => r.id === rid)!.usedBy!(literal);
+    expect([used('thesis.triplet-reduction'), used('thesis.triplet-gamma'), used('thesis.siamese-vgg-head'), used('thesis.safa-aerial')]).toEqual(['sum', 'exp', 'mlp', undefined]);
+    const t = thesisReadingsTable({ a: getPreset('thesis.table45.setting4'), b: literal });
+    expect(t.columns).toContain('safa-aerial');
+    expect(t.rows[0]![t.columns.indexOf('safa-aerial')]).toBe('raw');
+    expect(t.rows[1]![t.columns.indexOf('siamese-vgg-head')]).toBe('mlp');
+    expect(t.rows[1]![t.columns.indexOf('safa-aerial')]).toBe('');
+  });
+
+  it('loss.reduction and loss.gammaOn are validated, and only for the thesis loss', () => {
+    const c = getPreset('thesis.stage2.siameseVggVigor');
+    expect(() => validateConfig({ ...c, loss: { ...c.loss, reduction: 'avg' } })).toThrow(/loss\.reduction/);
+    expect(() => validateConfig({ ...c, loss: { ...c.loss, gammaOn: 'log' } })).toThrow(/loss\.gammaOn/);
+    expect(() => validateConfig({ ...c, loss: { kind: 'soft-margin-exhaustive', gamma: 10, reduction: 'mean' } })).toThrow(/soft-triplet-thesis/);
+    expect(() => validateConfig({ ...c, loss: { ...c.loss, reducton: 'mean' } })).toThrow(/did you mean 'loss\.reduction'/);
+    expect(() => validateConfig(c)).not.toThrow();
+  });
+
+  it("SAFA on raw aerials builds at the paper's sizes (pool5 8x8 of a 256x256 aerial) and the objective uses the config's reading", async () => {
+    await initEngine({ backend: 'cpu' });
+    const safa = buildModel('safa', { ...getPreset('thesis.stage2.safaCvact').model.options, widthDivisor: 32 });
+    const m = buildModel('siamese-vgg', { widthDivisor: 16, dim: 8 });
+    try {
+      expect(safa.descriptorLength()).toBe((512 / 32) * 8);
+      const r = new Rng(2);
+      const [g, a] = [r.uniformTensor([3, 32, 64, 3]) as tf.Tensor4D, r.uniformTensor([3, 32, 32, 3]) as tf.Tensor4D];
+      const value = (loss: Parameters<typeof buildObjective>[1]) => tf.tidy(() => buildObjective(m, loss)(g, a).dataSync()[0]!);
+      const sum = value({ kind: 'soft-triplet-thesis', gamma: 10 });
+      expect(value({ kind: 'soft-triplet-thesis', gamma: 10, reduction: 'mean' })).toBeCloseTo(sum / (2 * 3 * 2), 5);
+      expect(value({ kind: 'soft-triplet-thesis', gamma: 10, gammaOn: 'gap' })).not.toBeCloseTo(sum, 2);
+      tf.dispose([g, a]);
+    } finally {
+      m.dispose();
+      safa.dispose();
     }
   });
 });

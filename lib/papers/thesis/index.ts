@@ -7,7 +7,8 @@
 export { THESIS_NUMBERS, THESIS_SETTINGS } from './published.js';
 export { THESIS_CLAIMS } from './claims.js';
 export { THESIS_PRESETS, thesisSettingInit } from './presets.js';
-export { thesisTable, publishedUniformity, type ThesisTableSpec } from './tables.js';
+export { thesisTable, thesisReadingsTable, publishedUniformity, type ThesisTableSpec } from './tables.js';
+export { THESIS_READINGS } from './readings.js';
 export {
   runThesisStudy, thesisMatrix, thesisConfig, thesisRun, resolveThesisInits, initialSnapshot, ensureThesisWorlds, thesisDatasetOf,
   THESIS_SIZES, THESIS_WORLDS, SMOKE_ROWS, type ThesisDataset, type ThesisStudyOptions, type ThesisStudyResult, type PretrainedWeights,

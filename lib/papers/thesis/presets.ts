@@ -5,11 +5,22 @@
  */
 import { CvglError } from '../../engine/errors.js';
 import type { PairOptions } from '../../data/augment.js';
-import type { InitSource, TrainConfig } from '../../train/config.js';
+import type { InitSource, LossConfig, TrainConfig } from '../../train/config.js';
 import type { PresetRows, PresetTree } from '../types.js';
 import { THESIS_SETTINGS } from './published.js';
 
 const THESIS_SOURCE = 'thesis (003) Sec. 4.2 stage 2: Adam lr 1e-4, weight decay 1e-4, batch 96, 100 epochs';
+
+/**
+ * The stage-2 loss of every Siamese-VGG and SAFA row (Eq. 3.3/3.4, γ = 10) as the register reads it
+ * (lib/papers/thesis/readings.ts): averaged over the 2B(B−1) triplets, γ on the gap (CVM-Net [23],
+ * SAFA's code). One reading for all rows: exp. 12 is one run in Tables 4.4, 4.7 and 4.8.
+ */
+export const THESIS_TRIPLET = { kind: 'soft-triplet-thesis', gamma: 10, reduction: 'mean', gammaOn: 'gap' } as const satisfies LossConfig;
+/** Siamese-VGG's aggregation module on the thesis rows: Sec. 4.2's GAP + one shared FC (4096-d). */
+export const THESIS_SIAMESE_HEAD = 'fc' as const;
+/** The aerial SAFA sees on the thesis rows: 'raw', at the sizes of pre-training (Sec. 4.2). */
+export const THESIS_SAFA_AERIAL = 'raw' as 'raw' | 'polar';
 /** Table 3.1's initialisation of setting k, read from its labels in lib/papers/thesis/published.ts ('/' random, 'ImageNet'). */
 export function thesisSettingInit(setting: number): { ground: InitSource; aerial: InitSource } {
   const label = THESIS_SETTINGS[setting];
@@ -41,20 +52,28 @@ const thesis = (name: string, row: string, model: 'siamese-vgg' | 'safa' | 'unif
   const vigor = dataset === 'vigor';
   const ground = vigor ? { height: 224, width: 448 } : { height: 112, width: 616 };
   const aerialSize = vigor ? 224 : 256;
-  const polar = model === 'safa' ? { height: ground.height, width: ground.width } : null;
+  // Sec. 4.2: "The settings for the image sizes are the same as those during pre-training" (raw aerials)
+  const safaPolar = model === 'safa' && THESIS_SAFA_AERIAL === 'polar';
+  const polar = safaPolar ? { height: ground.height, width: ground.width } : null;
+  const aerialHW: [number, number] = safaPolar ? [ground.height, ground.width] : [aerialSize, aerialSize];
   const setting = o.setting ?? 2;
   const initFrom = thesisSettingInit(setting);
   return {
     name,
     source: `${THESIS_SOURCE}; image sizes Sec. 4.2 (CVACT 112x616 / 256x256, VIGOR 224x448 / 224x224; VIGOR cross-area as Table 4.7); ${row}; weights Table 3.1 setting ${setting} (${THESIS_SETTINGS[setting]})`,
     assumptions: [
-      'γ of Eq. 3.3 is not given: 10',
-      ...(model === 'safa' ? ['SAFA sees the aerial polar-transformed to the panorama size'] : []),
+      ...(model === 'unified-moco' ? [] : [
+        'γ of Eq. 3.3 is not given: 10',
+        'Eq. 3.3/3.4 read as SAFA\'s code and the cited CVM-Net loss: log(1 + exp(γ·(d_pos − d_neg))) averaged over the 2B(B−1) triplets (printed: γ·exp, a sum; see the thesis readings)',
+      ]),
+      ...(model === 'siamese-vgg' ? ['Siamese-VGG head: Sec. 4.2\'s global average pooling + one shared FC layer to 4096-d (appendix 6.1 lists a 512-512-128 MLP: head "mlp")'] : []),
+      ...(model === 'safa' ? [safaPolar ? 'SAFA sees the aerial polar-transformed to the panorama size' : `SAFA sees the raw ${aerialSize}x${aerialSize} aerial, as pre-training did (Sec. 4.2); SAFA's own polar transform is data.aerial.polar`] : []),
+      'stage-2 learning rate constant: the thesis\' sentence on it is cut off ("We train for 100 epochs with the learning rate, taking 21 hours")',
       ...(Object.values(initFrom).some((v) => v !== 'random') ? ['initFrom names pre-trained weights (ImageNet: a user file; MoCov2 runs: thesis.stage1 pre-training) that a study resolves into init (lib/papers/thesis/study.ts)'] : []),
       ...(o.extraAssumptions ?? []),
     ],
-    model: { name: model, options: model === 'safa' ? { groundHW: [ground.height, ground.width], aerialHW: [ground.height, ground.width] } : {} },
-    loss: model === 'unified-moco' ? { kind: 'unified-infonce' } : { kind: 'soft-triplet-thesis', gamma: 10, ...(o.uniformity ? { uniformity: o.uniformity } : {}) },
+    model: { name: model, options: model === 'safa' ? { groundHW: [ground.height, ground.width], aerialHW } : model === 'siamese-vgg' ? { head: THESIS_SIAMESE_HEAD } : {} },
+    loss: model === 'unified-moco' ? { kind: 'unified-infonce' } : { ...THESIS_TRIPLET, ...(o.uniformity ? { uniformity: o.uniformity } : {}) },
     data: {
       dir: vigor ? 'data/vigor' : 'data/cvact', ground, aerial: { size: aerialSize, polar }, batchSize: 96,
       ...(vigor ? { sampler: 'vigor' as const, vigorProtocol: 'cross' as const } : {}),

@@ -47,6 +47,7 @@ import { runStudy, type ReproducedResults, type StudyResult, type StudyRun } fro
 import { loadInitWeights, train } from '../../train/trainer.js';
 import { getPreset } from '../presets.js';
 import { THESIS_NUMBERS } from './published.js';
+import { THESIS_SIAMESE_HEAD, THESIS_TRIPLET } from './presets.js';
 
 export type ThesisDataset = 'cvact' | 'vigor';
 
@@ -202,6 +203,8 @@ export function thesisConfig(id: string, o: ThesisStudyOptions): TrainConfig {
     ...(c.model.name === 'unified-moco' ? { queueSize: z.mocoQueue } : {}),
   };
   c.data.ground = { ...z.ground };
+  // SAFA keeps the polar transform here, whatever the paper profile does: a raw 32-px aerial gives a
+  // 1x1 pool5 map, where the SPE has no hidden unit (lib/papers/thesis/readings.ts, thesis.safa-aerial)
   c.data.aerial = { size: z.aerial, polar: safa ? { height: z.ground.height, width: z.ground.width } : null };
   c.data.batchSize = z.batch;
   c.data.limit = { train: z.trainPairs, val: z.valPairs };
@@ -212,7 +215,7 @@ export function thesisConfig(id: string, o: ThesisStudyOptions): TrainConfig {
   c.evalEveryEpochs = c.evalUniformity ? 1 : c.epochs;
   c.assumptions = [
     ...(c.assumptions ?? []),
-    `thesis study, ${profile} profile (overrides the sizes above): widths ÷ ${z.widthDivisor}, ground ${hw.join('x')}, aerial ${z.aerial}${safa ? ` polar ${hw.join('x')}` : ''}, batch ${z.batch}, ${c.epochs} epoch(s) on the first ${z.trainPairs} training pairs, evaluated on the first ${z.valPairs} validation queries${ds === 'vigor' ? ' against the whole gallery' : ''}${c.model.name === 'unified-moco' ? `, queues of ${z.mocoQueue}` : ''}; the paper's optimizer (${c.optimizer.kind} lr ${c.optimizer.lr})`,
+    `thesis study, ${profile} profile (overrides the sizes above): widths ÷ ${z.widthDivisor}, ground ${hw.join('x')}, aerial ${z.aerial}${safa ? ` polar ${hw.join('x')} (raw ${z.aerial}-px aerials leave SAFA's SPE a 1x1 map)` : ''}, batch ${z.batch}, ${c.epochs} epoch(s) on the first ${z.trainPairs} training pairs, evaluated on the first ${z.valPairs} validation queries${ds === 'vigor' ? ' against the whole gallery' : ''}${c.model.name === 'unified-moco' ? `, queues of ${z.mocoQueue}` : ''}; the paper's optimizer (${c.optimizer.kind} lr ${c.optimizer.lr})`,
   ];
   return c;
 }
@@ -319,7 +322,8 @@ async function imagenetStandIn(o: ThesisStudyOptions): Promise<PretrainedWeights
     name: 'thesis-imagenet-stand-in',
     source: 'NOT ImageNet: a supervised stand-in for the thesis\' ImageNet weights — Siamese-VGG with the thesis\' soft-margin triplet (Eq. 3.4) on another synthetic world',
     assumptions: [`world: seed ${THESIS_WORLDS.imagenet.seed}, style ${THESIS_WORLDS.imagenet.style}, ${THESIS_WORLDS.imagenet.pairs} pairs (no image of it is in any downstream set); ${z.imagenetSteps} steps of ${z.batch}; each branch keeps the backbone of its own view (ImageNet gives one VGG16 to both)`],
-    model: { name: 'siamese-vgg', options: { widthDivisor: z.widthDivisor } },
+    model: { name: 'siamese-vgg', options: { widthDivisor: z.widthDivisor, head: THESIS_SIAMESE_HEAD } },
+    loss: { ...THESIS_TRIPLET },
     data: { ...base.data, dir: world, ground: { ...z.ground }, aerial: { size: z.aerial, polar: null }, batchSize: z.batch },
     epochs: Math.max(1, Math.ceil(z.imagenetSteps / Math.max(1, Math.floor(trainPairs / z.batch)))),
     evalEveryEpochs: 0,

@@ -5,7 +5,9 @@
  * experiment did not run shows empty reproduced cells.
  */
 import type { ReproducedResults } from '../../train/study.js';
+import type { TrainConfig } from '../../train/config.js';
 import { THESIS_NUMBERS } from './published.js';
+import { THESIS_READINGS } from './readings.js';
 
 /** A table as `show.table` (lib/report/show.ts) takes it; typed here so papers need not import report. */
 export interface ThesisTableSpec {
@@ -67,4 +69,22 @@ export function publishedUniformity(figure: 'Figure 4.3' | 'Figure 4.4', id: str
   if (!ns.length) return null;
   const v = (m: string) => ns.find((n) => n.metric === m)!.value;
   return { ground: v('uniformGround'), satellite: v('uniformSatellite'), all: v('uniformAll'), row: ns[0]!.row };
+}
+
+/**
+ * Which reading of the register (lib/papers/thesis/readings.ts) each row used: one row per
+ * configuration (e.g. a study's `configs`), one column per reading that applies to any of them;
+ * an empty cell where the reading does not apply to that row.
+ */
+export function thesisReadingsTable(configs: Record<string, TrainConfig>): ThesisTableSpec {
+  const ids = Object.keys(configs);
+  const used = THESIS_READINGS.map((r) => ids.map((id) => r.usedBy?.(configs[id]!)));
+  const keep = THESIS_READINGS.map((_, k) => used[k]!.some((v) => v !== undefined));
+  const readings = THESIS_READINGS.filter((_, k) => keep[k]);
+  return {
+    columns: ['experiment', ...readings.map((r) => r.id.replace(/^thesis\./, ''))],
+    rows: ids.map((id, i) => [id, ...THESIS_READINGS.flatMap((_, k) => (keep[k] ? [used[k]![i] ?? ''] : []))]),
+    caption: 'The reading of each ambiguity (lib/papers/thesis/readings.ts) each row used',
+    digits: 0,
+  };
 }
