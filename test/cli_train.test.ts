@@ -137,6 +137,47 @@ describe('cvgl train / eval', () => {
     expect(list.stdout).toMatch(/^mgtl\.table4\.l3 +MGTL \(000\)/m);
   }, 120_000);
 
+  it('a paper row that starts from ImageNet: refused at once without the file; --allow-random-init gets past the check and trains', () => {
+    for (const preset of ['mgtl.table2.full', 'cvft.table1.full']) {
+      const out = join(tmp, `no-init-${preset}`);
+      const r = cvgl('train', '--preset', preset, '--out', out);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/ImageNet VGG16 weights for the ground branch/);
+      expect(r.stderr).toMatch(/--imagenet FILE/);
+      expect(r.stderr).toMatch(/vgg16-397923af\.pth[\s\S]*docs\/data\.md, 'Pretrained VGG16 weights'/);
+      expect(r.stderr).toMatch(/--allow-random-init/);
+      expect(r.stderr).not.toMatch(/synthetic world|\n\s+at /); // nothing rendered or loaded, no stack trace
+      expect(existsSync(out), 'no run folder').toBe(false);
+      // past the check: what stops it now is the dataset, not the weights
+      const past = cvgl('train', '--preset', preset, '--allow-random-init', '--data', join(tmp, 'no-such-data'), '--out', out);
+      expect(past.code).toBe(2);
+      expect(past.stderr).not.toMatch(/ImageNet/);
+      expect(past.stderr).toMatch(/a dataset directory at .*no-such-data/);
+    }
+    const missing = cvgl('train', '--preset', 'cvft.table1.full', '--imagenet', join(tmp, 'nope.safetensors'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/init\.ground = .*nope\.safetensors[\s\S]*no such file/);
+
+    // the row at a tiny size (its print-config, shrunk) trains from random with the flag, and says so
+    const printed = cvgl('train', '--preset', 'cvft.table1.full', '--allow-random-init', '--print-config');
+    expect(printed.code, printed.stderr).toBe(0);
+    const c = JSON.parse(printed.stdout);
+    expect(c.initFrom).toEqual({ ground: 'imagenet', aerial: 'imagenet' });
+    expect(c.allowRandomInit).toBe(true);
+    Object.assign(c, { name: 'tiny-cvft-random', epochs: 1 });
+    c.model.options = { ...c.model.options, widthDivisor: 16 };
+    c.data = { ...c.data, dir: join(tmp, 'set'), ground: { height: 32, width: 128 }, aerial: { size: 64, polar: null }, batchSize: 8, limit: { train: 8, val: 8 } };
+    writeFileSync(join(tmp, 'tiny-random.json'), JSON.stringify(c));
+    const t = cvgl('train', '--config', join(tmp, 'tiny-random.json'), '--out', join(tmp, 'tiny-random'));
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/init\.ground: random weights \(allowRandomInit\), where the paper starts from imagenet/);
+    delete c.allowRandomInit;
+    writeFileSync(join(tmp, 'tiny-refused.json'), JSON.stringify(c));
+    const refused = cvgl('train', '--config', join(tmp, 'tiny-refused.json'), '--out', join(tmp, 'tiny-refused'));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/ImageNet VGG16 weights/);
+  }, 300_000);
+
   // a negative number is a value refused by its range, not an "ambiguous" option
   for (const [opt, val] of [['--epochs', '-1'], ['--max-steps', '-3'], ['--workers', '-2']] as const) {
     it(`${opt} ${val}: a positive integer is expected (exit 2)`, () => {

@@ -72,6 +72,8 @@ describe('notebooks (smoke profile)', () => {
     );
     expect(results[0]!.dataset.substitute).toBe(true);
     for (const m of Object.values(results[0]!.results)) expect(Object.keys(m).sort()).toEqual(['r1', 'r10', 'r1pct', 'r5']);
+    // the smoke rows train from random where the paper starts from ImageNet: the report is told
+    for (const id of Object.keys(results[0]!.results)) expect(results[0]!.init?.[id], id).toBe('random init, paper starts from ImageNet');
   }, 900_000);
 
   it('mgtl: Table 2 sizes and accuracies, Table 4, the reproduced numbers', async () => {
@@ -81,6 +83,7 @@ describe('notebooks (smoke profile)', () => {
     const res = results[0]!.results;
     expect(Object.keys(res).sort()).toEqual(['mgtl.table2.full', 'mgtl.table2.vgg16', 'mgtl.table2.woCmi', 'mgtl.table4.l1', 'mgtl.table4.l3', 'mgtl.table4.l6', 'mgtl.table4.l9', 'mgtl.table4.naive']);
     expect(res['mgtl.table2.vgg16']!.params).toBe(29_429_376);
+    for (const id of ['mgtl.table2.full', 'mgtl.table4.l1']) expect(results[0]!.init?.[id], id).toBe('random init, paper starts from ImageNet');
     expect(res['mgtl.table4.l6']).toEqual({ r1: res['mgtl.table2.full']!.r1, r5: res['mgtl.table2.full']!.r5, r10: res['mgtl.table2.full']!.r10, r1pct: res['mgtl.table2.full']!.r1pct });
   }, 900_000);
 
@@ -96,6 +99,7 @@ describe('notebooks (smoke profile)', () => {
     ]);
     expect(res['geocapsnet.table3.iSoftTriHard']!.params! - res['geocapsnet.table3.iiSoftTriHard']!.params!).toBe(17_826_048);
     expect(res['geocapsnet.table3.iiSoftTriHard']!.codeLength).toBe(2048);
+    expect(results[0]!.init?.['geocapsnet.table3.iSoftTriHard']).toBe('random init (as the paper)');
   }, 900_000);
 
   it('mduit: Fig. 3 grid, translation quality against true renders, Table 1 and its reproduced numbers', async () => {

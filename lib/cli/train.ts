@@ -17,16 +17,22 @@ import { validateConfig, type TrainConfig } from '../train/config.js';
 import { PRESET_NAMES, getPreset } from '../papers/presets.js';
 import { checkpointData, loadCheckpoint, restoreModel } from '../train/checkpoint.js';
 import { runDir, train } from '../train/trainer.js';
+import { checkInit, withImagenetFile } from '../train/init_weights.js';
 import { PRETRAIN_PRESET_NAMES, getPretrainPreset, loadPretrainCheckpoint, pretrain, validatePretrainConfig, type PretrainConfig } from '../train/pretrain.js';
 
 export const TRAIN_HELP = `  cvgl train --preset NAME | --config FILE.json [--data DIR] [--epochs N] [--out DIR]
              [--resume] [--max-steps N] [--backend B] [--workers N] [--debug] [--json]
+             [--imagenet FILE] [--allow-random-init]
       Trains a model: progress bar, runs/<name>/metrics.jsonl, checkpoints (last, best) after
       every epoch. --resume continues a run exactly where its last checkpoint left it (give
       --out, or the same --preset), on the data it recorded (folder and splits hash); a
       --data that differs is taken, with a note. --out must be empty, new, or a run; one run
       writes a folder at a time (a lock file holds its pid). --print-config prints the config (edit it, pass --config);
       --list-presets lists the presets (one per paper experiment row; quick.* for a CPU).
+      Rows whose paper starts from ImageNet VGG16 weights (MGTL, CVFT, the thesis) need them:
+      --imagenet FILE (a VGG16 .safetensors, docs/data.md 'Pretrained VGG16 weights') fills
+      init for those branches; --allow-random-init starts them from random weights instead
+      (not the paper's run: recorded in its config, marked in reports).
   cvgl eval --checkpoint FILE [--data DIR] [--split val] [--backend B] [--json]
       Recall@1/5/10/1% of a checkpoint on a split (default: the validation split) of the
       data the run trained on (recorded in the checkpoint); --data DIR evaluates on another.
@@ -99,6 +105,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     preset: { type: 'string' }, config: { type: 'string' }, data: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' },
     resume: { type: 'boolean' }, 'max-steps': { type: 'string' }, backend: { type: 'string' }, workers: { type: 'string' }, debug: { type: 'boolean' },
     json: { type: 'boolean' }, 'print-config': { type: 'boolean' }, 'list-presets': { type: 'boolean' },
+    imagenet: { type: 'string' }, 'allow-random-init': { type: 'boolean' },
   });
   if (v.help) {
     console.log(TRAIN_HELP);
@@ -114,11 +121,15 @@ export async function trainCommand(args: string[]): Promise<number> {
   else if (typeof v.config === 'string') config = readConfigFile(v.config, validateConfig);
   else if (v.resume && typeof v.out === 'string') config = await storedConfig(v.out);
   else throw new CvglError('--preset NAME or --config FILE (or --resume --out DIR)', 'none of them', 'e.g. cvgl train --preset quick.cvft (cvgl train --list-presets)');
+  if (typeof v.imagenet === 'string') config = withImagenetFile(config, v.imagenet);
+  if (v['allow-random-init']) config = { ...config, allowRandomInit: true };
   if (v['print-config']) {
     console.log(JSON.stringify(config, null, 2));
     return 0;
   }
   const epochs = positiveInt(v, 'epochs'), maxSteps = positiveInt(v, 'max-steps'), workers = positiveInt(v, 'workers');
+  // at once, before the engine, the synthetic world or the dataset
+  if (!v.resume) checkInit(config, { file: '--imagenet FILE', allow: '--allow-random-init' });
   await initEngine({ backend: v.backend as never });
   const out = runDir(config, typeof v.out === 'string' ? v.out : undefined);
   // resumed without --data: the trainer takes the data the run recorded (older runs: the config's)

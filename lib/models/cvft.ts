@@ -24,14 +24,20 @@
  *    rather than the spatial dimension": `reduction: 'paper'` (default) is a 1x1 convolution,
  *    stride 1, + ReLU. The released code uses a 3x3 stride-2 convolution + ReLU, which turns the
  *    256x256 aerial image's 16x16 conv5_3 map into 8x8: `reduction: 'released-code'`.
+ *  - The resize to h x w (register entry `cvft.resize`, lib/papers/cvft/readings.ts). At the
+ *    released input sizes conv5_3 is 16x16 (aerial) and 7x38 (ground), not the paper's "8x8x512".
+ *    `resize: 'area'` (default) averages every input position into the 8x8 map (adaptive average
+ *    pooling): the reduction stays channel-only, as Sec. 4.1 says, and every conv5_3 position
+ *    reaches the descriptor. `resize: 'bilinear-tf1'` is TF 1's `resize_bilinear`
+ *    (align_corners = false, no half-pixel centres: source = i · in/out); at 16 → 8 it reads
+ *    exactly every other row and column, so three quarters of the aerial positions get no
+ *    gradient, and 38 → 8 reads 14 of the 38 ground columns. Both are one matrix
+ *    (`resizeMatrix`, lib/nn/resize.ts), so they differentiate on every backend.
  *  - The regression block's layers (Fig. 3 is an image). As in the released code: a 1x1
  *    convolution to one channel + ReLU, then a fully connected layer N → N² (N = h·w) whose output
  *    is C [N, N]; FC weights ~ truncated N(0, 0.005²), FC bias = the flattened identity;
  *    convolutions Glorot-uniform with zero bias. λ = 100 and m = 20 (the released code's
  *    `sinkhorn(fc * -100)` with 20 iterations).
- *  - Resizing: bilinear with TensorFlow 1's `resize_bilinear` semantics (align_corners = false,
- *    no half-pixel centres: source = i · in/out), the authors' framework, applied as one
- *    interpolation matrix (`resizeMatrix`, lib/nn/resize.ts) so that it differentiates on every backend.
  *  - Eq. 5: P* is the plan of Eq. 1 between uniform distributions, P* = S^m/n_a (rows and columns
  *    summing to 1/n_a), so f(a) = n_a P* f(g) = S^m f(g): every transported position is a convex
  *    combination of ground positions. (The released code applies the transpose, Σ_i P_io f_i;
@@ -65,12 +71,12 @@
 import { tf } from '../engine/tf.js';
 import { CvglError } from '../engine/errors.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
-import { conv, convLayer, type ConvLayer } from '../nn/conv.js';
+import { conv, convLayer, type ConvLayer, type ConvWeights } from '../nn/conv.js';
 import { dense, type DenseLayer } from '../nn/dense.js';
 import { GLOROT_UNIFORM, truncatedNormal } from '../nn/init.js';
 import { l2NormalizeRows } from '../nn/l2.js';
 import { param } from '../nn/param.js';
-import { resizeBilinearTf1 } from '../nn/resize.js';
+import { areaWeights, resizeMaps, type ResizeKind } from '../nn/resize.js';
 import { affineTransform, tpsControlPoints, tpsTransform } from '../nn/spatial_transformer.js';
 import { NamedVariableModel, type CrossViewModel, type Embeddings } from './model.js';
 import { sinkhorn, sinkhornFlops, SINKHORN_DEFAULTS } from './sinkhorn.js';
@@ -104,6 +110,14 @@ const REDUCTION: Record<CvftReduction, { k: number; stride: number }> = {
   'released-code': { k: 3, stride: 2 },
 };
 
+/**
+ * How the reduced maps reach h x w (see the file comment): 'area' (default, adaptive average
+ * pooling: every position counts) or 'bilinear-tf1' (TF 1 `resize_bilinear`: at 2:1 it reads
+ * every other row and column).
+ */
+export const CVFT_RESIZES = ['area', 'bilinear-tf1'] as const satisfies readonly ResizeKind[];
+export type CvftResize = (typeof CVFT_RESIZES)[number];
+
 export interface CvftOptions {
   rng?: Rng;
   /** Which model of the paper's tables (default 'full'). */
@@ -118,6 +132,8 @@ export interface CvftOptions {
   iterations?: number;
   /** The channel-reducing convolution (default 'paper': 1x1). */
   reduction?: CvftReduction;
+  /** The resize of the reduced maps to `featureHW` (default 'area'). */
+  resize?: CvftResize;
   /** Control points per side of the TPS grid for 'stn-tps' (default 4: 16 points). */
   tpsGrid?: number;
   /** Divides every VGG16 width and the 64 reduced channels (default 1: the paper's model). */
@@ -177,6 +193,14 @@ export function transportFeatures(f: tf.Tensor4D, plan: tf.Tensor3D): tf.Tensor4
   });
 }
 
+/**
+ * A conv5_3 map x [B,H,W,C5] to the transport module's size: the reducing convolution + ReLU
+ * (Sec. 4.1), then the resize to featureHW (footnote 1) of the given kind. [B,h,w,C].
+ */
+export function reduceMap(x: tf.Tensor4D, layer: ConvWeights, featureHW: [number, number], resize: CvftResize = 'area'): tf.Tensor4D {
+  return tf.tidy(() => resizeMaps(tf.relu(conv(x, layer)), featureHW, resize));
+}
+
 export interface CvftHeadResult {
   /** C [B,N,N] */
   cost: tf.Tensor3D;
@@ -203,6 +227,7 @@ interface Resolved {
   channels: number;
   vggChannels: number;
   reduction: CvftReduction;
+  resize: CvftResize;
   tpsGrid: number;
   widthDivisor: number;
   lambda: number;
@@ -229,6 +254,10 @@ function resolve(opts: CvftOptions): Resolved {
   if (!(reduction in REDUCTION)) {
     throw new CvglError("reduction 'paper' (1x1 conv) or 'released-code' (3x3/2 conv)", `'${reduction}'`, 'pick one of those');
   }
+  const resize = opts.resize ?? 'area';
+  if (!(CVFT_RESIZES as readonly string[]).includes(resize)) {
+    throw new CvglError(`resize ${CVFT_RESIZES.map((k) => `'${k}'`).join(' or ')}`, `'${resize}'`, "pick one of those ('area' keeps every conv5_3 position, the default)");
+  }
   const tpsGrid = opts.tpsGrid ?? 4;
   if (!Number.isInteger(tpsGrid) || tpsGrid < 2) {
     throw new CvglError('tpsGrid an integer >= 2 (control points per side)', String(tpsGrid), 'pass e.g. 4');
@@ -237,7 +266,7 @@ function resolve(opts: CvftOptions): Resolved {
   const iterations = opts.iterations ?? SINKHORN_DEFAULTS.iterations;
   if (!(Number.isFinite(lambda) && lambda > 0)) throw new CvglError('lambda (λ) a finite number > 0', String(lambda), 'pass e.g. 100');
   if (!(Number.isInteger(iterations) && iterations >= 1)) throw new CvglError('iterations (m) an integer >= 1', String(iterations), 'pass e.g. 20');
-  return { variant, featureHW: [featureHW[0], featureHW[1]], channels: CVFT_CHANNELS / widthDivisor, vggChannels, reduction, tpsGrid, widthDivisor, lambda, iterations };
+  return { variant, featureHW: [featureHW[0], featureHW[1]], channels: CVFT_CHANNELS / widthDivisor, vggChannels, reduction, resize, tpsGrid, widthDivisor, lambda, iterations };
 }
 
 /** Outputs of the regression block of each variant (0: none). */
@@ -294,8 +323,18 @@ function reducedHW(hw: [number, number], reduction: CvftReduction): [number, num
 }
 
 /**
+ * Taps (non-zero weights) of a resize in → out, per channel: bilinear counts 4 per output value
+ * (as it is applied), area the size of each output's window.
+ */
+function resizeTaps(inHW: [number, number], outHW: [number, number], kind: CvftResize): number {
+  if (kind === 'bilinear-tf1') return 4 * outHW[0] * outHW[1];
+  const taps = (i: number, o: number) => areaWeights(i, o).reduce((n, row) => n + row.filter((v) => v > 0).length, 0);
+  return taps(inHW[0], outHW[0]) * taps(inHW[1], outHW[1]);
+}
+
+/**
  * Forward FLOPs of one (ground, aerial) pair, analytic: 2 x MACs of the convolutions, FC layers,
- * bilinear resizes (4 taps per output value) and matrix products (transport N·N·C, STN sampling
+ * resizes (bilinear 4 taps per output value, area the window's size) and matrix products (transport N·N·C, STN sampling
  * 4 taps per output value, TPS grid), plus the Sinkhorn iterations counted as Eq. 2–3 do
  * (`sinkhornFlops`). Pooling, ReLU and the L2 normalisation are not counted.
  */
@@ -311,7 +350,7 @@ export function cvftForwardFlops(groundHW: [number, number], aerialHW: [number, 
   for (const hw of [groundHW, aerialHW]) {
     const [h, w] = reducedHW(hw, r.reduction);
     macs += h * w * k * k * r.vggChannels * c;
-    if (h !== fh || w !== fw) macs += 4 * n * c;
+    if (h !== fh || w !== fw) macs += resizeTaps([h, w], r.featureHW, r.resize) * c;
   }
   let extra = 0;
   const out = regressionOutputs(r);
@@ -343,6 +382,12 @@ export interface CvftMaps {
   plan?: tf.Tensor3D;
 }
 
+function checkPairs(ground: tf.Tensor4D, aerial: tf.Tensor4D): void {
+  if (ground.shape[0] !== aerial.shape[0]) {
+    throw new CvglError('ground and aerial batches of equal size', `${ground.shape[0]} ground, ${aerial.shape[0]} aerial images`, 'pair every ground image with one aerial image');
+  }
+}
+
 export class Cvft extends NamedVariableModel implements CrossViewModel {
   readonly name = 'cvft';
   readonly variant: CvftVariant;
@@ -352,6 +397,7 @@ export class Cvft extends NamedVariableModel implements CrossViewModel {
   readonly lambda: number;
   readonly iterations: number;
   readonly reduction: CvftReduction;
+  readonly resize: CvftResize;
   readonly widthDivisor: number;
   readonly ground: Vgg16;
   readonly aerial: Vgg16;
@@ -376,6 +422,7 @@ export class Cvft extends NamedVariableModel implements CrossViewModel {
     this.lambda = res.lambda;
     this.iterations = res.iterations;
     this.reduction = res.reduction;
+    this.resize = res.resize;
     this.widthDivisor = res.widthDivisor;
     this.ground = new Vgg16({ cut: CVFT_VGG_CUT, name: `${prefix}/ground`, rng: r, widthDivisor: res.widthDivisor });
     this.aerial = new Vgg16({ cut: CVFT_VGG_CUT, name: `${prefix}/aerial`, rng: r, widthDivisor: res.widthDivisor });
@@ -417,17 +464,19 @@ export class Cvft extends NamedVariableModel implements CrossViewModel {
   }
 
   private reduce(x: tf.Tensor4D, layer: ConvLayer): tf.Tensor4D {
-    return resizeBilinearTf1(tf.relu(conv(x, layer)), this.featureHW);
+    return reduceMap(x, layer, this.featureHW, this.resize);
   }
 
   /** The intermediate maps of a batch (see `CvftMaps`). */
   maps(ground: tf.Tensor4D, aerial: tf.Tensor4D): CvftMaps {
-    if (ground.shape[0] !== aerial.shape[0]) {
-      throw new CvglError('ground and aerial batches of equal size', `${ground.shape[0]} ground, ${aerial.shape[0]} aerial images`, 'pair every ground image with one aerial image');
-    }
+    checkPairs(ground, aerial);
+    // the tidy frees the conv5_3 maps (interfaces have no index signature: hence the casts)
+    return tf.tidy(() => this.mapsFromConv5(this.ground.apply(ground), this.aerial.apply(aerial)) as unknown as tf.TensorContainerObject) as unknown as CvftMaps;
+  }
+
+  /** The maps of `maps` from the two conv5_3 maps g5 [B,h5,w5,C5] and a5 (the layers after the backbones). */
+  mapsFromConv5(g5: tf.Tensor4D, a5: tf.Tensor4D): CvftMaps {
     return tf.tidy(() => {
-      const g5 = this.ground.apply(ground);
-      const a5 = this.aerial.apply(aerial);
       if (this.variant === 'vgg-global-pooling') return { ground: g5, aerial: a5 };
       const g = this.reduce(g5, this.groundReduce!);
       const a = this.reduce(a5, this.aerialReduce!);
@@ -452,9 +501,18 @@ export class Cvft extends NamedVariableModel implements CrossViewModel {
 
   /** L2-normalised descriptors [B, D] of ground [B,Hg,Wg,3] and aerial [B,Ha,Wa,3] images. */
   embed(ground: tf.Tensor4D, aerial: tf.Tensor4D): Embeddings {
+    checkPairs(ground, aerial);
     return tf.tidy(() => {
-      const m = this.maps(ground, aerial);
-      const b = ground.shape[0];
+      const { g, s } = this.embedFromConv5(this.ground.apply(ground), this.aerial.apply(aerial));
+      return { g, s };
+    });
+  }
+
+  /** The descriptors of `embed` from the two conv5_3 maps (e.g. to follow gradients to every conv5_3 position). */
+  embedFromConv5(g5: tf.Tensor4D, a5: tf.Tensor4D): Embeddings {
+    return tf.tidy(() => {
+      const m = this.mapsFromConv5(g5, a5);
+      const b = g5.shape[0];
       if (this.variant === 'vgg-global-pooling') {
         // Sec. 5.1: "global max pooling to the feature maps extracted by the layer of conv5_3"
         return { g: l2NormalizeRows(tf.max(m.ground, [1, 2]) as tf.Tensor2D), s: l2NormalizeRows(tf.max(m.aerial, [1, 2]) as tf.Tensor2D) };
@@ -511,7 +569,7 @@ export class Cvft extends NamedVariableModel implements CrossViewModel {
 export const CVFT_MODEL: ModelRecord<'cvft'> = {
   name: 'cvft',
   paper: 'CVFT (002) Sec. 3 and Sec. 4.1',
-  options: ['variant', 'dim', 'featureHW', 'lambda', 'iterations', 'reduction', 'tpsGrid', 'widthDivisor', 'name'],
+  options: ['variant', 'dim', 'featureHW', 'lambda', 'iterations', 'reduction', 'resize', 'tpsGrid', 'widthDivisor', 'name'],
   build: (options, rng) => new Cvft({ ...options, rng }),
   paperSize: CVFT_RELEASED_INPUT_HW,
   quick: { options: { widthDivisor: 8 }, ground: { height: 32, width: 128 }, aerial: { size: 64, polar: null }, loss: { kind: 'soft-margin-exhaustive', gamma: 10 }, lr: 3e-4, epochs: 3, batchSize: 16 },

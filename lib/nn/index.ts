@@ -11,7 +11,7 @@ export { layerNorm, instanceNorm } from './norm.js';
 export { gelu } from './activations.js';
 export { l2Normalize, l2NormalizeRows, L2_EPS } from './l2.js';
 export { gemPool } from './pool.js';
-export { bilinearWeights, resizeMatrix, resizeBilinearTf1, upsample2x } from './resize.js';
+export { areaWeights, bilinearWeights, resizeArea, resizeMaps, resizeMatrix, resizeWeights, resizeBilinearTf1, upsample2x, type ResizeKind } from './resize.js';
 export { normCoord, bilinearSamplingMatrix, sampleFeatureMap } from './grid_sample.js';
 export { solveLinearSystem } from './linear_solve.js';
 export { affineTransform, tpsControlPoints, tpsMatrix, tpsTransform } from './spatial_transformer.js';

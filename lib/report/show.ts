@@ -157,9 +157,10 @@ export const bundles = {
   },
   results(b: ResultsBundle): MimeBundle {
     const metrics = [...new Set(Object.values(b.results).flatMap((m) => Object.keys(m)))];
-    const rows = Object.entries(b.results).map(([exp, m]) => [exp, ...metrics.map((k) => m[k])]);
+    const init = b.init && Object.keys(b.init).length ? b.init : null;
+    const rows = Object.entries(b.results).map(([exp, m]) => [exp, ...metrics.map((k) => m[k]), ...(init ? [init[exp] ?? ''] : [])]);
     const caption = `${b.paper} — reproduced on ${b.dataset.name}${b.dataset.substitute ? ' (substitute dataset)' : ''}`;
-    const t = bundles.table({ columns: ['experiment', ...metrics], rows, caption });
+    const t = bundles.table({ columns: ['experiment', ...metrics, ...(init ? ['init'] : [])], rows, caption });
     const notes = b.notes?.length ? b.notes : [];
     return {
       [RESULTS_MIME]: b,

@@ -32,6 +32,10 @@ export interface ResultsBundle {
    * without it, each reading shows its default.
    */
   readings?: Record<string, Record<string, string>>;
+  /** Where each experiment's backbones started (a study's `init`, e.g. 'random init, paper starts
+   *  from ImageNet'): a column of the results table, and a mark on the comparison rows whose run
+   *  did not start where its paper does. */
+  init?: Record<string, string>;
 }
 
 /** Provenance stamped into each executed notebook's metadata (`metadata.cvgl.provenance`). */

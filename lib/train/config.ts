@@ -97,9 +97,17 @@ export interface TrainConfig {
   /**
    * Where each backbone's weights come from, by the thesis' names (003, Table 3.1): a symbol a
    * study resolves to a file in `init` by running the pre-training it names (lib/papers/thesis/study.ts),
-   * not a file itself. Absent: random. The trainer refuses a symbol without its file in `init`.
+   * not a file itself; also what the other papers' rows start from ('imagenet': MGTL, CVFT).
+   * Absent: random. The trainer refuses a symbol without its file in `init` (lib/train/init_weights.ts).
    */
   initFrom?: { ground?: InitSource; aerial?: InitSource };
+  /**
+   * Start a branch whose `initFrom` is 'imagenet' from random weights when `init` has no file
+   * for it (default false: such a run is refused, lib/train/init_weights.ts). The quick and smoke
+   * profiles set it (small substitutes); on the paper profile it is `cvgl train
+   * --allow-random-init` or the study's `allowRandomInit`, and the report marks the run.
+   */
+  allowRandomInit?: boolean;
   /** Also compute the uniformity metric (thesis Eqs. 3.6–3.8) of the validation descriptors at
    *  each evaluation and log it in metrics.jsonl (Fig. 4.5). */
   evalUniformity?: boolean;
@@ -131,7 +139,7 @@ export const TRAIN_CONFIG_KEYS: KeySchema = {
     sampler: true, augment: PAIR_AUGMENT, evalAugment: PAIR_AUGMENT, limit: { train: true, val: true }, trainSplit: true, valSplit: true, vigorProtocol: true,
   },
   optimizer: true, schedule: true, epochs: true, seed: true, checkpointEverySteps: true, evalEveryEpochs: true,
-  init: { ground: true, aerial: true }, initFrom: { ground: true, aerial: true }, evalUniformity: true, preciseBatchNorm: true,
+  init: { ground: true, aerial: true }, initFrom: { ground: true, aerial: true }, allowRandomInit: true, evalUniformity: true, preciseBatchNorm: true,
 };
 
 function fail(path: string, expected: string, found: unknown, fix: string): never {
@@ -184,6 +192,7 @@ export function validateConfig(x: unknown, origin = 'the config'): TrainConfig {
       if (!(INIT_SOURCES as readonly string[]).includes(v as string)) fail(`initFrom.${k}`, `one of ${INIT_SOURCES.join(', ')} (thesis Table 3.1)`, v, 'e.g. "sat*"');
     }
   }
+  if (c.allowRandomInit !== undefined && typeof c.allowRandomInit !== 'boolean') fail('allowRandomInit', 'true or false', c.allowRandomInit, "true starts 'imagenet' branches without a file from random weights");
   if (c.evalUniformity !== undefined && typeof c.evalUniformity !== 'boolean') fail('evalUniformity', 'true or false', c.evalUniformity, 'true logs L_uniform at every evaluation');
   return c;
 }

@@ -24,6 +24,7 @@
  */
 import { CvglError } from '../engine/errors.js';
 import { cloneConfig, type TrainConfig } from './config.js';
+import { withImagenetFile } from './init_weights.js';
 
 export const PROFILES = ['paper', 'quick', 'smoke'] as const;
 export type ProfileName = (typeof PROFILES)[number];
@@ -44,6 +45,15 @@ export interface ProfileOptions {
   epochs?: number;
   /** Largest batch of the quick/smoke profiles (default 32: the paper's batch when smaller). */
   maxBatch?: number;
+  /**
+   * paper profile: ImageNet VGG16 weights (.safetensors, torchvision names; docs/data.md) for
+   * every branch whose row starts from ImageNet (`initFrom` 'imagenet'). The quick and smoke
+   * profiles' narrow models cannot take them and start from random weights.
+   */
+  imagenet?: string;
+  /** paper profile: start such branches from random weights when no file is given (refused
+   *  otherwise; the report marks these runs). The quick and smoke profiles always do. */
+  allowRandomInit?: boolean;
 }
 
 /** Epochs of a quick run by model (the quick preset's unless set here). */
@@ -53,8 +63,11 @@ const QUICK_EPOCHS: Partial<Record<string, number>> = {};
 function initText(paper: TrainConfig): string {
   const from = paper.initFrom;
   if (!from || Object.values(from).every((v) => v === 'random')) return 'from random weights';
-  return `initialised as the row says (ground ${from.ground ?? 'random'}, aerial ${from.aerial ?? 'random'}: symbols a study resolves to weight files, lib/papers/thesis/study.ts)`;
+  if (Object.values(from).every((v) => v === 'imagenet' || v === 'random')) return 'from random weights where the paper starts from ImageNet (allowRandomInit: the narrow model cannot take ImageNet weights)';
+  return `initialised as the row says (ground ${from.ground ?? 'random'}, aerial ${from.aerial ?? 'random'}: symbols a study resolves to weight files, lib/papers/thesis/study.ts; ImageNet without a file: random)`;
 }
+
+const startsFromImagenet = (c: TrainConfig) => Object.values(c.initFrom ?? {}).includes('imagenet');
 
 export function isProfile(p: unknown): p is ProfileName {
   return typeof p === 'string' && (PROFILES as readonly string[]).includes(p);
@@ -99,6 +112,8 @@ export function profileConfig(name: string, profile: ProfileName | string, o: Pr
     if (o.dataDir) c.data.dir = o.dataDir;
     if (o.seed !== undefined) c.seed = o.seed;
     if (o.epochs !== undefined) c.epochs = o.epochs;
+    if (o.imagenet) c.init = withImagenetFile(c, o.imagenet).init;
+    if (o.allowRandomInit) c.allowRandomInit = true;
     return c;
   }
   const base = getPreset(`quick.${paper.model.name}`);
@@ -138,6 +153,8 @@ export function profileConfig(name: string, profile: ProfileName | string, o: Pr
     seed: o.seed ?? paper.seed,
     // the row's initialisation (thesis Table 3.1) is what makes it the row: kept as a symbol
     ...(paper.initFrom ? { initFrom: { ...paper.initFrom } } : {}),
+    // small substitutes: the paper's ImageNet start is not theirs (marked, see initNote)
+    ...(startsFromImagenet(paper) ? { allowRandomInit: true } : {}),
     ...(paper.evalUniformity ? { evalUniformity: true } : {}),
   };
   delete c.init;

@@ -23,6 +23,7 @@ import type { TrainConfig } from './config.js';
 import type { EvalRecord } from './checkpoint.js';
 import { profileConfig, type ProfileName, type ProfileOptions } from './profiles.js';
 import { DivergedError, train } from './trainer.js';
+import { checkInit, initNote } from './init_weights.js';
 
 /**
  * Reproduced metrics by experiment id (a preset name, e.g. 'cvft.table1.full') and metric key, in
@@ -53,6 +54,8 @@ export interface StudyOptions extends ProfileOptions {
 export interface StudyRun {
   id: string;
   config: TrainConfig;
+  /** Where its backbones started, for a reader (`initNote`: e.g. 'random init, paper starts from ImageNet'). */
+  init: string;
   /** Fractions in [0, 1]. */
   recall: RecallSummary;
   /** Top-K recall, K = 1..80 (fractions). */
@@ -80,6 +83,8 @@ export interface StudyResult {
   /** r1, r5, r10, r1pct in percent by experiment id (for `show.results` and the claims); with
    *  `evalUniformity`, also uniformGround, uniformSatellite, uniformAll (L_uniform values). */
   results: ReproducedResults;
+  /** Where each run's backbones started, by experiment id (`initNote`), for the report's `init`. */
+  init: Record<string, string>;
   seconds: number;
 }
 
@@ -99,6 +104,8 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
     o.adjust?.(id, c);
     return c;
   });
+  // every row's weights before the first run starts: a paper study without its ImageNet file stops here
+  for (const c of configs) checkInit(c, { file: 'the imagenet option (a VGG16 .safetensors)', allow: 'allowRandomInit: true' });
   const work = o.workDir ?? mkdtempSync(join(tmpdir(), 'cvgl-study-'));
   mkdirSync(work, { recursive: true });
   const cacheDir = join(work, 'cache');
@@ -143,7 +150,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       const seconds = (performance.now() - t1) / 1000;
       const recall = recallSummary(rec);
       const run: StudyRun = {
-        id, config, recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, evals: r.evals, steps: stepsDone, seconds, out: r.out, split: val,
+        id, config, init: initNote(config), recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, evals: r.evals, steps: stepsDone, seconds, out: r.out, split: val,
         ...(uniformity ? { uniformity } : {}), ...(o.keepEmbeddings ? { embeddings: emb } : {}),
       };
       if (keep(id)) run.model = r.model;
@@ -160,7 +167,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
   const results: ReproducedResults = Object.fromEntries(
     runs.map((r) => [r.id, { ...recallPercent(r.recall), ...(r.uniformity ? { uniformGround: r.uniformity.ground, uniformSatellite: r.uniformity.satellite, uniformAll: r.uniformity.all } : {}) }]),
   );
-  return { runs, results, diverged, seconds: (performance.now() - t0) / 1000 };
+  return { runs, results, init: Object.fromEntries(runs.map((r) => [r.id, r.init])), diverged, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Optimizer steps of a whole run (for the time estimate): batches per epoch × epochs. */

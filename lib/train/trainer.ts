@@ -35,6 +35,7 @@ import { loadVgg16Weights } from '../models/weight_import.js';
 import { extractEmbeddings } from '../eval/embeddings.js';
 import { embeddingUniformity, recallSummary, splitRecall } from '../eval/evaluate.js';
 import { cloneConfig, validateConfig, type TrainConfig } from './config.js';
+import { checkInit } from './init_weights.js';
 import { buildObjective, type Objective } from './objective.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor } from './schedules.js';
@@ -120,6 +121,8 @@ async function trainIn(o: TrainOptions, out: string): Promise<TrainResult> {
   }
   if (o.epochs !== undefined) config.epochs = o.epochs;
   validateConfig(config);
+  // before the dataset and the model: a paper row without its ImageNet file stops here
+  if (!ck) checkInit(config);
   if (!engineInfo()) await initEngine();
 
   // A resumed run goes on with the data it recorded unless another is given (then with a note).
@@ -235,23 +238,19 @@ function checkInputSizes(model: CrossViewModel, config: TrainConfig): void {
 
 /**
  * Pretrained backbone weights named by `config.init` (ImageNet or MoCo VGG16 safetensors) into a
- * freshly built model. A branch whose `initFrom` names pre-trained weights (thesis Table 3.1) must
- * have its file in `init`: a study resolves the symbol (lib/train/thesis_study.ts); training from
- * random instead would silently be another experiment.
+ * freshly built model. A branch whose `initFrom` names pre-trained weights (thesis Table 3.1,
+ * MGTL's and CVFT's ImageNet VGG16) must have its file in `init` (`checkInit`,
+ * lib/train/init_weights.ts): training from random instead would silently be another experiment,
+ * unless `allowRandomInit` says so for an 'imagenet' branch.
  */
 export async function loadInitWeights(model: CrossViewModel, config: TrainConfig, log: (l: string) => void = () => undefined): Promise<void> {
+  checkInit(config);
   for (const branch of ['ground', 'aerial'] as const) {
     const path = config.init?.[branch];
     const from = config.initFrom?.[branch];
     if (from && from !== 'random' && !path) {
-      throw new CvglError(
-        `a weight file in init.${branch} for the ${branch} branch's '${from}' initialisation (initFrom.${branch}, thesis Table 3.1)`,
-        `no init.${branch} in config '${config.name}'`,
-        `run the experiment through runThesisStudy (it pre-trains '${from}' and fills init), or set init.${branch} to a VGG16 .safetensors${from === 'imagenet' ? ' (torchvision ImageNet weights)' : ' (a cvgl pretrain backbone.safetensors)'}`,
-      );
-    }
-    if (from === 'random' && path) {
-      throw new CvglError(`no init.${branch} file for a branch whose initFrom.${branch} is 'random'`, `init.${branch} = ${path}`, `remove one of the two`);
+      log(`init.${branch}: random weights (allowRandomInit), where the paper starts from ${from}`);
+      continue;
     }
     if (!path) continue;
     const vgg = (model as unknown as Record<string, unknown>)[branch];

@@ -32,7 +32,9 @@ import {
   cvftHead,
   cvftParamBreakdown,
   cvftParamCount,
+  reduceMap,
   type CvftDim,
+  type CvftOptions,
 } from '../../lib/models/cvft.js';
 import { sinkhorn, sinkhornFlops } from '../../lib/models/sinkhorn.js';
 import { vgg16ConvMacs } from '../../lib/models/vgg16.js';
@@ -63,7 +65,7 @@ const T = (a: Arr) => tf.tensor(a.data, a.shape, 'float32');
 
 interface Case {
   name: string;
-  mode: 'sinkhorn' | 'head' | 'affine';
+  mode: 'sinkhorn' | 'head' | 'affine' | 'reduce';
   params: Record<string, number>;
   inputs: Record<string, Arr>;
   grad: string[];
@@ -148,6 +150,23 @@ function affineCase(name: string, seed: number): Case {
   };
 }
 
+/** conv5_3 → 1x1 conv + ReLU → area resize to 8x8 (the default reduction), at the released code's conv5_3 sizes. */
+function reduceCase(name: string, hw: [number, number], seed: number): Case {
+  const r = new Rng(seed);
+  const c5 = 16, c = 8, b = 2;
+  return {
+    name,
+    mode: 'reduce',
+    params: { out_h: 8, out_w: 8 },
+    inputs: { f: randn(r, [b, ...hw, c5]), conv_w: randn(r, [1, 1, c5, c], 0.3), conv_b: randn(r, [c], 0.1), r: randn(r, [b, 8, 8, c]) },
+    grad: ['f', 'conv_w', 'conv_b'],
+    run: (x) => {
+      const out = reduceMap(x.f as tf.Tensor4D, { w: x.conv_w!, b: x.conv_b!, stride: 1 }, [8, 8], 'area');
+      return { outputs: { out }, loss: wsum(out, x.r!) };
+    },
+  };
+}
+
 function buildCases(): Case[] {
   const r = new Rng(20200207);
   const rowM = randu(r, [2, 5], 0.5, 1.5);
@@ -166,6 +185,8 @@ function buildCases(): Case[] {
     headCase('head-8x8', 2, 100, 20, 5),
     headCase('head-8x8-lambda10', 1, 10, 5, 6),
     affineCase('affine', 7),
+    reduceCase('reduce-area-ground-7x38', [7, 38], 8),
+    reduceCase('reduce-area-aerial-16x16', [16, 16], 9),
   ];
 }
 
@@ -230,7 +251,7 @@ describe('CVFT against PyTorch (test/reference/cvft_torch.py)', () => {
   });
 
   describe.each(BACKENDS)('on %s', (backend) => {
-    it('Sinkhorn, transport head and affine STN: values and gradients within 1e-4', async () => {
+    it('Sinkhorn, transport head, affine STN and the area reduction: values and gradients within 1e-4', async () => {
       await useBackend(backend);
       const before = tf.memory().numTensors;
       const errs: string[] = [];
@@ -421,6 +442,10 @@ describe('ablation variants (Table 1, Table 3) build and run', () => {
     expect(tf.memory().numTensors).toBe(start);
   });
 
+  it('rejects an unknown resize with a CvglError naming both', () => {
+    expect(() => cvftDescriptorLength({ resize: 'nearest' as never })).toThrow(/'area' or 'bilinear-tf1'/);
+  });
+
   it('the released-code reduction (3x3 stride 2) runs too', async () => {
     await useBackend('cpu');
     const r = new Rng(32);
@@ -430,6 +455,53 @@ describe('ablation variants (Table 1, Table 3) build and run', () => {
     tf.dispose([e.g, e.s]);
     model.dispose();
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// every conv5_3 position reaches the descriptor (issue 23 item 2)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The gradient of Σ (descriptors · r) w.r.t. both conv5_3 maps at the released code's sizes
+ * (112x616 panoramas → 7x38, 256x256 aerials → 16x16), at full width; the positions whose
+ * gradient is zero in every channel.
+ */
+async function deadPositions(opts: CvftOptions, name: string): Promise<{ ground: number; aerial: number }> {
+  const r = new Rng(41);
+  const model = new Cvft({ ...opts, rng: r, name });
+  try {
+    const g5 = tf.relu(r.normalTensor([1, 7, 38, 512])) as tf.Tensor4D;
+    const a5 = tf.relu(r.normalTensor([1, 16, 16, 512])) as tf.Tensor4D;
+    const d = model.descriptorLength();
+    const rg = r.normalTensor([1, d]), ra = r.normalTensor([1, d]);
+    const [dg, da] = tf.grads((g: tf.Tensor, a: tf.Tensor) => {
+      const e = model.embedFromConv5(g as tf.Tensor4D, a as tf.Tensor4D);
+      return tf.add(tf.sum(tf.mul(e.g, rg)), tf.sum(tf.mul(e.s, ra))) as tf.Scalar;
+    })([g5, a5]);
+    const dead = async (t: tf.Tensor) => (await tf.tidy(() => tf.max(tf.abs(t), -1)).data()).filter((v) => v === 0).length;
+    const out = { ground: await dead(dg!), aerial: await dead(da!) };
+    tf.dispose([g5, a5, rg, ra, dg!, da!]);
+    return out;
+  } finally {
+    model.dispose();
+  }
+}
+
+describe('every conv5_3 position reaches the descriptor (authors\' sizes: aerial 16x16, ground 7x38)', () => {
+  it('the default (1x1 reduction, area resize): no position without a gradient, full and wo/ CVFT', async () => {
+    await useBackend('cpu');
+    expect(await deadPositions({}, 'cover-full')).toEqual({ ground: 0, aerial: 0 });
+    expect(await deadPositions({ variant: 'wo-cvft' }, 'cover-wo')).toEqual({ ground: 0, aerial: 0 });
+    expect(await deadPositions({ reduction: 'released-code' }, 'cover-rc')).toEqual({ ground: 0, aerial: 0 });
+  }, 120_000);
+
+  it("the old default ('bilinear-tf1'): three quarters of the aerial positions and most ground columns get none", async () => {
+    await useBackend('cpu');
+    const d = await deadPositions({ resize: 'bilinear-tf1' }, 'cover-bilinear');
+    expect(d.aerial).toBe(16 * 16 * 3 / 4);
+    // 38 → 8 reads x = 4.75·i: columns 0, 4-5, 9-10, 14-15, 19, 23-24, 28-29, 33-34 (14 of 38)
+    expect(d.ground).toBe(7 * (38 - 14));
+  }, 120_000);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -473,9 +545,12 @@ describe('descriptor lengths, parameters, FLOPs', () => {
     const A: [number, number] = [256, 256];
     const conv = [...vgg16ConvMacs(...G, 'conv5_3'), ...vgg16ConvMacs(...A, 'conv5_3')].reduce((n, l) => n + l.macs, 0);
     expect(cvftForwardFlops(G, A, { variant: 'vgg-global-pooling' })).toBe(2 * conv);
-    // 1x1 reduce on 7x38 and 16x16 maps, both resized to 8x8 (4 taps per value)
-    const wo = 2 * (conv + (7 * 38 + 16 * 16) * 512 * 64 + 2 * 4 * 64 * 64);
+    // 1x1 reduce on 7x38 and 16x16 maps, both resized to 8x8: area windows (7 → 8 rows: 14 taps,
+    // 38 → 8 columns: 44; 16 → 8: 16 each way), bilinear 4 taps per value
+    const reduce = (7 * 38 + 16 * 16) * 512 * 64;
+    const wo = 2 * (conv + reduce + (14 * 44 + 16 * 16) * 64);
     expect(cvftForwardFlops(G, A, { variant: 'wo-cvft' })).toBe(wo);
+    expect(cvftForwardFlops(G, A, { variant: 'wo-cvft', resize: 'bilinear-tf1' })).toBe(2 * (conv + reduce + 2 * 4 * 64 * 64));
     const head = 2 * (64 * 64 + 64 * 4096 + 64 * 64 * 64) + sinkhornFlops(64, 64, 20);
     expect(cvftForwardFlops(G, A)).toBe(wo + head);
     expect(cvftForwardFlops(G, A) / 1e9).toBeGreaterThan(20);

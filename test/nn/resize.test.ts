@@ -1,16 +1,50 @@
 /**
  * lib/nn/resize.ts: TF 1 bilinear weights by hand, the resize against tf.image.resizeBilinear
  * (align_corners = false, half_pixel_centers = false) up and down on every backend, its gradient
- * (the transposed interpolation matrix), and nearest upsampling by hand.
+ * (the transposed interpolation matrix), and nearest upsampling by hand; area weights (adaptive
+ * average pooling) by hand, every input inside some window (the PyTorch check of the area resize
+ * is in test/models/cvft.test.ts, against adaptive_avg_pool2d).
  */
 import { describe, expect, it } from 'vitest';
 import { Rng, tf } from '../../lib/engine/index.js';
-import { bilinearWeights, resizeBilinearTf1, resizeMatrix, upsample2x } from '../../lib/nn/resize.js';
+import { areaWeights, bilinearWeights, resizeArea, resizeBilinearTf1, resizeMatrix, upsample2x } from '../../lib/nn/resize.js';
 import { useBackend, maxAbsDiff } from '../engine/parity_helpers.js';
 import { normalArray, testBackends } from '../reference_python.js';
 
 const { backends: BACKENDS } = await testBackends();
 
+
+describe('area weights (adaptive average pooling, hand-checked)', () => {
+  it('downsampling by 2 averages pairs; 7 → 8 and 38 → 8 leave no input out', async () => {
+    expect(areaWeights(4, 2)).toEqual([
+      [0.5, 0.5, 0, 0],
+      [0, 0, 0.5, 0.5],
+    ]);
+    // 7 → 8: windows [floor(7i/8), ceil(7(i+1)/8)): 0-0, 0-1, 1-2, 2-3, 3-4, 4-5, 5-6, 6-6
+    expect(areaWeights(7, 8).map((r) => r.map((v) => (v ? 1 / v : 0)))).toEqual([
+      [1, 0, 0, 0, 0, 0, 0],
+      [2, 2, 0, 0, 0, 0, 0],
+      [0, 2, 2, 0, 0, 0, 0],
+      [0, 0, 2, 2, 0, 0, 0],
+      [0, 0, 0, 2, 2, 0, 0],
+      [0, 0, 0, 0, 2, 2, 0],
+      [0, 0, 0, 0, 0, 2, 2],
+      [0, 0, 0, 0, 0, 0, 1],
+    ]);
+    for (const [i, o] of [[38, 8], [16, 8], [7, 8], [19, 8]] as const) {
+      const m = areaWeights(i, o);
+      for (const row of m) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      for (let x = 0; x < i; x++) expect(m.some((row) => row[x]! > 0), `${i} → ${o}: input ${x}`).toBe(true);
+    }
+    // TF 1 bilinear at 2:1 reads one of every two inputs (what CVFT's old default did)
+    expect(bilinearWeights(16, 8).every((row) => row.filter((v) => v > 0).length === 1)).toBe(true);
+    await useBackend('cpu');
+    const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [1, 4, 4, 1]);
+    const y = resizeArea(x, [2, 2]);
+    expect(Array.from(await y.data())).toEqual([3.5, 5.5, 11.5, 13.5]);
+    tf.dispose([x, y]);
+  });
+});
 
 describe('TF 1 bilinear weights (hand-checked)', () => {
   it('downsampling by 2 reads every second source pixel', () => {

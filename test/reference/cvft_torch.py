@@ -1,6 +1,7 @@
 """PyTorch reference for test/models/cvft.test.ts: CVFT's Sinkhorn (paper 002, Eq. 1-3), its
-feature transport head (cost generation, Sinkhorn, Eq. 5) and the affine spatial transformer of
-appendix B, with values and gradients.
+feature transport head (cost generation, Sinkhorn, Eq. 5), the affine spatial transformer of
+appendix B and the reduction of conv5_3 to the 8x8 map (1x1 conv, ReLU, area resize = torch's
+adaptive_avg_pool2d), with values and gradients.
 
 Written for this project from the paper (not from any other implementation), in float64, and
 deliberately in the plain form of the equations where the TypeScript side uses another one:
@@ -9,7 +10,7 @@ sums (Eq. 2-3 literally); lib/models/sinkhorn.ts iterates in the log domain. The
 torch's own affine_grid + grid_sample; lib/models/cvft.ts builds a sampling matrix.
 
 Run with Debian's torch: /usr/bin/python3 test/reference/cvft_torch.py DIR
-DIR/spec.json = {"cases": [{"name", "mode": "sinkhorn"|"head"|"affine", "params": {...},
+DIR/spec.json = {"cases": [{"name", "mode": "sinkhorn"|"head"|"affine"|"reduce", "params": {...},
                             "inputs": {name: {"file", "shape"}}, "grad": [input names]}]}
 Every input is raw little-endian float32 in DIR/<file>, in the TypeScript layouts (NHWC maps,
 HWIO filters, [in, out] FC weights). Writes DIR/<case>.<name>.f32 for every output and gradient
@@ -79,7 +80,17 @@ def case_affine(x, p):
     return out, (out["out"] * x["r"]).sum()
 
 
-CASES = {"sinkhorn": case_sinkhorn, "head": case_head, "affine": case_affine}
+def case_reduce(x, p):
+    """conv5_3 map -> 1x1 conv + ReLU (Sec. 4.1) -> area resize to p["out_hw"] (adaptive average
+    pooling, CVFT's default `resize: 'area'`)."""
+    f = x["f"].permute(0, 3, 1, 2)
+    a = F.relu(F.conv2d(f, x["conv_w"].permute(3, 2, 0, 1), x["conv_b"]))
+    y = F.adaptive_avg_pool2d(a, (int(p["out_h"]), int(p["out_w"])))
+    out = {"out": y.permute(0, 2, 3, 1)}
+    return out, (out["out"] * x["r"]).sum()
+
+
+CASES = {"sinkhorn": case_sinkhorn, "head": case_head, "affine": case_affine, "reduce": case_reduce}
 
 
 def main() -> None:

@@ -44,6 +44,9 @@ describe('runMduitStudy, smoke profile', () => {
     const published = PUBLISHED.mduit;
     expect(new Set(published.map((p) => p.experiment))).toEqual(new Set(MDUIT_ROW_IDS));
     expect(Object.keys(first.localization).sort()).toEqual([...MDUIT_ROW_IDS].sort());
+    // smoke: no ImageNet VGG16 at these widths, the rows say so
+    for (const id of ['mduit.table1.netvlad', 'mduit.table1.full']) expect(first.init[id], id).toBe('random init, paper starts from ImageNet');
+    expect(first.init['mduit.table1.woI2i']).toBe('random init (as the paper)');
     for (const id of MDUIT_ROW_IDS) {
       expect(Object.keys(first.localization[id]!).sort()).toEqual([...METRICS].sort());
       for (const p of published.filter((x) => x.experiment === id)) {
@@ -110,6 +113,7 @@ describe('runMduitStudy on RobotCar Seasons (profile paper)', () => {
     expect(r.config.i2iTraining).toMatchObject({ batchSize: 1, lr: 2e-4, beta1: 0.5, stepsPerEpoch: 1 }); // the paper's, but for the overrides
     expect(r.config.model.init).toEqual({ kind: 'normal', std: 0.001 });
     expect(Object.keys(r.localization).length).toBe(5);
+    expect(r.init['mduit.table1.full']).toBe('ImageNet (file)');
     expect(r.translationQuality).toBeNull();
     expect(r.gridPng).not.toBeNull();
     expect(r.grid!.targets[0]).toBe('overcast-reference');
@@ -120,7 +124,7 @@ describe('runMduitStudy on RobotCar Seasons (profile paper)', () => {
     const before = tf.memory().numTensors;
     const ac = new AbortController();
     const run = runMduitStudy({
-      profile: 'paper', dataDir: join(tmp, 'robotcar'), rows: ['mduit.table1.full'], overrides: tiny, signal: ac.signal,
+      profile: 'paper', dataDir: join(tmp, 'robotcar'), rows: ['mduit.table1.full'], overrides: tiny, signal: ac.signal, allowRandomInit: true,
       onProgress: (p) => p.phase === 'train' && ac.abort(),
     });
     await expect(run).rejects.toThrow(/stopped by its AbortSignal \((train|evaluate), Full/);
@@ -128,12 +132,14 @@ describe('runMduitStudy on RobotCar Seasons (profile paper)', () => {
   });
 
   it('bad input: no folder, not RobotCar, RobotCar missing its files, unknown profile or row', async () => {
-    await expect(runMduitStudy({ profile: 'paper' })).rejects.toThrow(/dataDir, a RobotCar Seasons folder/);
-    await expect(runMduitStudy({ profile: 'paper', dataDir: tmp })).rejects.toThrow(CvglError);
+    // the paper's E_a reads a pre-trained VGG16: refused without the weights before anything is read
+    await expect(runMduitStudy({ profile: 'paper', dataDir: join(tmp, 'robotcar') })).rejects.toThrow(/ImageNet VGG16 weights in vgg16Weights[\s\S]*allowRandomInit: true/);
+    await expect(runMduitStudy({ profile: 'paper', allowRandomInit: true })).rejects.toThrow(/dataDir, a RobotCar Seasons folder/);
+    await expect(runMduitStudy({ profile: 'paper', dataDir: tmp, allowRandomInit: true })).rejects.toThrow(CvglError);
     const broken = join(tmp, 'broken');
     await writeRobotCarTree(broken);
     unlinkSync(join(broken, 'robotcar_v2_train.txt'));
-    await expect(runMduitStudy({ profile: 'paper', dataDir: broken })).rejects.toThrow(/robotcar_v2_train\.txt/);
+    await expect(runMduitStudy({ profile: 'paper', dataDir: broken, allowRandomInit: true })).rejects.toThrow(/robotcar_v2_train\.txt/);
     await expect(runMduitStudy({ profile: 'fast' as never })).rejects.toThrow(/profile: smoke, quick, paper/);
     await expect(runMduitStudy({ profile: 'smoke', rows: ['mduit.table1.other' as never] })).rejects.toThrow(/Table 1 experiment ids/);
   });

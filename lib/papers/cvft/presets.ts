@@ -13,8 +13,10 @@ const cvft = (name: string, row: string, options: Record<string, unknown>, augme
   assumptions: [
     'epochs: not stated in the paper; 100 chosen',
     'inputs 112x616 panoramas and 256x256 aerials (the released code); CVACT_val with --data pointing to a CVACT folder',
-    'backbones start from ImageNet VGG16 weights given as init.ground/init.aerial (user-supplied files); without them, from random',
+    'backbones start from ImageNet VGG16 weights (initFrom imagenet): a user-supplied file (cvgl train --imagenet FILE, or init.ground/init.aerial); without it the run is refused unless allowRandomInit (--allow-random-init) starts them from random',
   ],
+  // Sec. 4.1 "Implementation Details" (line 137): "VGG16 with pre-trained weights on ImageNet"
+  initFrom: { ground: 'imagenet', aerial: 'imagenet' },
   model: { name: 'cvft', options },
   loss: { kind: 'soft-margin-exhaustive', gamma: 10 },
   data: { dir: 'data/cvusa', ground: { height: 112, width: 616 }, aerial: { size: 256, polar: null }, batchSize: 12, augment, ...(evalAugment ? { evalAugment } : {}) },

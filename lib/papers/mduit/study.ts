@@ -12,6 +12,7 @@
  *
  * Profiles: `MDUIT_PROFILES` (./presets.ts), with what each deviates from the paper.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tf } from '../../engine/tf.js';
@@ -30,6 +31,7 @@ import type { NetVladOptions } from '../../models/netvlad.js';
 import { embedBank, trainMduit } from '../../train/mduit_train.js';
 import { trainNetVlad } from '../../train/netvlad_train.js';
 import { profileSizes } from '../../train/profiles.js';
+import { IMAGENET_RECIPE } from '../../train/init_weights.js';
 import { MDUIT_PROFILE_NAMES, MDUIT_PROFILES, MDUIT_ROW_IDS, MDUIT_ROWS, type MduitProfile, type MduitRowId, type MduitStudyConfig } from './presets.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -60,8 +62,12 @@ export interface MduitStudyOptions {
   signal?: AbortSignal;
   /** ImageNet VGG16 weights (a local torchvision/timm safetensors or tfjs model.json; nothing is
    *  downloaded) for E_a's VGG16 and NetVLAD's backbone; their widths must match the profile's
-   *  (full VGG16: widthDivisor 1, the paper profile). Without it both start from random weights. */
+   *  (full VGG16: widthDivisor 1, the paper profile). Without it the paper profile is refused
+   *  (E_a reads "the pre-trained VGG-16 network", Sec. 2.1) unless `allowRandomInit`; the quick
+   *  and smoke profiles start both from random weights (marked in `init`). */
   vgg16Weights?: string;
+  /** paper profile without `vgg16Weights`: start both VGG16s from random weights (not the paper's run). */
+  allowRandomInit?: boolean;
 }
 
 export interface MduitRowResult {
@@ -111,6 +117,8 @@ export interface MduitStudyResult {
    * 'night_5m_10deg') — the ids and keys of lib/papers/mduit/published.ts, for show.results.
    */
   localization: Record<string, Record<string, number>>;
+  /** Where each row's VGG16s started, by experiment id, for `show.results`'s `init`. */
+  init: Record<string, string>;
   rows: Record<string, MduitRowResult>;
   /** Fig. 3's grid as PNG bytes (rows: sources of different conditions, columns: one target per
    *  condition), from the "Full" model (else "w/o L_NCE"); null when neither was trained. */
@@ -209,6 +217,14 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
   const c = mduitStudyConfig(o.profile, o.overrides);
   const rows = o.rows ?? MDUIT_ROW_IDS;
   for (const r of rows) if (!(r in MDUIT_ROWS)) throw new CvglError(`rows: Table 1 experiment ids (${MDUIT_ROW_IDS.join(', ')})`, `'${r}'`, 'leave rows out for all five');
+  if (o.profile === 'paper' && !o.vgg16Weights && !o.allowRandomInit) {
+    throw new CvglError(
+      "profile 'paper': ImageNet VGG16 weights in vgg16Weights (E_a reads 'the pre-trained VGG-16 network', paper 004 Sec. 2.1; NetVLAD's backbone too)",
+      'no vgg16Weights',
+      `pass vgg16Weights: ${IMAGENET_RECIPE}; or allowRandomInit: true to start them from random weights (not the paper's run, marked in the results)`,
+    );
+  }
+  if (o.vgg16Weights && !existsSync(o.vgg16Weights)) throw new CvglError(`the VGG16 weights vgg16Weights = ${o.vgg16Weights}`, 'no such file or folder', `give a local file: ${IMAGENET_RECIPE}`);
   const report = (p: MduitStudyProgress) => {
     if (o.signal?.aborted) throw new CvglError('the MDUIT study to run to the end', `stopped by its AbortSignal (${p.phase}${p.row ? `, ${MDUIT_ROWS[p.row].label}` : ''}${p.step ? `, step ${p.step}` : ''})`, 'run it again without aborting, or with a smaller profile');
     o.onProgress?.(p);
@@ -340,6 +356,11 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
         notes: set.notes,
       },
       localization,
+      // E_a's and NetVLAD's VGG16: the paper's are pre-trained on ImageNet (rows without translation have no E_a)
+      init: Object.fromEntries(Object.keys(localization).map((id) => {
+        const vgg = rowResults[id]?.notes.filter((n) => /VGG16/.test(n)) ?? [];
+        return [id, vgg.length === 0 ? 'random init (as the paper)' : vgg.every((n) => /tensors from/.test(n)) ? 'ImageNet (file)' : 'random init, paper starts from ImageNet'];
+      })),
       rows: rowResults,
       gridPng,
       grid,

@@ -6,7 +6,12 @@ const MGTL_SOURCE = 'MGTL (000) Sec. 3.1 "Training Setting": Adam lr 1e-5, batch
 const mgtl = (name: string, row: string, options: Record<string, unknown>): TrainConfig => ({
   name,
   source: `${MGTL_SOURCE}; ${row}`,
-  assumptions: ['inputs: 128x640 panoramas and 128x640 polar-transformed 256x256 aerials (20 positions after pool5, Sec. 2.3)'],
+  assumptions: [
+    'inputs: 128x640 panoramas and 128x640 polar-transformed 256x256 aerials (20 positions after pool5, Sec. 2.3)',
+    'backbones start from ImageNet VGG16 weights (initFrom imagenet): a user-supplied file (cvgl train --imagenet FILE, or init.ground/init.aerial); without it the run is refused unless allowRandomInit (--allow-random-init) starts them from random',
+  ],
+  // Sec. 2.3 "Implementation Details" (line 111): "two independent VGG-16 [20] pre-trained on ImageNet"
+  initFrom: { ground: 'imagenet', aerial: 'imagenet' },
   model: { name: 'mgtl', options: { groundHW: [128, 640], aerialHW: [128, 640], ...options } },
   loss: { kind: 'mgtl', gamma: 10, lambda: 0.05 },
   data: { dir: 'data/cvusa', ground: { height: 128, width: 640 }, aerial: { size: 256, polar: { height: 128, width: 640 } }, batchSize: 16 },

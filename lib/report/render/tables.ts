@@ -68,7 +68,13 @@ export interface ComparisonRow {
   dataset: { name: string; substitute: boolean } | null;
   /** Why a row is 'not run' ('experiment not in the results', …) or 'cited' (another method's number, not reproduced here). */
   note: string;
+  /** Where the run's backbones started when not where its paper does (the bundle's `init`,
+   *  e.g. 'random init, paper starts from ImageNet'); null otherwise. */
+  init?: string | null;
 }
+
+/** An init note that says the run did not start where its paper does (lib/train/init_weights.ts `initNote`). */
+const notThePapersInit = (note: string | undefined) => (note && /random init, paper starts from/.test(note) ? note : null);
 
 /** Where one experiment's metric was found: the last bundle that has it wins. */
 function lookup(
@@ -119,7 +125,7 @@ export function compareNumbers(
       if (dataset.substitute && p.dataset !== 'model') status = 'substitute';
       else if (Math.abs(delta) <= tol(p)) status = 'match';
       else status = (p.higherIsBetter ? delta > 0 : delta < 0) ? 'better' : 'worse';
-      return { published: p, reproduced: value, delta, status, dataset, note: '' };
+      return { published: p, reproduced: value, delta, status, dataset, note: '', init: notThePapersInit(hit.bundle.init?.[p.experiment]) };
     });
 }
 
@@ -171,6 +177,7 @@ export function comparisonTableHtml(rows: ComparisonRow[], opts: { tolerance?: (
         `<td class="num">${rep}</td><td class="num">${delta}</td>` +
         `<td class="status" title="${escapeHtml(statusTitle)}">${escapeHtml(STATUS_LABEL[r.status])}` +
         (r.status === 'substitute' ? `<div class="small">${escapeHtml(r.dataset?.name ?? '')}</div>` : '') +
+        (r.init ? `<div class="small init-mark">${escapeHtml(r.init)}</div>` : '') +
         `</td></tr>`
       );
     })
