@@ -2,10 +2,10 @@
  * Around the training loop's steps (loop.ts): stopping cleanly on Ctrl-C, trimming the metric
  * log on resume, the lock of a run folder, and refusing a folder that is not a run.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CvglError } from '../engine/errors.js';
-import { tryPidLock } from '../engine/pid_lock.js';
+import { releasePidLock, tryPidLock } from '../engine/pid_lock.js';
 
 /** The lock file of a run folder: the pid of the process writing to it. */
 export const LOCK_FILE = '.cvgl-lock';
@@ -31,8 +31,8 @@ export function lockRunFolder(out: string, what: string): () => void {
     released = true;
     process.removeListener('exit', release);
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.removeListener(s, onSignal);
+    releasePidLock(path);
     try {
-      if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
       if (created && readdirSync(out).length === 0) rmdirSync(out);
     } catch {
       // already gone: nothing to release

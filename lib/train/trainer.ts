@@ -35,7 +35,7 @@ import { loadVgg16Weights } from '../models/weight_import.js';
 import { extractEmbeddings } from '../eval/embeddings.js';
 import { embeddingUniformity, recallSummary, splitRecall } from '../eval/evaluate.js';
 import { cloneConfig, validateConfig, type TrainConfig } from './config.js';
-import { checkInit } from './init_weights.js';
+import { BRANCHES, checkInit } from './init_weights.js';
 import { buildObjective, type Objective } from './objective.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { scheduleFactor } from './schedules.js';
@@ -245,7 +245,7 @@ function checkInputSizes(model: CrossViewModel, config: TrainConfig): void {
  */
 export async function loadInitWeights(model: CrossViewModel, config: TrainConfig, log: (l: string) => void = () => undefined): Promise<void> {
   checkInit(config);
-  for (const branch of ['ground', 'aerial'] as const) {
+  for (const branch of BRANCHES) {
     const path = config.init?.[branch];
     const from = config.initFrom?.[branch];
     if (from && from !== 'random' && !path) {

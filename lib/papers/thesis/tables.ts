@@ -7,6 +7,7 @@
 import type { ReproducedResults } from '../../train/study.js';
 import type { TrainConfig } from '../../train/config.js';
 import { THESIS_NUMBERS } from './published.js';
+import { readingsUsed } from '../readings.js';
 import { THESIS_READINGS } from './readings.js';
 
 /** A table as `show.table` (lib/report/show.ts) takes it; typed here so papers need not import report. */
@@ -78,12 +79,11 @@ export function publishedUniformity(figure: 'Figure 4.3' | 'Figure 4.4', id: str
  */
 export function thesisReadingsTable(configs: Record<string, TrainConfig>): ThesisTableSpec {
   const ids = Object.keys(configs);
-  const used = THESIS_READINGS.map((r) => ids.map((id) => r.usedBy?.(configs[id]!)));
-  const keep = THESIS_READINGS.map((_, k) => used[k]!.some((v) => v !== undefined));
-  const readings = THESIS_READINGS.filter((_, k) => keep[k]);
+  const used = readingsUsed('thesis', configs);
+  const readings = THESIS_READINGS.filter((r) => ids.some((id) => used[id]![r.id] !== undefined));
   return {
     columns: ['experiment', ...readings.map((r) => r.id.replace(/^thesis\./, ''))],
-    rows: ids.map((id, i) => [id, ...THESIS_READINGS.flatMap((_, k) => (keep[k] ? [used[k]![i] ?? ''] : []))]),
+    rows: ids.map((id) => [id, ...readings.map((r) => used[id]![r.id] ?? '')]),
     caption: 'The reading of each ambiguity (lib/papers/thesis/readings.ts) each row used',
     digits: 0,
   };

@@ -27,11 +27,12 @@
  * starts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CvglError } from '../../engine/errors.js';
+import { processAlive } from '../../engine/pid_lock.js';
 import { KernelDiedError } from './errors.js';
 import { KernelClient, makeConnectionInfo, type ConnectionInfo, type JupyterMessage } from './messaging.js';
 
@@ -112,8 +113,6 @@ function killAll(): void {
   }
   live.clear();
 }
-
-import { processAlive } from '../../engine/pid_lock.js';
 
 export { processAlive };
 
