@@ -12,6 +12,7 @@ export type { ReproducedResults } from '../train/study.js';
 export type { Reading, ReadingOption } from '../papers/reading.js';
 import type { PaperKey } from '../papers/types.js';
 import type { ReproducedResults } from '../train/study.js';
+import type { ReplicateResults } from '../train/replicates.js';
 
 /** MIME type of the reproduced-results bundle a notebook displays (`show.results`). */
 export const RESULTS_MIME = 'application/vnd.cvgl.results+json';
@@ -36,6 +37,15 @@ export interface ResultsBundle {
    *  from ImageNet'): a column of the results table, and a mark on the comparison rows whose run
    *  did not start where its paper does. */
   init?: Record<string, string>;
+  /**
+   * Each experiment's K replicates (lib/train/replicates.ts): seeds and per-query outcomes, from
+   * which the claims' paired statistics are computed (lib/papers/assess.ts). `results` then
+   * holds the mean over replicates.
+   */
+  replicates?: ReplicateResults;
+  /** How the recalls were counted (ties, the K of top 1%) when not the library's default
+   *  (lib/eval/recall.ts), e.g. the thesis' own code's convention; the report states it. */
+  recallConvention?: { ties: 'against' | 'strict'; onePercentK: 'floor+1' | 'floor'; why: string };
 }
 
 /** Provenance stamped into each executed notebook's metadata (`metadata.cvgl.provenance`). */
