@@ -5,7 +5,8 @@
  */
 export type { PaperKey, PublishedNumber, Claim, ClaimStatus, ReproducedResults, PresetRows, PresetTree } from './types.js';
 export { PUBLISHED, PAPER_TITLES, publishedValue, experimentRow } from './published.js';
-export { CLAIMS, evaluateClaims } from './claims.js';
+export { CLAIMS, REAL_ROWS } from './claims.js';
+export { assessClaims, consistencyOf, publishedResults, verdictCounts, type ClaimAssessment, type PartEvidence } from './assess.js';
 export { beats, decreasing, resultOf, RECALLS } from './claim.js';
 export { presets, getPreset, PRESET_NAMES, thesisSettingInit } from './presets.js';
 export { profileConfig, runStudy } from './study.js';

@@ -4,6 +4,7 @@
  */
 import type { TrainConfig } from '../train/config.js';
 import type { ReproducedResults } from '../train/study.js';
+import type { ClaimTerm } from './claim.js';
 
 export type { ReproducedResults };
 
@@ -32,11 +33,12 @@ export interface PublishedNumber {
   higherIsBetter: boolean;
 }
 
-export type ClaimStatus = 'reproduced' | 'not reproduced' | 'not run';
+/** A claim's verdict (lib/papers/assess.ts, lib/eval/verdict.ts), or 'not run' when a row it needs is missing. */
+export type ClaimStatus = 'supported' | 'contradicted' | 'inconclusive' | 'not run';
 
 
 
-/** A paper's qualitative claim as a checkable statement about reproduced results. */
+/** A paper's qualitative claim as comparisons of reproduced results (lib/papers/claim.ts). */
 export interface Claim {
   id: string;
   paper: PaperKey;
@@ -46,8 +48,11 @@ export interface Claim {
   source: string;
   /** Experiment ids the claim needs (all must be present, else 'not run'). */
   needs: string[];
-  /** Given results holding every experiment in `needs`: true when the claim holds. */
-  holds: (r: ReproducedResults) => boolean;
+  /** What must hold, every term (lib/papers/claim.ts): decided on replicated runs, exactly for
+   *  deterministic metrics, and checked on the paper's own numbers. */
+  terms: ClaimTerm[];
+  /** Numbers the paper's text quotes for the comparison (checked against its tables: the consistency column). */
+  quotes?: { experiment: string; metric: string; value: number; where: string }[];
 }
 
 /** Experiment rows by name (`full`, `woCvft`, …), each a training config. */

@@ -13,6 +13,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { requireInCi } from '../ci_requirements.ts';
 import { isCvglError } from '../../lib/engine/errors.ts';
 import type { Claim, PublishedNumber, ResultsBundle } from '../../lib/report/types.ts';
+import { beats } from '../../lib/papers/claim.ts';
 import { renderMarkdown } from '../../lib/report/render/markdown.ts';
 import { collectResultBundles, renderOutputs, RenderContext, stripAnsi, type Notebook } from '../../lib/report/render/outputs.ts';
 import { claimsSummary, compareNumbers, evaluateClaims, mergeResults } from '../../lib/report/render/tables.ts';
@@ -50,7 +51,7 @@ const claims: Claim[] = [
     statement: 'CVFT beats wo/ CVFT on R@1',
     source: 'Sec. 4.3, Table 1',
     needs: ['cvft.table1.full', 'cvft.table1.nocvft'],
-    holds: (r) => (r['cvft.table1.full']?.['r1'] ?? 0) > (r['cvft.table1.nocvft']?.['r1'] ?? 0),
+    terms: beats('cvft.table1.full', 'cvft.table1.nocvft', ['r1']),
   },
   {
     id: 'cvft.r5-above-90',
@@ -58,7 +59,7 @@ const claims: Claim[] = [
     statement: 'R@5 above 90 % on CVUSA',
     source: 'Abstract',
     needs: ['cvft.table1.full'],
-    holds: (r) => (r['cvft.table1.full']?.['r5'] ?? 0) > 90,
+    terms: [{ a: 'cvft.table1.full', b: 'cvft.table1.nocvft', metric: 'r5', margin: 90 }],
   },
   {
     id: 'cvft.ablation-table2',
@@ -66,9 +67,9 @@ const claims: Claim[] = [
     statement: 'The ablation of Table 2 keeps the ranking',
     source: 'Table 2',
     needs: ['cvft.table2.ablation'],
-    holds: () => true,
+    terms: beats('cvft.table2.ablation', 'cvft.table1.full', ['r1']),
   },
-  { id: 'mgtl.other', paper: 'mgtl', statement: 'not this paper', source: '-', needs: [], holds: () => true },
+  { id: 'mgtl.other', paper: 'mgtl', statement: 'not this paper', source: '-', needs: [], terms: [] },
 ];
 
 const notebooks = [
@@ -109,13 +110,13 @@ describe('tables', () => {
     expect(compareNumbers([fid(40), fid(20), fid(30.3)], b).map((r) => r.status)).toEqual(['better', 'worse', 'match']);
   });
 
-  it('evaluates claims: reproduced, not reproduced, not run', () => {
+  it('assesses claims: without replicates nothing is decided; a missing row is not run', () => {
     const res = evaluateClaims(claims, bundles, 'cvft');
-    expect(res.map((r) => r.status)).toEqual(['reproduced', 'not reproduced', 'not run']);
+    expect(res.map((r) => r.status)).toEqual(['inconclusive', 'inconclusive', 'not run']);
+    expect(res[0]!.note).toMatch(/inconclusive|none decides/);
+    expect(res[0]!.assessment.parts[0]!.reason).toContain('no replicates recorded');
     expect(res[2]!.missing).toEqual(['cvft.table2.ablation']);
-    expect(claimsSummary(res).text).toBe('1 of 3 claims reproduced, 1 not reproduced, 1 not run');
-    const throwing: Claim = { ...claims[0]!, holds: () => { throw new Error('no r1'); } };
-    expect(evaluateClaims([throwing], bundles)[0]!.status).toBe('not run');
+    expect(claimsSummary(res).text).toBe('0 supported, 0 contradicted, 2 inconclusive, 1 not run (of 3 claims)');
   });
 });
 
@@ -334,7 +335,7 @@ describe('report in headless Chromium', () => {
     const text = await p2.evaluate(() => document.querySelector('table.index')?.textContent ?? '');
     await p2.close();
     expect(errs).toEqual([]);
-    expect(text).toContain('1 of 3 claims reproduced, 1 not reproduced, 1 not run');
+    expect(text).toContain('0 supported, 0 contradicted, 2 inconclusive, 1 not run (of 3 claims)');
     expect(text).toContain('failed');
   });
 

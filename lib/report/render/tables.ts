@@ -11,6 +11,10 @@ import type {
   ReproducedResults,
   ResultsBundle,
 } from '../types.ts';
+import type { ReplicateResults } from '../../train/replicates.ts';
+import { assessClaims, type ClaimAssessment } from '../../papers/assess.ts';
+import { REAL_ROWS } from '../../papers/claims.ts';
+import { PUBLISHED } from '../../papers/published.ts';
 import { escapeHtml } from './outputs.ts';
 
 // ---------------------------------------------------------------- numbers
@@ -207,9 +211,18 @@ export function mergeResults(bundles: ResultsBundle[]): ReproducedResults {
   return merged;
 }
 
+/** All bundles' replicates in one map; a later bundle's experiment wins over an earlier one's. */
+export function mergeReplicates(bundles: ResultsBundle[]): ReplicateResults {
+  const merged: ReplicateResults = {};
+  for (const b of bundles) Object.assign(merged, b.replicates ?? {});
+  return merged;
+}
+
 export interface ClaimResult {
   claim: Claim;
   status: ClaimStatus;
+  /** The evidence (lib/papers/assess.ts). */
+  assessment: ClaimAssessment;
   /** Experiments of `needs` that are missing (status 'not run'). */
   missing: string[];
   /** Datasets the needed experiments ran on (a substitute is flagged). */
@@ -217,56 +230,50 @@ export interface ClaimResult {
   note: string;
 }
 
-/** Evaluate claims on the merged results: 'not run' if any of `needs` is missing. */
+/** The claims assessed on the bundles' results and replicates (lib/papers/assess.ts): 'not run' if any of `needs` is missing. */
 export function evaluateClaims(claims: Claim[], bundles: ResultsBundle[], paper?: PaperKey): ClaimResult[] {
   const merged = mergeResults(bundles);
-  return claims
-    .filter((c) => paper === undefined || c.paper === paper)
-    .map((claim): ClaimResult => {
-      const missing = claim.needs.filter((e) => !(e in merged));
-      const datasets: { name: string; substitute: boolean }[] = [];
-      for (const e of claim.needs) {
-        for (let i = bundles.length - 1; i >= 0; i--) {
-          const b = bundles[i]!;
-          if (b.results && e in b.results) {
-            const d = b.dataset ?? { name: '?', substitute: false };
-            if (!datasets.some((x) => x.name === d.name && x.substitute === d.substitute)) datasets.push(d);
-            break;
-          }
+  const replicates = mergeReplicates(bundles);
+  const chosen = claims.filter((c) => paper === undefined || c.paper === paper);
+  const datasetsOf = (claim: Claim) => {
+    const datasets: { name: string; substitute: boolean }[] = [];
+    for (const e of claim.needs) {
+      for (let i = bundles.length - 1; i >= 0; i--) {
+        const b = bundles[i]!;
+        if (b.results && e in b.results) {
+          const d = b.dataset ?? { name: '?', substitute: false };
+          if (!datasets.some((x) => x.name === d.name && x.substitute === d.substitute)) datasets.push(d);
+          break;
         }
       }
-      if (missing.length > 0) {
-        return { claim, status: 'not run', missing, datasets, note: `missing: ${missing.join(', ')}` };
-      }
-      try {
-        const ok = claim.holds(merged);
-        return { claim, status: ok ? 'reproduced' : 'not reproduced', missing, datasets, note: '' };
-      } catch (e) {
-        return { claim, status: 'not run', missing, datasets, note: `could not be evaluated: ${(e as Error).message}` };
-      }
-    });
+    }
+    return datasets;
+  };
+  return chosen.map((claim): ClaimResult => {
+    const datasets = datasetsOf(claim);
+    const published = PUBLISHED[claim.paper] ?? [];
+    const [assessment] = assessClaims([claim], { results: merged, replicates, substitute: datasets.some((d) => d.substitute), published, realRows: REAL_ROWS });
+    return { claim, status: assessment!.verdict, assessment: assessment!, missing: assessment!.missing, datasets, note: assessment!.reason };
+  });
 }
 
 export interface ClaimsSummary {
   total: number;
-  reproduced: number;
-  notReproduced: number;
+  supported: number;
+  contradicted: number;
+  inconclusive: number;
   notRun: number;
-  /** e.g. '3 of 5 claims reproduced, 1 not reproduced, 1 not run'. */
+  /** e.g. '3 supported, 1 contradicted, 2 inconclusive, 1 not run (of 7 claims)'. */
   text: string;
 }
 
 export function claimsSummary(results: ClaimResult[]): ClaimsSummary {
-  const reproduced = results.filter((r) => r.status === 'reproduced').length;
-  const notReproduced = results.filter((r) => r.status === 'not reproduced').length;
-  const notRun = results.filter((r) => r.status === 'not run').length;
+  const count = (s: ClaimStatus) => results.filter((r) => r.status === s).length;
   const n = results.length;
+  const supported = count('supported'), contradicted = count('contradicted'), inconclusive = count('inconclusive'), notRun = count('not run');
   return {
-    total: n,
-    reproduced,
-    notReproduced,
-    notRun,
-    text: `${reproduced} of ${n} claim${n === 1 ? '' : 's'} reproduced, ${notReproduced} not reproduced, ${notRun} not run`,
+    total: n, supported, contradicted, inconclusive, notRun,
+    text: `${supported} supported, ${contradicted} contradicted, ${inconclusive} inconclusive, ${notRun} not run (of ${n} claim${n === 1 ? '' : 's'})`,
   };
 }
 
@@ -291,7 +298,7 @@ export function claimsTableHtml(results: ClaimResult[]): string {
     .join('\n');
   return (
     `<p class="claims-summary"><strong>${escapeHtml(summary.text)}</strong></p>\n` +
-    `<table class="claims-table">\n<thead><tr><th>status</th><th>claim</th><th>source</th><th>needs</th><th>data</th></tr></thead>\n` +
+    `<table class="claims-table">\n<thead><tr><th>verdict</th><th>claim</th><th>source</th><th>needs</th><th>data</th></tr></thead>\n` +
     `<tbody>\n${rows}\n</tbody></table>`
   );
 }
