@@ -24,6 +24,7 @@ import type { EvalRecord } from './checkpoint.js';
 import { profileConfig, type ProfileName, type ProfileOptions } from './profiles.js';
 import { DivergedError, train } from './trainer.js';
 import { checkInit, initNote } from './init_weights.js';
+import { meanMetrics, replicateCount, replicateSeeds, type ReplicateResults } from './replicates.js';
 
 /**
  * Reproduced metrics by experiment id (a preset name, e.g. 'cvft.table1.full') and metric key, in
@@ -33,6 +34,11 @@ export type ReproducedResults = Record<string, Record<string, number>>;
 
 export interface StudyOptions extends ProfileOptions {
   profile: ProfileName | string;
+  /**
+   * Replicates K of every row (lib/train/replicates.ts): replicate r trains from seed base + r,
+   * base = `seed` or the row's; default the profile's (smoke 1, quick 3, paper 3).
+   */
+  replicates?: number;
   /** Change one experiment's config before it runs (e.g. a batch size of a sweep). */
   adjust?: (id: string, config: TrainConfig) => void;
   /** Keep the trained models of these experiments (true: all) in the result; others are disposed. */
@@ -53,6 +59,8 @@ export interface StudyOptions extends ProfileOptions {
 
 export interface StudyRun {
   id: string;
+  /** Its seed (replicate r of a row: base + r). */
+  seed: number;
   config: TrainConfig;
   /** Where its backbones started, for a reader (`initNote`: e.g. 'random init, paper starts from ImageNet'). */
   init: string;
@@ -77,11 +85,16 @@ export interface StudyRun {
 }
 
 export interface StudyResult {
+  /** The first replicate (the base seed) of each row: what figures and single-run tables show. */
   runs: StudyRun[];
+  /** Every replicate's run (K per row), in the order they ran. */
+  allRuns: StudyRun[];
+  /** Per row, its replicates' seeds, per-query ranks and metrics: what the claims' statistics read. */
+  replicates: ReplicateResults;
   /** Runs that diverged (non-finite loss or gradient): not in `runs` nor `results`. */
-  diverged: { id: string; step: number; message: string }[];
-  /** r1, r5, r10, r1pct in percent by experiment id (for `show.results` and the claims); with
-   *  `evalUniformity`, also uniformGround, uniformSatellite, uniformAll (L_uniform values). */
+  diverged: { id: string; seed: number; step: number; message: string }[];
+  /** r1, r5, r10, r1pct in percent by experiment id, the mean over its replicates (for
+   *  `show.results`); with `evalUniformity`, also uniformGround, uniformSatellite, uniformAll (L_uniform values). */
   results: ReproducedResults;
   /** Where each run's backbones started, by experiment id (`initNote`), for the report's `init`. */
   init: Record<string, string>;
@@ -99,13 +112,18 @@ const fmtTime = (s: number) => (s < 120 ? `${s.toFixed(1)} s` : s < 7200 ? `${(s
 export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyResult> {
   if (!ids.length) throw new CvglError('experiment ids to run', 'an empty list', 'pass preset names, e.g. cvft.table1.full');
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const configs = ids.map((id) => {
-    const c = profileConfig(id, o.profile, o);
-    o.adjust?.(id, c);
-    return c;
+  const k = replicateCount(String(o.profile), o.replicates);
+  // every (row, replicate): replicate r of a row from seed base + r, rows in the order given
+  const jobs = ids.flatMap((id) => {
+    const base = profileConfig(id, o.profile, o).seed;
+    return replicateSeeds(o.seed ?? base, k).map((seed, r) => {
+      const c = profileConfig(id, o.profile, { ...o, seed });
+      o.adjust?.(id, c);
+      return { id, seed, replicate: r, config: c };
+    });
   });
   // every row's weights before the first run starts: a paper study without its ImageNet file stops here
-  for (const c of configs) checkInit(c, { file: 'the imagenet option (a VGG16 .safetensors)', allow: 'allowRandomInit: true' });
+  for (const j of jobs) checkInit(j.config, { file: 'the imagenet option (a VGG16 .safetensors)', allow: 'allowRandomInit: true' });
   const work = o.workDir ?? mkdtempSync(join(tmpdir(), 'cvgl-study-'));
   mkdirSync(work, { recursive: true });
   const cacheDir = join(work, 'cache');
@@ -113,29 +131,31 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
   const duringTraining = (id: string) => o.epochEvals === true || (Array.isArray(o.epochEvals) && o.epochEvals.includes(id));
   let totalSteps: number | null = null;
   const t0 = performance.now();
-  const runs: StudyRun[] = [];
+  const allRuns: StudyRun[] = [];
   const diverged: StudyResult['diverged'] = [];
   let estimated = false;
-  for (const [i, config] of configs.entries()) {
-    const id = ids[i]!;
+  for (const { id, seed, replicate, config } of jobs) {
     const t1 = performance.now();
+    const first = replicate === 0;
+    const tag = k > 1 ? `${id} (seed ${seed})` : id;
     let stepsDone = 0;
     const onStep = (s: { globalStep: number; seconds: number }) => {
       stepsDone = s.globalStep;
       if (estimated || s.globalStep < 10) return;
       estimated = true;
       const perStep = s.seconds / s.globalStep;
-      log(`estimate: ${(1 / perStep).toFixed(1)} steps/s on ${id}; the ${ids.length} runs (${totalSteps} steps) take about ${fmtTime(totalSteps! * perStep)} of training`);
+      log(`estimate: ${(1 / perStep).toFixed(1)} steps/s on ${id}; the ${jobs.length} runs (${ids.length} rows x ${k} seed${k === 1 ? '' : 's'}, ${totalSteps} steps) take about ${fmtTime(totalSteps! * perStep)} of training`);
     };
-    totalSteps ??= (await Promise.all(configs.map(stepsOf))).reduce((a, b) => a + b, 0);
+    totalSteps ??= (await Promise.all(jobs.map((j) => stepsOf(j.config)))).reduce((a, b) => a + b, 0);
     let r: Awaited<ReturnType<typeof train>>;
     try {
-      r = await train({ config: duringTraining(id) ? config : { ...config, evalEveryEpochs: 0 }, out: join(work, id), cacheDir, progress: false, log: () => undefined, onStep });
+      const out = join(work, id, k > 1 ? `seed-${seed}` : '');
+      r = await train({ config: duringTraining(id) ? config : { ...config, evalEveryEpochs: 0 }, out, cacheDir, progress: false, log: () => undefined, onStep });
     } catch (e) {
       // a diverged run is a result (this setting is unstable at this size), not the end of the study
       if (!(e instanceof DivergedError)) throw e;
-      diverged.push({ id, step: e.step, message: e.found });
-      log(`${id}: DIVERGED at step ${e.step} (${e.found.split(' at epoch')[0]}): left out of the results`);
+      diverged.push({ id, seed, step: e.step, message: e.found });
+      log(`${tag}: DIVERGED at step ${e.step} (${e.found.split(' at epoch')[0]}): left out of the results`);
       continue;
     }
     try {
@@ -150,24 +170,32 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       const seconds = (performance.now() - t1) / 1000;
       const recall = recallSummary(rec);
       const run: StudyRun = {
-        id, config, init: initNote(config), recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, evals: r.evals, steps: stepsDone, seconds, out: r.out, split: val,
-        ...(uniformity ? { uniformity } : {}), ...(o.keepEmbeddings ? { embeddings: emb } : {}),
+        id, seed, config, init: initNote(config), recall, curve: rec.curve, ranks: rec.ranks, losses: r.losses, evals: r.evals, steps: stepsDone, seconds, out: r.out, split: val,
+        ...(uniformity ? { uniformity } : {}), ...(o.keepEmbeddings && first ? { embeddings: emb } : {}),
       };
-      if (keep(id)) run.model = r.model;
-      runs.push(run);
+      if (keep(id) && first) run.model = r.model;
+      allRuns.push(run);
       const pct = recallPercent(recall);
       log(
-        `${id}: ${stepsDone} steps, loss ${r.losses[0]?.toFixed(3)} → ${r.losses.at(-1)?.toFixed(3)}; ` +
+        `${tag}: ${stepsDone} steps, loss ${r.losses[0]?.toFixed(3)} → ${r.losses.at(-1)?.toFixed(3)}; ` +
           `${valName} R@1 ${pct.r1!.toFixed(2)}%  R@5 ${pct.r5!.toFixed(2)}%  R@10 ${pct.r10!.toFixed(2)}%  R@1% ${pct.r1pct!.toFixed(2)}% (n = ${emb.n}, chance R@1 ${(100 * recall.chance1).toFixed(2)}%); ${seconds.toFixed(1)} s`,
       );
     } finally {
-      if (!keep(id)) r.model.dispose();
+      if (!(keep(id) && first)) r.model.dispose();
     }
   }
-  const results: ReproducedResults = Object.fromEntries(
-    runs.map((r) => [r.id, { ...recallPercent(r.recall), ...(r.uniformity ? { uniformGround: r.uniformity.ground, uniformSatellite: r.uniformity.satellite, uniformAll: r.uniformity.all } : {}) }]),
-  );
-  return { runs, results, init: Object.fromEntries(runs.map((r) => [r.id, r.init])), diverged, seconds: (performance.now() - t0) / 1000 };
+  const metricsOf = (r: StudyRun): Record<string, number> => ({
+    ...recallPercent(r.recall), ...(r.uniformity ? { uniformGround: r.uniformity.ground, uniformSatellite: r.uniformity.satellite, uniformAll: r.uniformity.all } : {}),
+  });
+  const replicates: ReplicateResults = {};
+  for (const id of ids) {
+    const rs = allRuns.filter((r) => r.id === id);
+    if (rs.length) replicates[id] = { seeds: rs.map((r) => r.seed), ranks: rs.map((r) => Array.from(r.ranks)), metrics: rs.map(metricsOf) };
+  }
+  const results: ReproducedResults = Object.fromEntries(Object.entries(replicates).map(([id, rep]) => [id, meanMetrics(rep.metrics)]));
+  // the base seed's run of each row (or its first replicate that did not diverge)
+  const runs = ids.flatMap((id) => allRuns.find((r) => r.id === id) ?? []);
+  return { runs, allRuns, replicates, results, init: Object.fromEntries(runs.map((r) => [r.id, r.init])), diverged, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Optimizer steps of a whole run (for the time estimate): batches per epoch × epochs. */

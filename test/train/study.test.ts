@@ -85,4 +85,25 @@ describe('studies', () => {
     kept.dispose();
     expect(tf.memory().numTensors).toBe(before);
   }, 300_000);
+
+  it('replicates: K seeds per row (base, base + 1), the same queries, results the mean; replicate 0 is the single run', async () => {
+    const o = { profile: 'smoke', dataDir: join(tmp, 'set'), seed: 5, log: () => undefined, adjust: (_: string, c: { data: { batchSize: number; limit?: { train?: number; val?: number } } }) => { c.data.limit = { train: 2 * c.data.batchSize, val: 12 }; } };
+    const two = await runStudy(['cvft.table1.woCvft', 'cvft.table4.d512'], { ...o, replicates: 2, workDir: join(tmp, 'rep2') });
+    expect(two.allRuns.map((r) => [r.id, r.seed])).toEqual([['cvft.table1.woCvft', 5], ['cvft.table1.woCvft', 6], ['cvft.table4.d512', 5], ['cvft.table4.d512', 6]]);
+    expect(two.runs.map((r) => r.seed)).toEqual([5, 5]);
+    for (const id of ['cvft.table1.woCvft', 'cvft.table4.d512']) {
+      const rep = two.replicates[id]!;
+      expect(rep.seeds).toEqual([5, 6]);
+      expect(rep.ranks!.map((r) => r.length)).toEqual([12, 12]);
+      expect(two.results[id]!['r1']).toBeCloseTo((rep.metrics[0]!['r1']! + rep.metrics[1]!['r1']!) / 2, 10);
+      expect(rep.metrics[0]).toEqual({ r1: 100 * two.allRuns.find((r) => r.id === id && r.seed === 5)!.recall.r1, r5: expect.any(Number), r10: expect.any(Number), r1pct: expect.any(Number) });
+    }
+    // the seeds differ in what they learn (not one run copied), replicate 0 is the run with K = 1
+    expect(two.allRuns[0]!.losses).not.toEqual(two.allRuns[1]!.losses);
+    const one = await runStudy(['cvft.table1.woCvft'], { ...o, replicates: 1, workDir: join(tmp, 'rep1') });
+    expect(one.allRuns).toHaveLength(1);
+    expect(one.runs[0]!.losses).toEqual(two.runs[0]!.losses);
+    expect(Array.from(one.runs[0]!.ranks)).toEqual(two.replicates['cvft.table1.woCvft']!.ranks![0]);
+    await expect(runStudy(['cvft.table1.woCvft'], { ...o, replicates: 0.5 })).rejects.toThrow(/replicates: an integer/);
+  }, 300_000);
 });
