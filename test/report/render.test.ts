@@ -116,7 +116,7 @@ describe('tables', () => {
     expect(res[0]!.note).toMatch(/inconclusive|none decides/);
     expect(res[0]!.assessment.parts[0]!.reason).toContain('no replicates recorded');
     expect(res[2]!.missing).toEqual(['cvft.table2.ablation']);
-    expect(claimsSummary(res).text).toBe('0 supported, 0 contradicted, 2 inconclusive, 1 not run (of 3 claims)');
+    expect(claimsSummary(res).text).toBe('statistical: 0 supported, 0 contradicted, 2 inconclusive, 1 not run; exact: none (3 claims)');
   });
 });
 
@@ -150,12 +150,17 @@ describe('report page (string)', () => {
     html = await renderReport({ paper: 'cvft', title: 'CVFT reproduction', notebooks, published, claims, generated: new Date('2025-01-15T12:00:00Z') });
   });
 
-  it('puts the claims first, then the failure banner, provenance, tables, notebooks', () => {
+  it('says what was run, then the claims, the failure banner, provenance, tables, notebooks', () => {
     const at = (s: string) => html.indexOf(s);
-    const order = ['<section id="claims"', '<section id="failures"', '<section id="provenance"', '<section id="paper-vs-reproduced"', '<section id="notebooks"'];
+    const order = ['<section id="what-was-run"', '<section id="claims"', '<section id="failures"', '<section id="provenance"', '<section id="paper-vs-reproduced"', '<section id="notebooks"'];
     for (const s of order) expect(at(s), s).toBeGreaterThan(0);
     for (let i = 1; i < order.length; i++) expect(at(order[i - 1]!)).toBeLessThan(at(order[i]!));
-    expect(at('<section ')).toBe(at('<section id="claims"')); // the first section of all
+    expect(at('<section ')).toBe(at('<section id="what-was-run"')); // the first section of all
+    expect(at('<table')).toBeGreaterThan(at('<section id="claims"')); // no table before the claims
+    const run = html.slice(at('<section id="what-was-run"'), at('<section id="claims"'));
+    for (const s of ['smoke', 'full', 'CVUSA', 'synthetic-world', 'substitute', 'none recorded (one run per row: nothing decided)', 'AMD EPYC 7B13 (2 cores, 7.7 GiB), no GPU; wasm', 'lies above', 'a tie counts against the query', '⌊N/100⌋ + 1', "This paper's numbers use the library's convention"]) {
+      expect(run, s).toContain(s);
+    }
   });
 
   it('is self-contained: no script, no external stylesheet, font or image', () => {
@@ -253,10 +258,10 @@ describe('report in headless Chromium', () => {
       const firstSection = main.querySelector('section')!;
       const tops = [...document.querySelectorAll('section, article, table')].map((e) => ({ id: e.id || e.className, top: e.getBoundingClientRect().top }));
       const claimsTop = document.querySelector('#claims')!.getBoundingClientRect().top;
-      return { id: firstSection.id, earlier: tops.filter((t) => t.top < claimsTop).map((t) => t.id), rows: document.querySelectorAll('#claims tbody tr').length };
+      return { id: firstSection.id, earlier: tops.filter((t) => t.top < claimsTop).map((t) => t.id), rows: document.querySelectorAll('#claims tr.claim-row').length };
     });
-    expect(first.id).toBe('claims');
-    expect(first.earlier).toEqual([]);
+    expect(first.id).toBe('what-was-run');
+    expect(first.earlier).toEqual(['what-was-run']); // what was run, then the claims: no table before them
     expect(first.rows).toBe(3);
   });
 
@@ -300,7 +305,7 @@ describe('report in headless Chromium', () => {
         expect(r.bg.every((c) => !transparent(c)), `${r.status}: ${r.bg.join(' ')}`).toBe(true);
       }
     }
-    expect(rows[3]!.text).toContain('synthetic (substitute)');
+    expect(rows[3]!.text).toContain('12.50 (one run)');
     expect(rows[5]!.text).toContain('not run');
     const distinct = new Set(rows.slice(0, 3).map((r) => r.bg[0]));
     expect(distinct.size).toBe(3);
@@ -326,17 +331,17 @@ describe('report in headless Chromium', () => {
   it('renders the index page without errors', async () => {
     const idx = join(outDir, 'index.html');
     const s = summarizeReport({ paper: 'cvft', notebooks, published, claims });
-    writeFileSync(idx, renderIndex([{ paper: 'cvft', title: 'CVFT reproduction', href: 'cvft.html', claimsSummary: s.claims, ok: s.ok }]));
+    writeFileSync(idx, renderIndex([{ paper: 'cvft', title: 'CVFT reproduction', href: 'cvft.html', claimsSummary: s.claims, run: s.run, ok: s.ok }]));
     const p2 = await browser.newPage();
     const errs: string[] = [];
     p2.on('pageerror', (e) => errs.push(String(e)));
     p2.on('console', (m) => m.type() === 'error' && errs.push(m.text()));
     await p2.goto(pathToFileURL(idx).href, { waitUntil: 'load' });
-    const text = await p2.evaluate(() => document.querySelector('table.index')?.textContent ?? '');
+    const cells = await p2.evaluate(() => [...document.querySelectorAll('table.index tbody td')].map((td) => td.textContent ?? ''));
     await p2.close();
     expect(errs).toEqual([]);
-    expect(text).toContain('0 supported, 0 contradicted, 2 inconclusive, 1 not run (of 3 claims)');
-    expect(text).toContain('failed');
+    // paper, report, profile, dataset, K, supported, contradicted, inconclusive, not run, exact, run
+    expect(cells.slice(2, 11)).toEqual(['smoke, full', 'CVUSA (the paper\'s), synthetic-world substitute', 'none recorded (one run per row: nothing decided)', '0', '0', '2', '1', 'none', 'failed']);
   });
 
   it('prints an A4 PDF and renders its first page to PNG', async () => {
