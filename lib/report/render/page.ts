@@ -90,7 +90,8 @@ dl.verdict-legend dd { margin: 0; color: var(--muted); }
 .verdict-exact { color: #2a4f7a; background: #e4edf7; }
 .claims-table { width: 100%; }
 .claims-table td.claim-verdict { white-space: nowrap; }
-.claims-table td.claim-text { width: 26%; }
+.claims-table td.claim-text { width: 22%; }
+.claims-table td.claim-evidence { width: 48%; }
 .claims-table td.claim-consistency { width: 18%; font-size: 11px; }
 .consistency-does-not-hold strong, .consistency-text-and-table-disagree strong { color: var(--bad); }
 .consistency-holds strong { color: var(--ok); }
@@ -98,7 +99,7 @@ dl.verdict-legend dd { margin: 0; color: var(--muted); }
 table.evidence { font-size: 10.5px; margin: 3px 0 0; width: 100%; }
 table.evidence th, table.evidence td { padding: 1px 4px; }
 table.evidence thead th { background: #f4f6f9; font-weight: normal; }
-table.evidence td.part-label { word-break: break-word; }
+table.evidence td.part-label { overflow-wrap: anywhere; width: 40%; }
 table.evidence .verdict { font-size: 10px; }
 .ci { color: var(--muted); }
 /* substitute rows and the order checks */
@@ -419,6 +420,12 @@ export function renderIndex(pages: IndexEntry[], opts: { title?: string; generat
       );
     })
     .join('\n');
+  const summed = pages.flatMap((p) => (typeof p.claimsSummary === 'string' ? [] : [p.claimsSummary]));
+  const total =
+    summed.length > 1
+      ? `\n<tr class="index-total"><td colspan="5"><strong>all papers</strong></td>${V.map((v) => `<td class="num"><strong>${summed.reduce((t, s) => t + s.statistical[v], 0)}</strong></td>`).join('')}` +
+        `<td class="claims">${summed.reduce((t, s) => t + s.exact.supported, 0)} supported, ${summed.reduce((t, s) => t + s.exact.contradicted, 0)} contradicted</td><td></td></tr>`
+      : '';
   const machines = [...new Set(pages.flatMap((p) => p.run?.machines ?? []))];
   const conventions = pages.filter((p) => p.run?.recallConvention).map((p) => String(p.paper));
   const body =
@@ -432,6 +439,6 @@ export function renderIndex(pages: IndexEntry[], opts: { title?: string; generat
     `</section>\n` +
     `<table class="index"><thead><tr><th rowspan="2">paper</th><th rowspan="2">report</th><th rowspan="2">profile</th><th rowspan="2">dataset</th><th rowspan="2">K</th>` +
     `<th colspan="4">statistical claims</th><th rowspan="2">exact claims</th><th rowspan="2">run</th></tr>` +
-    `<tr>${V.map((v) => `<th>${v}</th>`).join('')}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
+    `<tr>${V.map((v) => `<th>${v}</th>`).join('')}</tr></thead><tbody>\n${rows}${total}\n</tbody></table>`;
   return document(title, body);
 }

@@ -164,14 +164,14 @@ export function comparisonCounts(rows: ComparisonRow[]): Record<ComparisonStatus
   return c;
 }
 
-/** A reproduced value over replicates: "31.20 (29.50–33.00, K = 3)"; one run: "12.50 (one run)". */
-export function formatSpread(r: ComparisonRow): string {
+/** A reproduced value over replicates: "31.20% (29.50–33.00, K = 3)"; one run: "12.50% (one run)". */
+export function formatSpread(r: ComparisonRow, unit = ''): string {
   const ref = r.published.value;
   if (r.reproduced === null) return '';
   const s = r.spread;
-  if (!s) return `${formatLike(r.reproduced, ref)} (one run)`;
-  if (s.k === 1) return `${formatLike(s.mean, ref)} (K = 1)`;
-  return `${formatLike(s.mean, ref)} (${formatLike(s.min, ref)}\u2013${formatLike(s.max, ref)}, K = ${s.k})`;
+  if (!s) return `${formatLike(r.reproduced, ref)}${unit} (one run)`;
+  if (s.k === 1) return `${formatLike(s.mean, ref)}${unit} (K = 1)`;
+  return `${formatLike(s.mean, ref)}${unit} (${formatLike(s.min, ref)}\u2013${formatLike(s.max, ref)}, K = ${s.k})`;
 }
 
 /**
@@ -250,7 +250,7 @@ function classicTableHtml(rows: ComparisonRow[], tol: (p: PublishedNumber) => nu
         `<tr class="cmp-row status-${r.status.replace(' ', '-')}" data-status="${r.status}">` +
         `<td class="nowrap">${escapeHtml(p.table)}</td><td>${escapeHtml(p.row)}</td><td>${escapeHtml(p.column)}</td>` +
         `<td class="num">${formatNumber(p.value)}${unit} <span class="dir" title="${p.higherIsBetter ? 'higher is better' : 'lower is better'}">${dir}</span></td>` +
-        `<td class="num">${rep}${r.spread && r.spread.k > 1 ? `<div class="small muted">${escapeHtml(formatSpread(r))}</div>` : ''}</td><td class="num">${delta}</td>` +
+        `<td class="num">${rep}${r.spread && r.spread.k > 1 ? `<div class="small muted">${escapeHtml(formatSpread(r, p.unit === '%' ? '%' : ''))}</div>` : ''}</td><td class="num">${delta}</td>` +
         `<td class="status" title="${escapeHtml(statusTitle)}">${escapeHtml(STATUS_LABEL[r.status])}` +
         (r.init ? `<div class="small init-mark">${escapeHtml(r.init)}</div>` : '') +
         `</td></tr>`
@@ -279,17 +279,20 @@ function substituteTableHtml(rows: ComparisonRow[], orderings: OrderingCheck[]):
   const body = [...groups.values()]
     .map((g) => {
       const p = g[0]!.published;
-      const unit = p.unit === '%' ? '%' : p.unit ? ` ${escapeHtml(p.unit)}` : '';
+      const unit = p.unit === '%' ? '%' : p.unit ? ` ${p.unit}` : '';
       const dir = p.higherIsBetter ? '\u2191' : '\u2193';
-      const pubs = g.map((r) => `<span class="pub-ds">${escapeHtml(r.published.dataset)}</span> ${formatNumber(r.published.value)}${unit}`).join('<br>');
+      // the column label without its dataset ("CVUSA r@1" -> "r@1"), else the metric key
+      const labels = new Set(g.map((r) => r.published.column.replace(r.published.dataset, '').trim()));
+      const metric = labels.size === 1 && [...labels][0] ? [...labels][0]! : p.metric;
+      const pubs = g.map((r) => `<span class="pub-ds">${escapeHtml(r.published.dataset)}</span> ${formatNumber(r.published.value)}${escapeHtml(unit)}`).join('<br>');
       const ran = g.find((r) => r.reproduced !== null);
       const status = ran ? 'substitute' : g[0]!.status;
       const rep = ran
-        ? `${escapeHtml(formatSpread(ran))}${unit}${ran.init ? `<div class="small init-mark">${escapeHtml(ran.init)}</div>` : ''}`
+        ? `${escapeHtml(formatSpread(ran, unit))}${ran.init ? `<div class="small init-mark">${escapeHtml(ran.init)}</div>` : ''}`
         : `<span class="not-run" title="${escapeHtml(g[0]!.note)}">${status === 'cited' ? 'cited' : 'not run'}</span>`;
       return (
         `<tr class="cmp-row status-${status.replace(' ', '-')}" data-status="${status}">` +
-        `<td class="nowrap">${escapeHtml(p.table)}</td><td>${escapeHtml(p.row)}</td><td>${escapeHtml(p.metric)} <span class="dir">${dir}</span></td>` +
+        `<td class="nowrap">${escapeHtml(p.table)}</td><td>${escapeHtml(p.row)}</td><td>${escapeHtml(metric)} <span class="dir">${dir}</span></td>` +
         `<td class="num">${pubs}</td><td class="num reproduced-sub">${rep}</td></tr>`
       );
     })
@@ -459,26 +462,38 @@ export function verdictLegendHtml(): string {
 const fmt2 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : Math.abs(x) >= 1e5 ? formatNumber(Math.round(x)) : x.toFixed(2));
 const verdictSpan = (v: ClaimVerdict) => `<span class="verdict verdict-${v.replace(' ', '-')}">${escapeHtml(v)}</span>`;
 
+/** An experiment id without its paper's prefix ("cvft.table1.full" -> "table1.full"): the page is the paper's. */
+const shortId = (id: string, paper: string) => (id.startsWith(`${paper}.`) ? id.slice(paper.length + 1) : id);
+
 /** One row per comparison of a claim: effect with its 95% interval, P(A>B), K × N, MDE; exact ones show both values. */
-function evidenceTableHtml(parts: readonly PartEvidence[]): string {
+function evidenceTableHtml(parts: readonly PartEvidence[], paper: string): string {
   if (!parts.length) return '';
+  const label = (e: PartEvidence) => {
+    const [x, y] = e.better === 'lower' ? [e.b, e.a] : [e.a, e.b];
+    return `<td class="part-label" title="${escapeHtml(e.label)}">${escapeHtml(shortId(x, paper))} \u2212 ${escapeHtml(shortId(y, paper))}` +
+      `<div class="small muted">${escapeHtml(e.metric)}${e.better === 'lower' ? ' (lower is better)' : ''} &gt; ${fmt2(e.margin)}${e.kind === 'published' ? ' · a published number' : ''}</div></td>`;
+  };
+  const exact = parts.every((e) => e.kind === 'exact');
+  if (exact) {
+    const rows = parts.map((e) => `<tr class="part part-${e.verdict}" data-verdict="${e.verdict}" title="${escapeHtml(e.reason)}">${label(e)}<td class="num">${fmt2(e.valueA)}</td><td class="num">${fmt2(e.valueB)}</td><td>${verdictSpan(e.verdict)}</td></tr>`).join('');
+    return `<table class="evidence"><thead><tr><th>A \u2212 B</th><th>A</th><th>B</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`;
+  }
   const rows = parts
     .map((e) => {
-      const what = `<td class="part-label">${escapeHtml(e.label)}${e.kind === 'published' ? ' <span class="small muted">(published number)</span>' : ''}</td>`;
       if (e.kind === 'exact') {
-        return `<tr class="part part-${e.verdict}" data-verdict="${e.verdict}">${what}<td class="num" colspan="4">${fmt2(e.valueA)} vs ${fmt2(e.valueB)} <span class="small muted">(exact, ${e.better} is better)</span></td><td>${verdictSpan(e.verdict)}</td></tr>`;
+        return `<tr class="part part-${e.verdict}" data-verdict="${e.verdict}" title="${escapeHtml(e.reason)}">${label(e)}<td class="num" colspan="4">${fmt2(e.valueA)} vs ${fmt2(e.valueB)} <span class="small muted">(exact)</span></td><td>${verdictSpan(e.verdict)}</td></tr>`;
       }
       const effect = `${fmt2(e.effect)}${e.ci ? ` <span class="ci">[${fmt2(e.ci[0])}, ${fmt2(e.ci[1])}]</span>` : ''}`;
       const kn = e.k !== undefined ? `${e.k} × ${e.n}` : '—';
       return (
-        `<tr class="part part-${e.verdict}" data-verdict="${e.verdict}" title="${escapeHtml(e.reason)}">${what}` +
+        `<tr class="part part-${e.verdict}" data-verdict="${e.verdict}" title="${escapeHtml(e.reason)}">${label(e)}` +
         `<td class="num">${effect}</td><td class="num">${e.pABeatsB === undefined ? '—' : e.pABeatsB.toFixed(2)}</td>` +
         `<td class="num">${kn}</td><td class="num">${fmt2(e.mde)}</td><td>${verdictSpan(e.verdict)}${e.ci ? '' : `<div class="small muted">${escapeHtml(e.reason)}</div>`}</td></tr>`
       );
     })
     .join('');
   return (
-    `<table class="evidence"><thead><tr><th>comparison (A − B, metric &gt; margin)</th><th>effect [95% interval]</th><th title="share of seeds on which A is better">P(A&gt;B)</th>` +
+    `<table class="evidence"><thead><tr><th>A \u2212 B</th><th>effect [95% interval]</th><th title="share of seeds on which A is better">P(A&gt;B)</th>` +
     `<th title="replicates (seeds) × validation queries">K × N</th><th title="minimum detectable effect (80% power)">MDE</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`
   );
 }
@@ -492,7 +507,7 @@ function claimRowsHtml(claims: readonly ClaimView[]): string {
         `<tr class="claim-row verdict-row-${c.verdict.replace(' ', '-')}" data-claim="${escapeHtml(c.id)}" data-verdict="${c.verdict}" data-kind="${c.kind}">` +
         `<td class="claim-verdict">${verdictSpan(c.verdict)}</td>` +
         `<td class="claim-text">${escapeHtml(c.statement)}<div class="small muted">${escapeHtml(c.source)} · <code>${escapeHtml(c.id)}</code>${ds ? ` · ${ds}` : ''}</div></td>` +
-        `<td class="claim-evidence"><div class="small">${escapeHtml(c.reason)}</div>${evidenceTableHtml(c.parts)}</td>` +
+        `<td class="claim-evidence"><div class="small">${escapeHtml(c.reason)}</div>${evidenceTableHtml(c.parts, c.paper)}</td>` +
         `<td class="claim-consistency consistency-${cons.status.replaceAll(' ', '-')}"><strong>${escapeHtml(cons.status)}</strong><div class="small">${escapeHtml(cons.detail)}</div></td></tr>`
       );
     })
