@@ -4,8 +4,9 @@
  *   notebooks (files, or folders of *.ipynb) → grouped by paper (`metadata.cvgl.paper`, else a
  *   file name starting with a paper key: cvft…, mgtl…, geocapsnet…, thesis…, mduit…; others
  *   each get a page of their own) → executed on fresh tslab kernels (lib/report/runner), written
- *   to <out>/<group>/<notebook>.ipynb → one self-contained HTML page per group (claims first,
- *   provenance, published vs reproduced, the notebooks; lib/report/render) → <out>/index.html →
+ *   to <out>/<group>/<notebook>.ipynb → per group its data as <out>/<group>.json and, rendered
+ *   from the same object, one self-contained HTML page (what was run, claims, provenance,
+ *   published vs reproduced, the notebooks; lib/report/render) → <out>/index.html →
  *   a PDF per page through the system Chromium when one is found.
  *
  * Every notebook is checked before any runs (JSON, nbformat 4, cells, a TypeScript kernelspec,
