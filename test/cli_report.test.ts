@@ -47,7 +47,8 @@ describe('cvgl report --notebooks', () => {
     expect(r.stderr).toMatch(/1 notebook\(s\) failed: .*failing\.ipynb/);
     // the paper page: its claims evaluated on the notebook's results (gain 5: CVFT beats wo/ CVFT)
     const html = readFileSync(join(out, 'cvft.html'), 'utf8');
-    expect(r.stdout).toMatch(/cvft: .*cvft\.html.* — 1 of \d+ claims reproduced/);
+    expect(r.stdout).toMatch(/cvft: .*cvft\.html.* — statistical: \d+ supported, \d+ contradicted, \d+ inconclusive, \d+ not run; exact: .*\(\d+ claims\)/);
+    expect(JSON.parse(readFileSync(join(out, 'cvft.json'), 'utf8')).paper).toBe('cvft');
     expect(html).toMatch(/reproduced/);
     expect(html).toMatch(/synthetic/);
     expect(html).not.toMatch(/<script|<link /);

@@ -4,8 +4,9 @@
  *   notebooks (files, or folders of *.ipynb) → grouped by paper (`metadata.cvgl.paper`, else a
  *   file name starting with a paper key: cvft…, mgtl…, geocapsnet…, thesis…, mduit…; others
  *   each get a page of their own) → executed on fresh tslab kernels (lib/report/runner), written
- *   to <out>/<group>/<notebook>.ipynb → one self-contained HTML page per group (claims first,
- *   provenance, published vs reproduced, the notebooks; lib/report/render) → <out>/index.html →
+ *   to <out>/<group>/<notebook>.ipynb → per group its data as <out>/<group>.json and, rendered
+ *   from the same object, one self-contained HTML page (what was run, claims, provenance,
+ *   published vs reproduced, the notebooks; lib/report/render) → <out>/index.html →
  *   a PDF per page through the system Chromium when one is found.
  *
  * Every notebook is checked before any runs (JSON, nbformat 4, cells, a TypeScript kernelspec,
@@ -22,7 +23,8 @@ import { machineInfo } from '../engine/device.js';
 import { CLAIMS } from '../papers/claims.js';
 import { READINGS } from '../papers/readings.js';
 import { findChromium, printPdf } from './render/pdf.js';
-import { renderIndex, renderReport, summarizeReport } from './render/page.js';
+import { renderIndex, renderReport, summarizeReport, type ReportInput, type ReportSummary } from './render/page.js';
+import { buildReportData, type ReportData } from './render/report_data.js';
 import { CellTimeoutError, KernelDiedError, NotebookInvalidError } from './runner/errors.js';
 import { checkTypeScript, readNotebook } from './runner/notebook.js';
 import { runNotebook, type RunResult } from './runner/run.js';
@@ -52,8 +54,11 @@ export interface BuiltPage {
   title: string;
   html: string;
   pdf: string | null;
+  /** reports/<group>.json: the page as data (lib/report/render/report_data.ts; schema in docs/report.md). */
+  json: string;
   notebooks: { source: string; executed: string; ok: boolean; seconds: number }[];
   claims: string;
+  summary: ReportSummary;
 }
 
 export interface BuildResult {
@@ -142,6 +147,18 @@ function firstHeading(nb: { cells: { cell_type: string; source: string | string[
   return null;
 }
 
+/**
+ * One page's files: the report's data built once, written as <outDir>/<group>.json and rendered
+ * from the same object to <outDir>/<group>.html.
+ */
+export async function writeReport(outDir: string, group: string, input: ReportInput): Promise<{ html: string; json: string; data: ReportData; summary: ReportSummary }> {
+  const data = buildReportData(input);
+  const html = join(outDir, `${group}.html`), json = join(outDir, `${group}.json`);
+  writeFileSync(json, `${JSON.stringify(data, null, 1)}\n`);
+  writeFileSync(html, await renderReport(input, data));
+  return { html, json, data, summary: summarizeReport(input, data) };
+}
+
 export async function buildReports(o: BuildOptions): Promise<BuildResult> {
   const log = o.log ?? (() => undefined);
   const outDir = resolve(o.outDir ?? 'reports');
@@ -208,9 +225,7 @@ export async function buildReports(o: BuildOptions): Promise<BuildResult> {
     const title = PAPER_TITLES[paper]?.title ?? firstHeading(results.get(ps[0]!)!.notebook) ?? group;
     const notebooks = ps.map((p) => ({ path: relative(outDir, results.get(p)!.outPath), notebook: results.get(p)!.notebook }));
     const input = { paper, title, notebooks, published: (PUBLISHED[paper] ?? []) as PublishedNumber[], claims: CLAIMS.filter((c) => c.paper === paper), readings: READINGS[paper] ?? [] };
-    const html = join(outDir, `${group}.html`);
-    writeFileSync(html, await renderReport(input as Parameters<typeof renderReport>[0]));
-    const summary = summarizeReport(input as Parameters<typeof summarizeReport>[0]);
+    const { html, json, summary } = await writeReport(outDir, group, input as ReportInput);
     let pdf: string | null = null;
     if (chromium) {
       pdf = join(outDir, `${group}.pdf`);
@@ -227,10 +242,10 @@ export async function buildReports(o: BuildOptions): Promise<BuildResult> {
       if (r.error) failures.push({ path: p, error: r.error });
       return { source: p, executed: r.outPath, ok: r.status.ok, seconds: r.status.seconds };
     });
-    pages.push({ group, title, html, pdf, notebooks: nbs, claims: summary.claims.text });
+    pages.push({ group, title, html, json, pdf, notebooks: nbs, claims: summary.claims.text, summary });
     log(`wrote ${relative(process.cwd(), html)}${pdf ? ` and ${basename(pdf)}` : ''}: ${summary.claims.text}`);
   }
   const index = join(outDir, 'index.html');
-  writeFileSync(index, renderIndex(pages.map((p) => ({ paper: p.group, title: p.title, href: basename(p.html), claimsSummary: p.claims, ok: p.notebooks.every((n) => n.ok) }))));
+  writeFileSync(index, renderIndex(pages.map((p) => ({ paper: p.group, title: p.title, href: basename(p.html), claimsSummary: p.summary.claims, run: p.summary.run, ok: p.notebooks.every((n) => n.ok) }))));
   return { index, pages, failed: failures.map((f) => f.path), failures, pdfSkipped };
 }

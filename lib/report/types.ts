@@ -46,6 +46,9 @@ export interface ResultsBundle {
   /** How the recalls were counted (ties, the K of top 1%) when not the library's default
    *  (lib/eval/recall.ts), e.g. the thesis' own code's convention; the report states it. */
   recallConvention?: { ties: 'against' | 'strict'; onePercentK: 'floor+1' | 'floor'; why: string };
+  /** Each experiment's run configuration (e.g. its TrainConfig) when the notebook records it:
+   *  reports/<paper>.json carries it per run (else the notes stand for it). */
+  configs?: Record<string, unknown>;
 }
 
 /** Provenance stamped into each executed notebook's metadata (`metadata.cvgl.provenance`). */

@@ -13,7 +13,11 @@ import type { Browser, Page } from 'puppeteer-core';
 import { requireInCi } from '../ci_requirements.ts';
 import { isCvglError } from '../../lib/engine/errors.ts';
 import type { Claim, PublishedNumber, ResultsBundle } from '../../lib/report/types.ts';
-import { beats } from '../../lib/papers/claim.ts';
+import { beats, lower } from '../../lib/papers/claim.ts';
+import { PUBLISHED } from '../../lib/papers/published.ts';
+import { RESULTS_MIME } from '../../lib/report/types.ts';
+import { buildReportData } from '../../lib/report/render/report_data.ts';
+import { writeReport } from '../../lib/report/build.ts';
 import { renderMarkdown } from '../../lib/report/render/markdown.ts';
 import { collectResultBundles, renderOutputs, RenderContext, stripAnsi, type Notebook } from '../../lib/report/render/outputs.ts';
 import { claimsSummary, compareNumbers, evaluateClaims, mergeResults } from '../../lib/report/render/tables.ts';
@@ -116,7 +120,7 @@ describe('tables', () => {
     expect(res[0]!.note).toMatch(/inconclusive|none decides/);
     expect(res[0]!.assessment.parts[0]!.reason).toContain('no replicates recorded');
     expect(res[2]!.missing).toEqual(['cvft.table2.ablation']);
-    expect(claimsSummary(res).text).toBe('0 supported, 0 contradicted, 2 inconclusive, 1 not run (of 3 claims)');
+    expect(claimsSummary(res).text).toBe('statistical: 0 supported, 0 contradicted, 2 inconclusive, 1 not run; exact: none (3 claims)');
   });
 });
 
@@ -150,12 +154,17 @@ describe('report page (string)', () => {
     html = await renderReport({ paper: 'cvft', title: 'CVFT reproduction', notebooks, published, claims, generated: new Date('2025-01-15T12:00:00Z') });
   });
 
-  it('puts the claims first, then the failure banner, provenance, tables, notebooks', () => {
+  it('says what was run, then the claims, the failure banner, provenance, tables, notebooks', () => {
     const at = (s: string) => html.indexOf(s);
-    const order = ['<section id="claims"', '<section id="failures"', '<section id="provenance"', '<section id="paper-vs-reproduced"', '<section id="notebooks"'];
+    const order = ['<section id="what-was-run"', '<section id="claims"', '<section id="failures"', '<section id="provenance"', '<section id="paper-vs-reproduced"', '<section id="notebooks"'];
     for (const s of order) expect(at(s), s).toBeGreaterThan(0);
     for (let i = 1; i < order.length; i++) expect(at(order[i - 1]!)).toBeLessThan(at(order[i]!));
-    expect(at('<section ')).toBe(at('<section id="claims"')); // the first section of all
+    expect(at('<section ')).toBe(at('<section id="what-was-run"')); // the first section of all
+    expect(at('<table')).toBeGreaterThan(at('<section id="claims"')); // no table before the claims
+    const run = html.slice(at('<section id="what-was-run"'), at('<section id="claims"'));
+    for (const s of ['smoke', 'full', 'CVUSA', 'synthetic-world', 'substitute', 'none recorded (one run per row: nothing decided)', 'AMD EPYC 7B13 (2 cores, 7.7 GiB), no GPU; wasm', 'lies above', 'a tie counts against the query', '⌊N/100⌋ + 1', "This paper's numbers use the library's convention"]) {
+      expect(run, s).toContain(s);
+    }
   });
 
   it('is self-contained: no script, no external stylesheet, font or image', () => {
@@ -253,10 +262,10 @@ describe('report in headless Chromium', () => {
       const firstSection = main.querySelector('section')!;
       const tops = [...document.querySelectorAll('section, article, table')].map((e) => ({ id: e.id || e.className, top: e.getBoundingClientRect().top }));
       const claimsTop = document.querySelector('#claims')!.getBoundingClientRect().top;
-      return { id: firstSection.id, earlier: tops.filter((t) => t.top < claimsTop).map((t) => t.id), rows: document.querySelectorAll('#claims tbody tr').length };
+      return { id: firstSection.id, earlier: tops.filter((t) => t.top < claimsTop).map((t) => t.id), rows: document.querySelectorAll('#claims tr.claim-row').length };
     });
-    expect(first.id).toBe('claims');
-    expect(first.earlier).toEqual([]);
+    expect(first.id).toBe('what-was-run');
+    expect(first.earlier).toEqual(['what-was-run']); // what was run, then the claims: no table before them
     expect(first.rows).toBe(3);
   });
 
@@ -300,7 +309,7 @@ describe('report in headless Chromium', () => {
         expect(r.bg.every((c) => !transparent(c)), `${r.status}: ${r.bg.join(' ')}`).toBe(true);
       }
     }
-    expect(rows[3]!.text).toContain('synthetic (substitute)');
+    expect(rows[3]!.text).toContain('12.50% (one run)');
     expect(rows[5]!.text).toContain('not run');
     const distinct = new Set(rows.slice(0, 3).map((r) => r.bg[0]));
     expect(distinct.size).toBe(3);
@@ -326,17 +335,17 @@ describe('report in headless Chromium', () => {
   it('renders the index page without errors', async () => {
     const idx = join(outDir, 'index.html');
     const s = summarizeReport({ paper: 'cvft', notebooks, published, claims });
-    writeFileSync(idx, renderIndex([{ paper: 'cvft', title: 'CVFT reproduction', href: 'cvft.html', claimsSummary: s.claims, ok: s.ok }]));
+    writeFileSync(idx, renderIndex([{ paper: 'cvft', title: 'CVFT reproduction', href: 'cvft.html', claimsSummary: s.claims, run: s.run, ok: s.ok }]));
     const p2 = await browser.newPage();
     const errs: string[] = [];
     p2.on('pageerror', (e) => errs.push(String(e)));
     p2.on('console', (m) => m.type() === 'error' && errs.push(m.text()));
     await p2.goto(pathToFileURL(idx).href, { waitUntil: 'load' });
-    const text = await p2.evaluate(() => document.querySelector('table.index')?.textContent ?? '');
+    const cells = await p2.evaluate(() => [...document.querySelectorAll('table.index tbody td')].map((td) => td.textContent ?? ''));
     await p2.close();
     expect(errs).toEqual([]);
-    expect(text).toContain('0 supported, 0 contradicted, 2 inconclusive, 1 not run (of 3 claims)');
-    expect(text).toContain('failed');
+    // paper, report, profile, dataset, K, supported, contradicted, inconclusive, not run, exact, run
+    expect(cells.slice(2, 11)).toEqual(['smoke, full', 'CVUSA (the paper\'s), synthetic-world substitute', 'none recorded (one run per row: nothing decided)', '0', '0', '2', '1', 'none', 'failed']);
   });
 
   it('prints an A4 PDF and renders its first page to PNG', async () => {
@@ -353,5 +362,158 @@ describe('report in headless Chromium', () => {
     expect(png, 'pdftoppm wrote no PNG').toBeDefined();
     expect(statSync(png!).size).toBeGreaterThan(5_000);
     console.log(`first PDF page: ${png}`);
+  });
+});
+
+// ------------------------------------------------------------------------ replicated runs
+/** A notebook whose one output is `bundle` (and the ok notebook's run status). */
+const nbWith = (bundle: ResultsBundle): Notebook => ({
+  ...okNb,
+  cells: [{ cell_type: 'code', source: 'show.results(r)', metadata: {}, execution_count: 1, outputs: [{ output_type: 'display_data', metadata: {}, data: { [RESULTS_MIME]: bundle as never, 'text/plain': 'results' } }] }],
+});
+
+/**
+ * Two rows on N = 100 queries and K seeds: A finds its true match first on 80 queries (+ the
+ * seed), B on 20: a planted R@1 difference of about 60 points; a third row sits in between.
+ */
+function replicatedBundle(k: number, o: { substitute?: boolean } = {}): ResultsBundle {
+  const seeds = Array.from({ length: k }, (_, i) => 1 + i);
+  const ranksOf = (hits: number, s: number) => Array.from({ length: 100 }, (_, q) => (q < hits + s ? 0 : 50 + q));
+  const row = (hits: number, params: number) => {
+    const ranks = seeds.map((s) => ranksOf(hits, s));
+    const metrics = ranks.map((r) => ({ r1: (100 * r.filter((x) => x < 1).length) / 100, params }));
+    return { seeds, ranks, metrics, mean: { r1: metrics.reduce((t, m) => t + m.r1, 0) / k, params } };
+  };
+  const rows = { 'cvft.table1.full': row(80, 26e6), 'cvft.table1.woCvft': row(20, 20e6), 'cvft.table1.vggGlobalPooling': row(50, 15e6) };
+  return {
+    paper: 'cvft',
+    results: Object.fromEntries(Object.entries(rows).map(([e, r]) => [e, r.mean])),
+    replicates: Object.fromEntries(Object.entries(rows).map(([e, r]) => [e, { seeds: r.seeds, ranks: r.ranks, metrics: r.metrics }])),
+    dataset: { name: o.substitute === false ? 'CVUSA' : 'synthetic-world', substitute: o.substitute ?? true },
+    notes: [`profile quick: K = ${k}`],
+  };
+}
+
+const repClaims: Claim[] = [
+  { id: 'cvft.full-beats-wo', paper: 'cvft', statement: 'CVFT beats wo/ CVFT on R@1', source: 'Table 1', needs: ['cvft.table1.full', 'cvft.table1.woCvft'], terms: beats('cvft.table1.full', 'cvft.table1.woCvft', ['r1']) },
+  { id: 'cvft.wo-beats-full', paper: 'cvft', statement: 'wo/ CVFT beats CVFT on R@1 (reversed)', source: 'made up', needs: ['cvft.table1.full', 'cvft.table1.woCvft'], terms: beats('cvft.table1.woCvft', 'cvft.table1.full', ['r1']) },
+  { id: 'cvft.smaller', paper: 'cvft', statement: 'wo/ CVFT has fewer parameters', source: 'made up', needs: ['cvft.table1.full', 'cvft.table1.woCvft'], terms: lower('cvft.table1.woCvft', 'cvft.table1.full', ['params']) },
+];
+const cvftPublished = PUBLISHED.cvft!.filter((p) => p.table === 'Table 1');
+const repInput = (k: number, o: { substitute?: boolean } = {}) => ({
+  paper: 'cvft' as const,
+  title: 'CVFT replicated',
+  notebooks: [{ path: 'notebooks/cvft.ipynb', notebook: nbWith(replicatedBundle(k, o)) }],
+  published: cvftPublished,
+  claims: repClaims,
+  generated: new Date('2025-01-15T12:00:00Z'),
+});
+
+describe('report of replicated runs', () => {
+  it('decides claims on the replicates: a planted difference is supported, reversed contradicted, K = 1 inconclusive; exact claims apart', () => {
+    const verdicts = (k: number) => buildReportData(repInput(k)).claims.map((c) => [c.id, c.kind, c.verdict]);
+    expect(verdicts(3)).toEqual([['cvft.full-beats-wo', 'statistical', 'supported'], ['cvft.wo-beats-full', 'statistical', 'contradicted'], ['cvft.smaller', 'exact', 'supported']]);
+    expect(verdicts(1).slice(0, 2).map((v) => v[2])).toEqual(['inconclusive', 'inconclusive']);
+    const s = buildReportData(repInput(3)).summary.claims;
+    expect(s.statistical).toEqual({ supported: 1, contradicted: 1, inconclusive: 0, 'not run': 0 });
+    expect(s.exact).toEqual({ supported: 1, contradicted: 0, inconclusive: 0, 'not run': 0 });
+  });
+
+  it('shows the evidence per comparison, exact claims in a table of their own, K in "what was run"', async () => {
+    const html = await renderReport(repInput(3));
+    const row = (id: string) => {
+      const at = html.indexOf(`data-claim="${id}"`);
+      return html.slice(at, html.indexOf('</tr>', html.indexOf('claim-consistency', at)));
+    };
+    const sup = row('cvft.full-beats-wo');
+    expect(sup).toContain('data-verdict="supported"');
+    expect(sup).toContain('title="cvft.table1.full − cvft.table1.woCvft, r1 &gt; 0">table1.full − table1.woCvft<div class="small muted">r1 &gt; 0.00</div>');
+    expect(sup).toMatch(/>60\.\d\d <span class="ci">\[\d+\.\d\d, \d+\.\d\d\]<\/span>/); // effect [95% interval]
+    expect(sup).toContain('>1.00<'); // P(A>B) over the seeds
+    expect(sup).toContain('3 × 100'); // K × N
+    expect(sup).toContain('verdict verdict-supported');
+    expect(sup).toContain('consistency-holds'); // on the paper's own Table 1
+    expect(row('cvft.wo-beats-full')).toContain('data-verdict="contradicted"');
+    expect(row('cvft.wo-beats-full')).toContain('consistency-does-not-hold');
+    const exact = html.slice(html.indexOf('<table class="claims-table claims-exact">'));
+    expect(exact).toContain('data-claim="cvft.smaller"');
+    expect(exact).toContain('<td class="num">20,000,000</td><td class="num">26,000,000</td>');
+    expect(html.slice(html.indexOf('claims-statistical'), html.indexOf('claims-exact'))).not.toContain('cvft.smaller');
+    expect(html).toMatch(/<strong>Statistical claims:<\/strong> 1 supported, 1 contradicted, 0 inconclusive, 0 not run · <strong>exact claims:<\/strong> 1 supported, 0 contradicted/);
+    expect(html).toMatch(/<dt>K \(replicates\)<\/dt><dd>3 · 100 validation queries<\/dd>/);
+    expect(await renderReport(repInput(1))).toMatch(/<dt>K \(replicates\)<\/dt><dd>1 \(nothing decided\)/);
+  });
+
+  it('on substitute data: the reproduced number in a column of its own with its range over replicates, no Δ, no CVACT duplicate, and the order check', async () => {
+    const data = buildReportData(repInput(3));
+    const sub = data.published.filter((r) => r.status === 'substitute');
+    expect(sub.length).toBeGreaterThan(0);
+    expect(sub.every((r) => r.delta === null)).toBe(true);
+    const html = await renderReport(repInput(3));
+    const section = html.slice(html.indexOf('<section id="paper-vs-reproduced"'), html.indexOf('</section>', html.indexOf('<section id="paper-vs-reproduced"')));
+    expect(section).not.toContain('data-status="substitute"><td class="nowrap">Table 1</td><td>Our network</td><td>CVUSA'); // no per-column row
+    const table = section.slice(section.indexOf('cmp-substitute'));
+    expect(table).not.toContain('\u0394');
+    // Our network, r1: the paper's CVUSA and CVACT_val numbers in one row, the synthetic number once
+    const ours = table.split('</tr>').filter((r) => r.includes('<td>Our network</td><td>r@1 <span'));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toContain('CVUSA</span> 61.43%');
+    expect(ours[0]).toContain('CVACT_val</span> 61.05%');
+    expect(ours[0]).toContain('82.00% (81.00–83.00, K = 3)');
+    expect(section.split('82.00% (81.00–83.00, K = 3)').length - 1).toBe(1);
+    // VGG global pooling (50 + seed) now beats wo/ CVFT (20 + seed): the paper's order of Table 1 does not hold on r1
+    const r1 = data.orderings.find((o) => o.table === 'Table 1' && o.metric === 'r1')!;
+    expect(r1.status).toBe('does not hold');
+    expect(r1.reproducedOrder.map((x) => x.experiment)).toEqual(['cvft.table1.full', 'cvft.table1.vggGlobalPooling', 'cvft.table1.woCvft']);
+    expect(r1.pairs - r1.kept).toBe(2); // wo/ CVFT > VGG on CVUSA and on CVACT_val, reversed
+    expect(section).toMatch(/Table 1<\/strong>: r1 <span class="order-does-not-hold"/);
+    // on the paper's own dataset the same numbers are compared, with Δ
+    const real = buildReportData(repInput(3, { substitute: false })).published.find((r) => r.published.experiment === 'cvft.table1.full' && r.published.column === 'CVUSA r@1')!;
+    expect(real.status).toBe('better');
+    expect(real.delta).toBeCloseTo(82 - 61.43, 6);
+  });
+
+  it('states a recall convention a bundle carries', async () => {
+    const input = repInput(3);
+    const b = replicatedBundle(3);
+    b.recallConvention = { ties: 'strict', onePercentK: 'floor', why: "as the thesis' own evaluation code" };
+    input.notebooks[0]!.notebook = nbWith(b);
+    const html = await renderReport(input);
+    expect(html).toContain("This paper's numbers use only strictly better distractors and top 1% = recall@⌊N/100⌋</strong>: as the thesis&#39; own evaluation code.");
+  });
+
+  it('writes reports/<paper>.json next to the HTML: it parses, and its claim verdicts are the HTML\'s', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cvgl-report-json-'));
+    const { html, json } = await writeReport(dir, 'cvft', repInput(3));
+    const data = JSON.parse(readFileSync(json, 'utf8'));
+    expect(data.schema).toBe(1);
+    expect(data.paper).toBe('cvft');
+    expect(data.run.k).toEqual([3]);
+    expect(data.runs['cvft.table1.full'].seeds).toEqual([1, 2, 3]);
+    expect(data.runs['cvft.table1.full'].metrics.map((m: { r1: number }) => m.r1)).toEqual([81, 82, 83]);
+    expect(data.runs['cvft.table1.full'].queries).toBe(100);
+    expect(JSON.stringify(data.runs)).not.toContain('ranks');
+    expect(data.claims[0].parts[0].ci).toHaveLength(2);
+    expect(data.summary.claims.statistical.supported).toBe(1);
+    const page = readFileSync(html, 'utf8');
+    const fromHtml = Object.fromEntries([...page.matchAll(/data-claim="([^"]+)" data-verdict="([^"]+)"/g)].map((m) => [m[1], m[2]]));
+    expect(fromHtml).toEqual(Object.fromEntries(data.claims.map((c: { id: string; verdict: string }) => [c.id, c.verdict])));
+    expect(Object.keys(fromHtml)).toHaveLength(3);
+  });
+});
+
+describe('index page', () => {
+  it('says what was run per paper and sums the statistical verdicts per paper and over all, exact claims apart', () => {
+    const a = buildReportData(repInput(3)), b = buildReportData(repInput(1));
+    const html = renderIndex([
+      { paper: 'cvft', title: 'A', href: 'a.html', claimsSummary: a.summary.claims, run: a.run, ok: true },
+      { paper: 'mgtl', title: 'B', href: 'b.html', claimsSummary: b.summary.claims, run: b.run, ok: true },
+    ]);
+    const row = (p: string) => html.slice(html.indexOf(`data-paper="${p}"`), html.indexOf('</tr>', html.indexOf(`data-paper="${p}"`)));
+    expect(row('cvft')).toMatch(/<td>3<\/td><td class="num count-supported">1<\/td><td class="num count-contradicted">1<\/td><td class="num count-inconclusive">0<\/td><td class="num count-not-run">0<\/td><td class="claims">1 supported, 0 contradicted<\/td>/);
+    expect(row('mgtl')).toMatch(/<td>1 \(nothing decided\)<\/td><td class="num count-supported">0<\/td><td class="num count-contradicted">0<\/td><td class="num count-inconclusive">2<\/td>/);
+    expect(html).toMatch(/<strong>all papers<\/strong><\/td><td class="num"><strong>1<\/strong><\/td><td class="num"><strong>1<\/strong><\/td><td class="num"><strong>2<\/strong><\/td><td class="num"><strong>0<\/strong><\/td><td class="claims">2 supported, 0 contradicted/);
+    expect(html).toContain('lies above the claim&#39;s margin');
+    expect(html.indexOf('id="what-was-run"')).toBeLessThan(html.indexOf('<table'));
   });
 });
