@@ -77,7 +77,7 @@ export interface RunOptions {
   outPath?: string;
   params?: Record<string, unknown>;
   profile?: string;
-  /** Per-cell limit in seconds (default 600). */
+  /** Per-cell limit in seconds (default 1800: a cell of a quick study runs each row with three seeds). */
   cellTimeoutS?: number;
   /** Whole-notebook limit in seconds (default 3600). */
   timeoutS?: number;
@@ -228,7 +228,7 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
   const profile = opts.profile ?? (typeof opts.params?.profile === 'string' ? opts.params.profile : 'default');
   const params: Record<string, unknown> = { ...(opts.profile !== undefined && !(opts.params && 'profile' in opts.params) ? { profile: opts.profile } : {}), ...opts.params };
   if (Object.keys(params).length) injectParameters(nb, params, log);
-  const cellTimeoutS = opts.cellTimeoutS ?? 600;
+  const cellTimeoutS = opts.cellTimeoutS ?? 1800;
   const timeoutS = opts.timeoutS ?? 3600;
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
