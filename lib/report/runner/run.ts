@@ -225,7 +225,8 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
   const abs = resolve(path);
   const outPath = resolve(opts.outPath ?? defaultOutPath(abs));
   const nb = checkTypeScript(readNotebook(abs), abs);
-  const profile = opts.profile ?? (typeof opts.params?.profile === 'string' ? opts.params.profile : 'default');
+  // a --param profile=… wins over --profile, as it does for the parameter itself
+  const profile = typeof opts.params?.profile === 'string' ? opts.params.profile : opts.profile ?? 'default';
   const params: Record<string, unknown> = { ...(opts.profile !== undefined && !(opts.params && 'profile' in opts.params) ? { profile: opts.profile } : {}), ...opts.params };
   if (Object.keys(params).length) injectParameters(nb, params, log);
   const cellTimeoutS = opts.cellTimeoutS ?? 1800;
@@ -260,7 +261,7 @@ export async function runNotebook(path: string, opts: RunOptions = {}): Promise<
   let used: SessionRecord | null = null;
   try {
     log(`${basename(abs)}: starting kernel`);
-    kernel = await Kernel.start({ cwd: dirname(abs), log, label: abs, env: opts.profile ? { CVGL_PROFILE: opts.profile } : {} });
+    kernel = await Kernel.start({ cwd: dirname(abs), log, label: abs, env: profile !== 'default' ? { CVGL_PROFILE: profile } : {} });
     nb.metadata.language_info = languageInfo((kernel.info?.language_info ?? {}) as Record<string, unknown>);
     for (let i = 0; i < nb.cells.length; i++) {
       const cell = nb.cells[i]!;
