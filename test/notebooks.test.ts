@@ -139,5 +139,10 @@ describe('notebooks (smoke profile)', () => {
     expect(results[0]!.dataset.substitute).toBe(true);
     expect(Object.keys(results[0]!.results)).toEqual(expect.arrayContaining(['thesis.table42.setting7', 'thesis.table47.alpha1e1', 'thesis.appendix65.unified', 'thesis.table44.setting6']));
     expect(results[0]!.results['thesis.table44.setting6']).toMatchObject({ uniformAll: expect.any(Number) }); // a snapshot-only row
+    // one replicate on smoke; the thesis' recall convention, said in the bundle
+    const bundle = results[0]! as unknown as ResultsBundle;
+    expect(bundle.recallConvention).toMatchObject({ ties: 'strict', onePercentK: 'floor+1' });
+    expect(bundle.replicates!['thesis.table42.setting7']).toMatchObject({ seeds: [1], metrics: [results[0]!.results['thesis.table42.setting7']] });
+    expect(bundle.replicates!['thesis.table42.setting7']!.ranks![0]!.length).toBeGreaterThan(0);
   }, 600_000);
 });
