@@ -665,6 +665,8 @@ async function runThesisReplicate(ids: string[], o: ThesisStudyOptions & { seed:
     if (r) rows[m] = { metrics: Object.fromEntries(Object.entries(r.metrics).filter(([k]) => RECALL_KEYS.includes(k))), ranks: r.ranks };
   }
   for (const [id, u] of Object.entries(uniformBefore)) {
+    // a row whose run diverged is left out of this replicate whole (its seeds and ranks stay aligned)
+    if (ids.includes(id) && !rows[id]) continue;
     rows[id] = { ...rows[id], metrics: { ...rows[id]?.metrics, uniformGround: u.ground, uniformSatellite: u.satellite, uniformAll: u.all } };
   }
   return { seed: o.seed, runs, diverged, init, pretraining, snapshots, sharedRuns, configs, rows };
