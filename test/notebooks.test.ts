@@ -111,6 +111,13 @@ describe('notebooks (smoke profile)', () => {
     expect(Object.keys(res).sort()).toEqual(['mduit.table1.full', 'mduit.table1.netvlad', 'mduit.table1.woI2i', 'mduit.table1.woI2iNce', 'mduit.table1.woNce']);
     for (const m of Object.values(res)) expect(Object.keys(m).sort()).toEqual(['day_0.25m_2deg', 'day_0.5m_5deg', 'day_5m_10deg', 'night_0.25m_2deg', 'night_0.5m_5deg', 'night_5m_10deg']);
     expect(results[0]!.dataset.substitute).toBe(true);
+    // the smoke profile's one replicate per row, with its per-query hits
+    for (const [id, rep] of Object.entries(results[0]!.replicates!)) {
+      expect(rep.seeds, id).toEqual([1]);
+      expect(rep.metrics).toEqual([res[id]]);
+      expect(rep.perQuery!['night_5m_10deg']![0]!.length).toBeGreaterThan(0);
+    }
+    expect(Object.keys(results[0]!.replicates!).sort()).toEqual(Object.keys(res).sort());
   }, 900_000);
 
   it('ssl-crossview (thesis) runs its matrix and shows Tables 4.2–4.8, Figs. 4.3–4.5, 6.1, 6.2, the unified model and the results', async () => {
@@ -132,5 +139,10 @@ describe('notebooks (smoke profile)', () => {
     expect(results[0]!.dataset.substitute).toBe(true);
     expect(Object.keys(results[0]!.results)).toEqual(expect.arrayContaining(['thesis.table42.setting7', 'thesis.table47.alpha1e1', 'thesis.appendix65.unified', 'thesis.table44.setting6']));
     expect(results[0]!.results['thesis.table44.setting6']).toMatchObject({ uniformAll: expect.any(Number) }); // a snapshot-only row
+    // one replicate on smoke; the thesis' recall convention, said in the bundle
+    const bundle = results[0]! as unknown as ResultsBundle;
+    expect(bundle.recallConvention).toMatchObject({ ties: 'strict', onePercentK: 'floor+1' });
+    expect(bundle.replicates!['thesis.table42.setting7']).toMatchObject({ seeds: [1], metrics: [results[0]!.results['thesis.table42.setting7']] });
+    expect(bundle.replicates!['thesis.table42.setting7']!.ranks![0]!.length).toBeGreaterThan(0);
   }, 600_000);
 });

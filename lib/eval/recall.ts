@@ -13,6 +13,11 @@
  * positive pushes it down); the hit rate (VIGOR's "hit rate", top-1) counts a query when no gallery
  * item other than the positive and its semi-positives scores at least as well as the positive.
  *
+ * `ties: 'strict'` counts only gallery items scoring strictly better than the true one (a tie counts
+ * for the query): the convention of the thesis' own evaluation code (`validate_vigor`:
+ * `np.sum(dist_array[i, :] < gt_dist)`, the same for its hit rate) and of SAFA's and CVM-Net's.
+ * The default, 'against', is the stricter reading; the two differ only on exact ties.
+ *
  * top-1%: K = floor(galleryN / 100) + 1, the `int(N * 0.01) + 1` of the CVM-Net and thesis
  * evaluation code (89 of 8,884 on CVUSA).
  *
@@ -33,7 +38,12 @@ export interface RecallOptions extends ScanOptions {
   galleryIndex?: ReadonlyArray<ReadonlyArray<number>>;
   /** Longest K of `curve` (default 80, GeoCapsNet Fig. 4). */
   curveMax?: number;
+  /** A gallery item scoring exactly as the true one: ranks ahead of it ('against', default) or not
+   *  ('strict': only strictly better items count, the thesis' and SAFA's code); see the file comment. */
+  ties?: RecallTies;
 }
+
+export type RecallTies = 'against' | 'strict';
 
 export interface RecallResult {
   /** Number of queries. */
@@ -49,7 +59,8 @@ export interface RecallResult {
   chance: Record<number, number>;
   /** curve[K - 1] = recall@K for K = 1..curveMax. */
   curve: number[];
-  /** Per query: how many gallery items (its true one excluded) score at least as well as its true one. */
+  /** Per query: how many gallery items (its true one excluded) score at least as well as its true
+   *  one (`ties: 'strict'`: strictly better). */
   ranks: Int32Array;
   /** VIGOR hit rate (top-1, semi-positives count as found), when `galleryIndex` was given. */
   hitRate?: number;
@@ -91,7 +102,7 @@ function mapping(nq: number, ng: number, o: RecallOptions): Mapping {
 }
 
 /** Ranks of the queries [q0, q1) from their score rows (see the file comment for ties). */
-function rankRows(rows: Float32Array, q0: number, q1: number, ng: number, m: Mapping, ranks: Int32Array, noSemi: Int32Array | null): void {
+function rankRows(rows: Float32Array, q0: number, q1: number, ng: number, m: Mapping, ranks: Int32Array, noSemi: Int32Array | null, strict: boolean): void {
   for (let i = q0; i < q1; i++) {
     const off = (i - q0) * ng;
     const t = rows[off + m.truth[i]!]!;
@@ -100,13 +111,19 @@ function rankRows(rows: Float32Array, q0: number, q1: number, ng: number, m: Map
       if (noSemi) noSemi[i] = ng - 1;
       continue;
     }
+    // c counts the items ranked ahead of the true one, which itself scores >= t but never > t
     let c = 0;
-    for (let j = off, e = off + ng; j < e; j++) if (rows[j]! >= t) c++;
-    ranks[i] = c - 1; // the true item itself
+    if (strict) {
+      for (let j = off, e = off + ng; j < e; j++) if (rows[j]! > t) c++;
+    } else {
+      for (let j = off, e = off + ng; j < e; j++) if (rows[j]! >= t) c++;
+      c -= 1; // the true item itself
+    }
+    ranks[i] = c;
     if (noSemi) {
       let cs = 0;
-      for (const j of m.semis![i]!) if (rows[off + j]! >= t) cs++;
-      noSemi[i] = c - 1 - cs;
+      for (const j of m.semis![i]!) if (strict ? rows[off + j]! > t : rows[off + j]! >= t) cs++;
+      noSemi[i] = c - cs;
     }
   }
 }
@@ -146,7 +163,9 @@ function setUp(query: Descriptors, gallery: Descriptors, o: RecallOptions) {
   const m = mapping(nq, ng, o);
   const ranks = new Int32Array(nq);
   const noSemi = m.semis ? new Int32Array(nq) : null;
-  const visit = (q0: number, q1: number, rows: Float32Array) => rankRows(rows, q0, q1, ng, m, ranks, noSemi);
+  if (o.ties !== undefined && o.ties !== 'against' && o.ties !== 'strict') throw new CvglError("ties: 'against' or 'strict'", String(o.ties), "leave it out for 'against'");
+  const strict = o.ties === 'strict';
+  const visit = (q0: number, q1: number, rows: Float32Array) => rankRows(rows, q0, q1, ng, m, ranks, noSemi, strict);
   const t0 = performance.now();
   const finish = (): RecallResult => {
     const r: RecallResult = { ...summarizeRanks(ranks, ng, o), ranks, metric: o.metric ?? 'cosine', seconds: (performance.now() - t0) / 1000 };

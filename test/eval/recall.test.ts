@@ -8,6 +8,9 @@
  *   - a non-identity mapping (gallery larger than the queries) and VIGOR's positives with
  *     semi-positives (hit rate);
  *   - float descriptors with a duplicate of the true row in another gallery chunk: it must tie;
+ *   - the tie conventions on a hand-made tie: 'against' (the default, unchanged) counts the tied
+ *     item ahead of the true one, 'strict' (the thesis' and SAFA's code) does not, also for the
+ *     VIGOR hit rate;
  *   - no tensor left behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +143,13 @@ describe.each(BACKENDS)('recall on %s', (backend) => {
         const res = await evaluateRecall({ data: qs, shape: [N, D] }, { data: gs, shape: [N, D] }, { metric, ...o });
         // the duplicate ties with the true row and counts against the query; nothing else is closer
         for (const i of [3, 20, 44]) expect(res.ranks[i], `${metric} query ${i} ${JSON.stringify(o)}`).toBe(1);
+        // the thesis' convention: the tie counts for the query
+        const strict = await evaluateRecall({ data: qs, shape: [N, D] }, { data: gs, shape: [N, D] }, { metric, ...o, ties: 'strict' });
+        for (const i of [3, 20, 44]) expect(strict.ranks[i], `strict ${metric} query ${i}`).toBe(0);
+        // the overwritten rows (41, 21, 2) tie with their sources too; every other query has no tie
+        const tied = [3, 41, 20, 21, 44, 2];
+        expect(Array.from(strict.ranks).filter((_, i) => !tied.includes(i))).toEqual(Array.from(res.ranks).filter((_, i) => !tied.includes(i)));
+        for (const i of tied) expect(strict.ranks[i]).toBe(res.ranks[i]! - 1);
       }
     }
   });
@@ -154,6 +164,30 @@ describe('recall bookkeeping', () => {
     expect(s.curve[3]).toBeCloseTo(2 / 5, 12);
     expect(s.curve[88]).toBeCloseTo(3 / 5, 12);
     expect(s.curve[89]).toBeCloseTo(4 / 5, 12);
+  });
+
+  it("ties: 'against' (the default) counts a tied item ahead of the true one, 'strict' does not", async () => {
+    await initEngine({ backend: 'cpu' });
+    // query 0's true row 0 ties with row 2 (a duplicate); query 1's true row 1 has rows 0 and 2
+    // strictly closer and row 3 tied; query 2's true row 2 ties with row 0
+    const g = { data: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1]), shape: [4, 2] as [number, number] };
+    const q = { data: Float32Array.from([1, 0, 0.8, 0.6, 1, 0]), shape: [3, 2] as [number, number] };
+    for (const metric of ['cosine', 'l2'] as const) {
+      const byDefault = await evaluateRecall(q, g, { metric, trueIndex: [0, 1, 2] });
+      const against = await evaluateRecall(q, g, { metric, trueIndex: [0, 1, 2], ties: 'against' });
+      const strict = await evaluateRecall(q, g, { metric, trueIndex: [0, 1, 2], ties: 'strict' });
+      expect(Array.from(byDefault.ranks), metric).toEqual([1, 3, 1]);
+      expect(Array.from(against.ranks)).toEqual(Array.from(byDefault.ranks));
+      expect(Array.from(strict.ranks), metric).toEqual([0, 2, 0]);
+      expect(byDefault.atK[1]).toBe(0);
+      expect(strict.atK[1]).toBeCloseTo(2 / 3, 12);
+      // VIGOR: row 3 a semi-positive of query 1; the hit rate follows the same convention
+      const semis = { metric, galleryIndex: [[0], [1, 3], [2]] };
+      expect((await evaluateRecall(q, g, semis)).hitRate).toBe(0); // queries 0 and 2: the tie; query 1: rows 0 and 2 are closer
+      const hs = await evaluateRecall(q, g, { ...semis, ties: 'strict' });
+      expect(hs.hitRate).toBeCloseTo(2 / 3, 12);
+    }
+    await expect(evaluateRecall(q, g, { ties: 'loose' as never })).rejects.toThrow(/ties/);
   });
 
   it('bad mappings fail with a CvglError', async () => {

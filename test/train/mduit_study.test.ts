@@ -3,7 +3,10 @@
  *   - the smoke profile on its synthetic set: every Table 1 experiment id with the six metric keys
  *     of lib/papers/mduit/published.ts, percentages, loss histories as long as the steps, the Fig. 3
  *     grid as a PNG that decodes to the expected size, translation quality with its four methods,
- *     the same numbers for the same seed, no tensor leaks;
+ *     the same numbers for the same seed, no tensor leaks; one replicate (the smoke profile's K) with
+ *     per-query hits whose means are the table;
+ *   - replicates = 2 (two rows): seeds base, base + 1, the same query counts, Table 1 the mean of
+ *     the replicates, replicate 0 the same numbers as the one-replicate run of the same seed;
  *   - the 'paper' profile on a tiny RobotCar Seasons tree (sizes overridden): the same code on the
  *     real layout (no true targets, so no translation quality), and an AbortSignal that stops it;
  *   - bad input: no RobotCar folder, a folder that is not RobotCar, a RobotCar folder missing its
@@ -75,6 +78,42 @@ describe('runMduitStudy, smoke profile', () => {
     expect(q.classifier.realAccuracy).toBeGreaterThan(50);
     expect(q.summary.find((s) => s.method === 'target image')!.domainAccuracy).toBe(100);
     expect(first.timings.total).toBeGreaterThan(0);
+    // smoke: one replicate, the base seed; its per-query hits average to the table's numbers
+    for (const id of MDUIT_ROW_IDS) {
+      const rep = first.replicates[id]!;
+      expect(rep.seeds).toEqual([3]);
+      expect(rep.metrics).toEqual([first.localization[id]]);
+      expect(Object.keys(rep.perQuery!).sort()).toEqual([...METRICS].sort());
+      for (const k of METRICS) {
+        const hits = rep.perQuery![k]![0]!;
+        expect(hits.length).toBe(k.startsWith('day') ? first.dataset.queries.day : first.dataset.queries.night);
+        expect(hits.every((h) => h === 0 || h === 100)).toBe(true);
+        expect(hits.reduce((a, b) => a + b, 0) / hits.length).toBeCloseTo(first.localization[id]![k]!, 10);
+      }
+    }
+  });
+
+  it('replicates = 2: seeds base and base + 1, the table their mean, replicate 0 the one-replicate run', async () => {
+    await useBackend('wasm');
+    const ids = ['mduit.table1.netvlad', 'mduit.table1.woI2iNce'] as const;
+    const seeds = new Set<number>();
+    const two = await runMduitStudy({ profile: 'smoke', dataDir: join(tmp, 'smoke'), seed: 3, rows: [...ids], replicates: 2, onProgress: (p) => p.seed !== undefined && seeds.add(p.seed) });
+    expect([...seeds].sort()).toEqual([3, 4]);
+    for (const id of ids) {
+      const rep = two.replicates[id]!;
+      expect(rep.seeds).toEqual([3, 4]);
+      expect(rep.metrics.length).toBe(2);
+      for (const k of METRICS) {
+        expect(rep.perQuery![k]!.map((q) => q.length)).toEqual(Array(2).fill(k.startsWith('day') ? two.dataset.queries.day : two.dataset.queries.night));
+        expect(two.localization[id]![k]).toBeCloseTo((rep.metrics[0]![k]! + rep.metrics[1]![k]!) / 2, 10);
+      }
+      // same seed, same numbers: replicate 0 is the one-replicate run of seed 3
+      expect(rep.metrics[0]).toEqual(first.localization[id]);
+      expect(rep.perQuery!['night_5m_10deg']![0]).toEqual(first.replicates[id]!.perQuery!['night_5m_10deg']![0]);
+      expect(two.lossHistory[id]).toEqual(first.lossHistory[id]);
+    }
+    // the second seed trains differently
+    expect(two.replicates['mduit.table1.woI2iNce']!.perQuery!).not.toEqual(Object.fromEntries(Object.entries(two.replicates['mduit.table1.woI2iNce']!.perQuery!).map(([k, v]) => [k, [v[0], v[0]]])));
   });
 
   it('gives the same numbers for the same seed', async () => {

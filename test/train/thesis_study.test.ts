@@ -8,7 +8,10 @@
  *     branch asked to start from satellite pre-training, a missing dataset);
  *   - a study: identical rows (exp. 12 of Tables 4.4 / 4.7) trained once and reported under both
  *     ids, the Fig. 4.4 snapshot's uniformity in the results of its row, the uniformity after
- *     training and per epoch (metrics.jsonl) for the Table 4.7 rows, per-city series.
+ *     training and per epoch (metrics.jsonl) for the Table 4.7 rows, per-city series;
+ *   - replicates = 2: seeds base and base + 1 for the pre-training (its own cache entries) and the
+ *     fine-tuning, the same validation queries, `results` the mean of the replicates' metrics,
+ *     replicate 0 the same numbers as a one-replicate run, ranks by the thesis' tie convention.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +19,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CvglError, initEngine } from '../../lib/engine/index.js';
 import { generateSynthetic } from '../../lib/synth/generate.js';
-import { resolveThesisInits, runThesisStudy, thesisConfig, thesisMatrix, SMOKE_ROWS, type ThesisStudyOptions } from '../../lib/papers/thesis/study.js';
+import { resolveThesisInits, runThesisStudy, thesisConfig, thesisMatrix, SMOKE_ROWS, THESIS_RECALL_CONVENTION, type ThesisStudyOptions } from '../../lib/papers/thesis/study.js';
+import { splitRecall } from '../../lib/eval/evaluate.js';
 import { PRESET_NAMES } from '../../lib/papers/presets.js';
 
 let tmp = '';
@@ -114,4 +118,41 @@ describe('runThesisStudy', () => {
     expect(s.series.every((x) => /SanFrancisco|Chicago/.test(x.name))).toBe(true);
     expect(r.pretraining.map((p) => p.source)).toEqual(['imagenet']);
   }, 300_000);
+
+  it('replicates = 2: seeds base and base + 1 for pre-training and fine-tuning, results the mean, replicate 0 the one-replicate run', async () => {
+    const ids = ['thesis.stage2.siameseVggCvact', 'thesis.table42.setting6'];
+    const snap = ['thesis.table42.setting6'];
+    const one = await runThesisStudy(ids, { ...opts, workDir: join(tmp, 'work-k1'), snapshots: snap, keepEmbeddings: true });
+    const two = await runThesisStudy(ids, { ...opts, workDir: join(tmp, 'work-k2'), snapshots: snap, replicates: 2 });
+    expect(one.replicates['thesis.table42.setting6']!.seeds).toEqual([1]); // smoke: one replicate
+    for (const id of ids) {
+      const x = two.replicates[id]!;
+      expect(x.seeds).toEqual([1, 2]);
+      expect(x.metrics.length).toBe(2);
+      // the same validation queries in both replicates
+      expect(x.ranks!.map((r) => r.length)).toEqual([one.runs[0]!.split.pairs.length, one.runs[0]!.split.pairs.length]);
+      for (const [k, v] of Object.entries(two.results[id]!)) expect(v, `${id} ${k}`).toBeCloseTo((x.metrics[0]![k]! + x.metrics[1]![k]!) / 2, 10);
+      // same seed, same numbers
+      expect(x.metrics[0]).toEqual(one.replicates[id]!.metrics[0]);
+      expect(x.ranks![0]).toEqual(one.replicates[id]!.ranks![0]);
+    }
+    expect(Object.keys(two.results['thesis.table42.setting6']!).sort()).toEqual(['r1', 'r10', 'r1pct', 'r5', 'uniformAll', 'uniformGround', 'uniformSatellite']);
+    // the second seed pre-trains its own weights (the stand-in and sat*) and fine-tunes from them
+    const seed2 = two.pretraining.filter((p) => p.seed === 2);
+    expect(seed2.map((p) => `${p.source}|${p.origin}`).sort()).toEqual(['imagenet|trained', 'sat*|trained']);
+    expect(two.pretraining.filter((p) => p.seed === 1).every((p) => p.origin === 'cached')).toBe(true);
+    const sat = (seed: number) => two.pretraining.find((p) => p.seed === seed && p.source === 'sat*')!.files.aerial;
+    expect(sat(2)).not.toBe(sat(1));
+    const u = two.replicates['thesis.table42.setting6']!.metrics.map((m) => m.uniformAll);
+    expect(u[1]).not.toBe(u[0]); // the snapshot's uniformity from the seed's own pre-trained weights
+    // figures: replicate 0's runs
+    expect(two.runs.map((r) => r.config.seed)).toEqual([1, 1]);
+    // the thesis' recall convention: ranks and recalls as its code counts them
+    expect(THESIS_RECALL_CONVENTION.ties).toBe('strict');
+    for (const run of one.runs) {
+      const strict = await splitRecall(run.embeddings!, { ties: 'strict' });
+      expect(Array.from(run.ranks)).toEqual(Array.from(strict.ranks));
+      expect(one.results[run.id]!.r1).toBeCloseTo(100 * strict.atK[1]!, 10);
+    }
+  }, 600_000);
 });

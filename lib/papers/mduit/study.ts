@@ -11,6 +11,12 @@
  *             against true target renders (synthetic sets only, lib/eval/translation_quality.ts)
  *
  * Profiles: `MDUIT_PROFILES` (./presets.ts), with what each deviates from the paper.
+ *
+ * Replicates (issue 20, lib/train/replicates.ts): every row trains K times, replicate r from seed
+ * base + r (its trainings' initialisation, sampling and augmentation); the set, its queries and
+ * references are the same for all (rendered from the base seed). Table 1 (`localization`) is the
+ * mean over replicates; the figures (Fig. 3, translation quality, loss curves, medians) show
+ * replicate 0, the base seed's run.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +37,7 @@ import type { NetVladOptions } from '../../models/netvlad.js';
 import { embedBank, trainMduit } from '../../train/mduit_train.js';
 import { trainNetVlad } from '../../train/netvlad_train.js';
 import { profileSizes } from '../../train/profiles.js';
+import { meanMetrics, replicateCount, replicateSeeds, type ReplicateResults } from '../../train/replicates.js';
 import { IMAGENET_RECIPE } from '../../train/init_weights.js';
 import { MDUIT_PROFILE_NAMES, MDUIT_PROFILES, MDUIT_ROW_IDS, MDUIT_ROWS, type MduitProfile, type MduitRowId, type MduitStudyConfig } from './presets.js';
 
@@ -40,6 +47,8 @@ export interface MduitStudyProgress {
   phase: 'data' | 'train' | 'evaluate' | 'grid' | 'quality' | 'done';
   /** The Table 1 row being trained or evaluated. */
   row?: MduitRowId;
+  /** Seed of the replicate being trained or evaluated. */
+  seed?: number;
   step?: number;
   steps?: number;
   loss?: number;
@@ -53,6 +62,8 @@ export interface MduitStudyOptions {
    *  'paper': the RobotCar Seasons folder (required). */
   dataDir?: string;
   seed?: number;
+  /** Replicates per row, seeds seed, seed + 1, … (default: the profile's, `replicateCount`). */
+  replicates?: number;
   onProgress?: (p: MduitStudyProgress) => void;
   /** Rows to train (default all five, in Table 1's order). */
   rows?: MduitRowId[];
@@ -117,8 +128,16 @@ export interface MduitStudyResult {
    * 'night_5m_10deg') — the ids and keys of lib/papers/mduit/published.ts, for show.results.
    */
   localization: Record<string, Record<string, number>>;
+  /**
+   * Per experiment id, its K replicates (lib/train/replicates.ts): seeds, per replicate the six
+   * metrics, and per metric, replicate and query 100 (localized within the threshold) or 0 — over
+   * the day queries for day_* and the night queries for night_*, in the set's order. Pass it to
+   * `show.results` as `replicates`.
+   */
+  replicates: ReplicateResults;
   /** Where each row's VGG16s started, by experiment id, for `show.results`'s `init`. */
   init: Record<string, string>;
+  /** Per row, replicate 0's training (the base seed). */
   rows: Record<string, MduitRowResult>;
   /** Fig. 3's grid as PNG bytes (rows: sources of different conditions, columns: one target per
    *  condition), from the "Full" model (else "w/o L_NCE"); null when neither was trained. */
@@ -126,9 +145,9 @@ export interface MduitStudyResult {
   grid: { model: MduitRowId; sources: string[]; targets: string[] } | null;
   /** Translation quality against true target renders (synthetic sets with an I2I row), else null. */
   translationQuality: TranslationQuality | null;
-  /** Per row, the loss of every training step. */
+  /** Per row, the loss of every training step (replicate 0). */
   lossHistory: Record<string, MduitLossRecord[]>;
-  /** Seconds per phase (noisy on a shared machine). */
+  /** Seconds per phase (noisy on a shared machine); `train`: per row, all its replicates. */
   timings: { data: number; train: Record<string, number>; evaluate: number; grid: number; quality: number; total: number };
 }
 
@@ -183,6 +202,11 @@ function record(set: LocalizationSet): void {
   });
 }
 
+/** Per threshold key, 100 for each query localized within it, else 0 (what Table 1 averages). */
+function hitsOf(errors: LocalizationResult['errors']): Record<string, number[]> {
+  return Object.fromEntries(TABLE1_THRESHOLDS.map((t) => [t.key, errors.map((e) => (e.metres <= t.metres && e.degrees <= t.degrees ? 100 : 0))]));
+}
+
 async function localize(embed: (x: tf.Tensor4D) => tf.Tensor2D, refs: ImageBank, queries: { day: ImageBank; night: ImageBank }, set: LocalizationSet): Promise<{ day: LocalizationResult; night: LocalizationResult }> {
   const zr = await embedBank(embed, refs);
   const gallery = { data: zr.z, shape: [refs.n, zr.dim] as [number, number] };
@@ -197,11 +221,13 @@ async function localize(embed: (x: tf.Tensor4D) => tf.Tensor2D, refs: ImageBank,
 
 /**
  * Runs the MDUIT study and returns (see `MduitStudyResult`):
- *  - `localization`: Table 1 as reproduced — `localization['mduit.table1.full']['night_5m_10deg']`
- *    is the percent of night queries of the "Full" row localized within 5 m and 10°; the ids and
+ *  - `localization`: Table 1 as reproduced, the mean over the replicates —
+ *    `localization['mduit.table1.full']['night_5m_10deg']` is the percent of night queries of the
+ *    "Full" row localized within 5 m and 10°; the ids and
  *    metric keys are those of lib/papers/mduit/published.ts (pass it to `show.results` with
  *    `dataset: { name: result.dataset.name, substitute: result.dataset.substitute }`);
- *  - `rows`: per row, steps, training seconds, median pose errors (day, night);
+ *  - `replicates`: per row, each replicate's seed, metrics and per-query hits;
+ *  - `rows`: per row (replicate 0), steps, training seconds, median pose errors (day, night);
  *  - `gridPng` (PNG bytes) and `grid` (the model, source and target conditions): Fig. 3;
  *  - `translationQuality`: per (source, target) domain pair and method (MDUIT, colour transfer,
  *    untranslated source, target image), L1 / PSNR / structure against the true target render and
@@ -214,6 +240,7 @@ async function localize(embed: (x: tf.Tensor4D) => tf.Tensor2D, refs: ImageBank,
 export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyResult> {
   const t0 = performance.now();
   const seed = o.seed ?? 1;
+  const seeds = replicateSeeds(seed, replicateCount(o.profile, o.replicates));
   const c = mduitStudyConfig(o.profile, o.overrides);
   const rows = o.rows ?? MDUIT_ROW_IDS;
   for (const r of rows) if (!(r in MDUIT_ROWS)) throw new CvglError(`rows: Table 1 experiment ids (${MDUIT_ROW_IDS.join(', ')})`, `'${r}'`, 'leave rows out for all five');
@@ -245,13 +272,16 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
   const timings: MduitStudyResult['timings'] = { data: since(t), train: {}, evaluate: 0, grid: 0, quality: 0, total: 0 };
   report({ phase: 'data', message: `${set.references.length} references, ${set.queries.day.length} day and ${set.queries.night.length} night queries, ${set.training.length} training images (${conditions.join(', ')})` });
 
-  const localization: MduitStudyResult['localization'] = {};
+  const replicates: ReplicateResults = {};
   const rowResults: MduitStudyResult['rows'] = {};
   const lossHistory: MduitStudyResult['lossHistory'] = {};
   const keep = new Map<MduitRowId, Mduit>();
   try {
-    for (const id of rows) {
+    // replicate by replicate: replicate 0 (the base seed) is the run the figures show
+    for (const [ri, rs] of seeds.entries()) for (const id of rows) {
       const spec = MDUIT_ROWS[id];
+      // messages say the seed when there are several replicates
+      const label = seeds.length > 1 ? `${spec.label} (seed ${rs})` : spec.label;
       t = performance.now();
       let embed: (x: tf.Tensor4D) => tf.Tensor2D;
       let dispose: () => void;
@@ -264,11 +294,11 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
         const dayBank: ImageBank = { n: dayIdx.length, height: train.height, width: train.width, data: new Uint8Array(dayIdx.length * per) };
         dayIdx.forEach((i, k) => dayBank.data.set(train.data.subarray(i * per, (i + 1) * per), k * per));
         const total = c.netvlad.epochs * (c.netvlad.stepsPerEpoch ?? Math.floor(dayIdx.length / c.netvlad.batchSize));
-        const r = await trainNetVlad(dayBank, dayIdx.map((i) => set.training[i]!), { ...c.netvlad, seed: seed + 100, ...(o.vgg16Weights ? { vgg16Weights: o.vgg16Weights } : {}) }, {
-          onEpoch: (_, what) => report({ phase: 'train', row: id, steps: total, message: `${spec.label}: ${what}` }),
-          onStep: (s) => report({ phase: 'train', row: id, step: s.step + 1, steps: total, loss: s.loss, message: `${spec.label}: step ${s.step + 1}/${total}, triplet loss ${s.loss.toFixed(4)}` }),
+        const r = await trainNetVlad(dayBank, dayIdx.map((i) => set.training[i]!), { ...c.netvlad, seed: rs + 100, ...(o.vgg16Weights ? { vgg16Weights: o.vgg16Weights } : {}) }, {
+          onEpoch: (_, what) => report({ phase: 'train', row: id, seed: rs, steps: total, message: `${label}: ${what}` }),
+          onStep: (s) => report({ phase: 'train', row: id, seed: rs, step: s.step + 1, steps: total, loss: s.loss, message: `${label}: step ${s.step + 1}/${total}, triplet loss ${s.loss.toFixed(4)}` }),
         });
-        lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: c.netvlad.lr, loss: h.loss }));
+        if (ri === 0) lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: c.netvlad.lr, loss: h.loss }));
         embed = (x) => r.model.embedImages(x);
         dispose = () => r.model.dispose();
         steps = r.steps;
@@ -276,30 +306,44 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
       } else {
         const base = spec.variant === 'full' || spec.variant === 'woNce' ? c.i2iTraining : c.plainTraining;
         const total = base.epochs * (base.stepsPerEpoch ?? Math.floor(train.n / base.batchSize));
-        const r = await trainMduit(images, { ...base, model: c.model, variant: spec.variant, seed: seed + 200 + MDUIT_ROW_IDS.indexOf(id), ...(o.vgg16Weights ? { vgg16Weights: o.vgg16Weights } : {}) }, {
+        const r = await trainMduit(images, { ...base, model: c.model, variant: spec.variant, seed: rs + 200 + MDUIT_ROW_IDS.indexOf(id), ...(o.vgg16Weights ? { vgg16Weights: o.vgg16Weights } : {}) }, {
           name: `mduit_${spec.variant}`,
-          onEpoch: (_, what) => report({ phase: 'train', row: id, steps: total, message: `${spec.label}: ${what}` }),
-          onStep: (s) => report({ phase: 'train', row: id, step: s.step + 1, steps: total, loss: s.generator, message: `${spec.label}: step ${s.step + 1}/${total}, loss ${s.generator.toFixed(3)}` }),
+          onEpoch: (_, what) => report({ phase: 'train', row: id, seed: rs, steps: total, message: `${label}: ${what}` }),
+          onStep: (s) => report({ phase: 'train', row: id, seed: rs, step: s.step + 1, steps: total, loss: s.generator, message: `${label}: step ${s.step + 1}/${total}, loss ${s.generator.toFixed(3)}` }),
         });
-        lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: h.lr, loss: h.generator, ...(Number.isFinite(h.discriminator) ? { discriminator: h.discriminator } : {}), terms: h.terms }));
+        if (ri === 0) lossHistory[id] = r.history.map((h) => ({ step: h.step, epoch: h.epoch, lr: h.lr, loss: h.generator, ...(Number.isFinite(h.discriminator) ? { discriminator: h.discriminator } : {}), terms: h.terms }));
         embed = (x) => r.model.embedImages(x);
         steps = r.steps;
         rowNotes = r.notes;
-        if (spec.variant === 'full' || spec.variant === 'woNce') {
+        if (ri === 0 && (spec.variant === 'full' || spec.variant === 'woNce')) {
           keep.set(id, r.model);
           dispose = () => {};
         } else dispose = () => r.model.dispose();
       }
-      timings.train[id] = since(t);
+      const trainSeconds = since(t);
+      timings.train[id] = (timings.train[id] ?? 0) + trainSeconds;
       t = performance.now();
-      report({ phase: 'evaluate', row: id, message: `${spec.label}: localizing ${queries.day.n} day and ${queries.night.n} night queries` });
-      const res = await localize(embed, refs, queries, set);
-      dispose();
+      report({ phase: 'evaluate', row: id, seed: rs, message: `${label}: localizing ${queries.day.n} day and ${queries.night.n} night queries` });
+      let res: Awaited<ReturnType<typeof localize>>;
+      try {
+        res = await localize(embed, refs, queries, set);
+      } finally {
+        dispose();
+      }
       timings.evaluate += since(t);
-      localization[id] = {};
-      for (const g of ['day', 'night'] as const) for (const [k, v] of Object.entries(res[g].accuracy)) localization[id]![`${g}_${k}`] = v;
-      rowResults[id] = { label: spec.label, notes: rowNotes, steps, seconds: timings.train[id]!, median: { day: res.day.median, night: res.night.median } };
+      const metrics: Record<string, number> = {};
+      const perQuery: Record<string, number[]> = {};
+      for (const g of ['day', 'night'] as const) {
+        for (const [k, v] of Object.entries(res[g].accuracy)) metrics[`${g}_${k}`] = v;
+        for (const [k, v] of Object.entries(hitsOf(res[g].errors))) perQuery[`${g}_${k}`] = v;
+      }
+      const rep = (replicates[id] ??= { seeds: [], perQuery: {}, metrics: [] });
+      rep.seeds.push(rs);
+      rep.metrics.push(metrics);
+      for (const [k, v] of Object.entries(perQuery)) (rep.perQuery![k] ??= []).push(v);
+      if (ri === 0) rowResults[id] = { label: spec.label, notes: rowNotes, steps, seconds: trainSeconds, median: { day: res.day.median, night: res.night.median } };
     }
+    const localization: MduitStudyResult['localization'] = Object.fromEntries(rows.map((id) => [id, meanMetrics(replicates[id]!.metrics)]));
 
     // ------------------------------------------------------------- Fig. 3 grid, translation quality
     const gridId = (['mduit.table1.full', 'mduit.table1.woNce'] as const).find((id) => keep.has(id));
@@ -356,6 +400,7 @@ export async function runMduitStudy(o: MduitStudyOptions): Promise<MduitStudyRes
         notes: set.notes,
       },
       localization,
+      replicates,
       // E_a's and NetVLAD's VGG16: the paper's are pre-trained on ImageNet (rows without translation have no E_a)
       init: Object.fromEntries(Object.keys(localization).map((id) => {
         const vgg = rowResults[id]?.notes.filter((n) => /VGG16/.test(n)) ?? [];

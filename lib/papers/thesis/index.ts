@@ -11,7 +11,7 @@ export { thesisTable, thesisReadingsTable, publishedUniformity, type ThesisTable
 export { THESIS_READINGS } from './readings.js';
 export {
   runThesisStudy, thesisMatrix, thesisConfig, thesisRun, resolveThesisInits, initialSnapshot, ensureThesisWorlds, thesisDatasetOf,
-  THESIS_SIZES, THESIS_WORLDS, SMOKE_ROWS, type ThesisDataset, type ThesisStudyOptions, type ThesisStudyResult, type PretrainedWeights,
+  THESIS_SIZES, THESIS_WORLDS, SMOKE_ROWS, THESIS_RECALL_CONVENTION, type ThesisDataset, type ThesisStudyOptions, type ThesisStudyResult, type PretrainedWeights,
 } from './study.js';
 export { experimentRow, publishedValue } from '../published.js';
 export { profileConfig } from '../study.js';

@@ -23,18 +23,30 @@
  * reused. Downstream rows whose configs are identical but for names and evaluation (e.g. exp. 12
  * of Tables 4.4, 4.7 and 4.8) are trained once and reported under every id.
  *
+ * Replicates (issue 20, lib/train/replicates.ts): the whole pipeline of a row runs K times,
+ * replicate r from seed base + r — the ImageNet stand-in, every MoCov2 pre-training (cached per
+ * seed: the seed is in the cache key) and the downstream fine-tuning; every row of a replicate
+ * uses the same seed and the same validation queries. `results` is the mean over replicates;
+ * `runs`, `snapshots`, `configs` (the figures) are replicate 0's, the base seed's.
+ *
+ * Recall convention: the thesis' own (`THESIS_RECALL_CONVENTION`): a gallery item tied with the
+ * true one does not count against the query, top-1% is K = floor(N/100) + 1.
+ *
  * Sizes: `paper` runs the presets and `thesis.stage1.*` as the thesis states them. `quick` and
  * `smoke` use THESIS_SIZES — smaller than the other papers' quick size, because the matrix is ~35
  * downstream and ~10 pre-training runs that must fit a notebook budget on two CPU cores.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CvglError } from '../../engine/errors.js';
 import { openDataset } from '../../data/readers.js';
 import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../../data/dataset.js';
 import { vigorCityOf } from '../../data/vigor.js';
-import { extractEmbeddings } from '../../eval/embeddings.js';
+import { extractEmbeddings, type SplitEmbeddings } from '../../eval/embeddings.js';
+import { embeddingUniformity, recallSummary, splitRecall } from '../../eval/evaluate.js';
+import type { RecallTies } from '../../eval/recall.js';
 import { featureSnapshot, type FeatureSnapshot } from '../../eval/feature_snapshot.js';
 import { buildModel } from '../../models/registry.js';
 import { exportVgg16Safetensors } from '../../models/weight_import.js';
@@ -43,7 +55,8 @@ import { ensureSynthetic, readSynthManifest, type SynthOptions } from '../../syn
 import { cloneConfig, type InitSource, type TrainConfig } from '../../train/config.js';
 import { branchImages, getPretrainPreset, pretrain, type PretrainBranch, type PretrainConfig } from '../../train/pretrain.js';
 import { checkProfile, profileConfig, profileSizes, type ProfileName, type ProfileSizes } from '../../train/profiles.js';
-import { runStudy, type ReproducedResults, type StudyResult, type StudyRun } from '../../train/study.js';
+import { meanMetrics, replicateCount, replicateSeeds, type ReplicateResults } from '../../train/replicates.js';
+import { recallPercent, runStudy, type ReproducedResults, type StudyOptions, type StudyResult, type StudyRun } from '../../train/study.js';
 import { loadInitWeights, train } from '../../train/trainer.js';
 import { getPreset } from '../presets.js';
 import { THESIS_NUMBERS } from './published.js';
@@ -107,7 +120,10 @@ export interface ThesisStudyOptions {
   pretrainDir?: string;
   /** Folder of the downstream runs (default: a new temporary one). */
   workDir?: string;
+  /** Base seed (default 1): replicate r runs from seed + r. */
   seed?: number;
+  /** Replicates of every row, pre-training included (default: the profile's, `replicateCount`). */
+  replicates?: number;
   /** Downstream epochs (default: the profile's). */
   epochs?: number;
   /** Ids whose descriptors before downstream training are plotted and measured (Figs. 4.3/4.4). */
@@ -125,6 +141,8 @@ export interface PretrainedWeights {
   files: Partial<Record<PretrainBranch, string>>;
   /** 'user file', 'cached' (reused) or 'trained' (now). */
   origin: 'user file' | 'cached' | 'trained';
+  /** Seed of the replicate it was resolved for. */
+  seed: number;
   steps: number;
   seconds: number;
   /** First and last loss of the run. */
@@ -133,13 +151,16 @@ export interface PretrainedWeights {
 }
 
 export interface ThesisStudyResult extends StudyResult {
-  /** Every pre-trained initialisation the rows needed. */
+  /** Per experiment id, its K replicates: seeds, per replicate the ranks of the validation queries
+   *  (trained rows; the thesis' tie convention) and the metrics `results` averages. */
+  replicates: ReplicateResults;
+  /** Every pre-trained initialisation the rows needed, for every replicate. */
   pretraining: PretrainedWeights[];
-  /** Figs. 4.3/4.4: per snapshot id. */
+  /** Figs. 4.3/4.4: per snapshot id (replicate 0). */
   snapshots: Record<string, FeatureSnapshot>;
   /** Rows reported from another row's run (identical configuration): id → id trained. */
   sharedRuns: Record<string, string>;
-  /** The configs as run, by id (init files filled in). */
+  /** The configs as run, by id (init files filled in; replicate 0). */
   configs: Record<string, TrainConfig>;
 }
 
@@ -344,7 +365,7 @@ async function imagenetStandIn(o: ThesisStudyOptions): Promise<PretrainedWeights
       run.model.dispose();
     }
   });
-  return { dataset: 'other world', branch: 'both', source: 'imagenet', files: r.files, origin: r.origin, steps: r.steps, seconds: r.seconds, loss: r.loss, dir: r.dir };
+  return { dataset: 'other world', branch: 'both', source: 'imagenet', files: r.files, origin: r.origin, seed: config.seed, steps: r.steps, seconds: r.seconds, loss: r.loss, dir: r.dir };
 }
 
 /** Resolves every symbolic initialisation of `configs` to files, pre-training what is missing. */
@@ -365,7 +386,7 @@ export async function resolveThesisInits(configs: TrainConfig[], o: ThesisStudyO
     if (profile === 'paper') {
       if (!o.imagenet) throw new CvglError("ImageNet VGG16 weights for the rows that start from 'imagenet' (Table 3.1)", 'no imagenet file given', 'pass imagenet: a torchvision VGG16 .safetensors (nothing is downloaded)');
       if (!existsSync(o.imagenet)) throw new CvglError(`the ImageNet VGG16 file ${o.imagenet}`, 'no such file', 'pass the path of a torchvision VGG16 .safetensors');
-      if (!pretraining.some((p) => p.source === 'imagenet')) pretraining.push({ dataset: 'other world', branch: 'both', source: 'imagenet', files: { ground: o.imagenet, aerial: o.imagenet }, origin: 'user file', steps: 0, seconds: 0, loss: null, dir: null });
+      if (!pretraining.some((p) => p.source === 'imagenet')) pretraining.push({ dataset: 'other world', branch: 'both', source: 'imagenet', files: { ground: o.imagenet, aerial: o.imagenet }, origin: 'user file', seed: o.seed ?? 1, steps: 0, seconds: 0, loss: null, dir: null });
       return o.imagenet;
     }
     standIn ??= imagenetStandIn(o).then((w) => {
@@ -393,7 +414,7 @@ export async function resolveThesisInits(configs: TrainConfig[], o: ThesisStudyO
         const run = await pretrain({ config, out: join(out, 'run'), maxSteps, progress: false, log: () => undefined, cacheDir: join(o.pretrainDir ?? join('runs', 'thesis-pretrain'), 'image-cache') });
         return { files: { [branch]: run.backbone }, steps: run.globalStep, seconds: (performance.now() - t0) / 1000, loss: run.losses.length ? [run.losses[0]!, run.losses.at(-1)!] : null };
       });
-      pretraining.push({ dataset: ds, branch, source, files: r.files, origin: r.origin, steps: r.steps, seconds: r.seconds, loss: r.loss, dir: r.dir });
+      pretraining.push({ dataset: ds, branch, source, files: r.files, origin: r.origin, seed: config.seed, steps: r.steps, seconds: r.seconds, loss: r.loss, dir: r.dir });
       log(`${ds} ${source} (${branch}): ${r.origin}${r.origin === 'trained' ? ` in ${r.seconds.toFixed(1)} s, ${r.steps} MoCo steps, InfoNCE ${r.loss?.[0].toFixed(2)} → ${r.loss?.[1].toFixed(2)}` : ` (${r.dir})`}`);
       return r.files[branch]!;
     })();
@@ -444,18 +465,23 @@ async function valSplitOf(c: TrainConfig): Promise<DatasetSplit> {
  * descriptors, t-SNE / S¹ / vMF KDE and the three uniformity values (per city for VIGOR).
  */
 export async function initialSnapshot(c: TrainConfig, o: { cacheDir?: string | null; seed?: number; title?: string; maxPoints?: number } = {}): Promise<FeatureSnapshot> {
+  const { e, val } = await initialEmbeddings(c, o.cacheDir ?? null);
+  const vigor = thesisDatasetOf(c) === 'vigor';
+  return featureSnapshot(e, {
+    seed: o.seed ?? 0,
+    title: o.title,
+    ...(o.maxPoints ? { maxPoints: o.maxPoints } : {}),
+    ...(vigor ? { groundGroups: val.pairs.map((p) => vigorCityOf(p.ground)), aerialGroups: val.gallery.map(vigorCityOf) } : {}),
+  });
+}
+
+/** The validation descriptors of a row's model as initialised (before any downstream step). */
+async function initialEmbeddings(c: TrainConfig, cacheDir: string | null): Promise<{ e: SplitEmbeddings; val: DatasetSplit }> {
   const model = buildModel(c.model.name, c.model.options ?? {}, c.seed);
   try {
     await loadInitWeights(model, c);
     const val = await valSplitOf(c);
-    const e = await extractEmbeddings(model, val, c.data, { cacheDir: o.cacheDir ?? null });
-    const vigor = thesisDatasetOf(c) === 'vigor';
-    return await featureSnapshot(e, {
-      seed: o.seed ?? 0,
-      title: o.title,
-      ...(o.maxPoints ? { maxPoints: o.maxPoints } : {}),
-      ...(vigor ? { groundGroups: val.pairs.map((p) => vigorCityOf(p.ground)), aerialGroups: val.gallery.map(vigorCityOf) } : {}),
-    });
+    return { e: await extractEmbeddings(model, val, c.data, { cacheDir }), val };
   } finally {
     model.dispose();
   }
@@ -464,29 +490,20 @@ export async function initialSnapshot(c: TrainConfig, o: { cacheDir?: string | n
 const RECALL_KEYS = ['r1', 'r5', 'r10', 'r1pct'];
 
 /**
- * Pre-trains what the rows need (cached), takes the snapshots, trains and evaluates every row
- * (identical rows once) and returns the results keyed by experiment id — recalls in percent; for
- * snapshot ids the uniformity before training (uniformGround/Satellite/All, Figs. 4.3/4.4); for
- * rows with `evalUniformity` the uniformity after training and per epoch in `runs[].evals` (Fig. 4.5).
+ * How the thesis counts recall, which the study follows (not the library's default, ties against
+ * the query; lib/eval/recall.ts). The thesis says only "If the ground-truth reference image appears
+ * in the top k retrieved images, it is considered as correct" (Sec. 4.1, 003 line 617), silent on
+ * ties; its evaluation code (`validate_vigor`) counts `np.sum(dist_array[i, :] < gt_dist)` — only
+ * strictly closer references — and takes top-1% as `int(N * 0.01) + 1`.
  */
-export async function runThesisStudy(ids: string[], o: ThesisStudyOptions): Promise<ThesisStudyResult> {
-  const t0 = performance.now();
-  const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const all = [...new Set([...ids, ...(o.snapshots ?? [])])];
-  const base = new Map(all.map((id) => [id, thesisConfig(id, o)]));
-  const { files, pretraining } = await resolveThesisInits([...base.values()], o);
-  const configs = new Map([...base].map(([id, c]) => [id, withInit(c, files)]));
+export const THESIS_RECALL_CONVENTION: { ties: RecallTies; onePercentK: 'floor+1'; why: string } = {
+  ties: 'strict',
+  onePercentK: 'floor+1',
+  why: "the thesis' evaluation code (validate_vigor: np.sum(dist < gt_dist), top1_percent = int(N * 0.01) + 1) counts only strictly closer references, as SAFA's and CVM-Net's; the thesis text (Sec. 4.1: 'If the ground-truth reference image appears in the top k retrieved images, it is considered as correct') does not say how ties count",
+};
 
-  const work = o.workDir;
-  const snapshots: Record<string, FeatureSnapshot> = {};
-  for (const id of o.snapshots ?? []) {
-    const t1 = performance.now();
-    const profile = profileOf(o.profile);
-    snapshots[id] = await initialSnapshot(configs.get(id)!, { seed: o.seed ?? 0, cacheDir: work ? join(work, 'cache') : null, ...(profile === 'paper' ? {} : { maxPoints: sizesAt(profile).plotPoints }) });
-    log(`${id}: descriptors before training — ${snapshots[id]!.caption} (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
-  }
-
-  // identical rows train once; the one that evaluates more (evalUniformity) is the one run
+/** Identical rows train once: id → the id trained, and the ids to train (the one that evaluates more, evalUniformity, is the one run). */
+function sharedRunsOf(ids: string[], configs: Map<string, TrainConfig>): { sharedRuns: Record<string, string>; toRun: string[] } {
   const groups = new Map<string, string[]>();
   for (const id of ids) {
     const k = runKey(configs.get(id)!);
@@ -499,38 +516,160 @@ export async function runThesisStudy(ids: string[], o: ThesisStudyOptions): Prom
     toRun.push(rep);
     for (const m of members) if (m !== rep) sharedRuns[m] = rep;
   }
-  for (const [m, rep] of Object.entries(sharedRuns)) log(`${m}: the same configuration as ${rep}, trained once`);
+  return { sharedRuns, toRun };
+}
 
-  const epochEvals = toRun.filter((id) => configs.get(id)!.evalUniformity);
-  const study = await runStudy(toRun, {
-    profile: profileOf(o.profile),
-    presets: getPreset,
-    adjust: (id, c) => {
-      for (const k of Object.keys(c)) delete (c as unknown as Record<string, unknown>)[k];
-      Object.assign(c, cloneConfig(configs.get(id)!));
-    },
-    epochEvals,
-    keepModels: o.keepModels === true ? true : Array.isArray(o.keepModels) ? o.keepModels.map((id) => sharedRuns[id] ?? id) : undefined,
-    keepEmbeddings: o.keepEmbeddings,
-    workDir: o.workDir,
-    log,
-  });
-  const results: ReproducedResults = { ...study.results };
-  for (const [m, rep] of Object.entries(sharedRuns)) {
-    results[m] = Object.fromEntries(Object.entries(results[rep] ?? {}).filter(([k]) => RECALL_KEYS.includes(k)));
+/** One replicate of the study (seed `seed`): what the result keeps of it. */
+interface ThesisReplicate {
+  seed: number;
+  runs: StudyRun[];
+  diverged: StudyResult['diverged'];
+  init: Record<string, string>;
+  pretraining: PretrainedWeights[];
+  snapshots: Record<string, FeatureSnapshot>;
+  sharedRuns: Record<string, string>;
+  configs: Map<string, TrainConfig>;
+  /** Per id: the metrics as `results` holds them, and the ranks of a trained row. */
+  rows: Record<string, { metrics: Record<string, number>; ranks?: number[] }>;
+}
+
+/**
+ * Pre-trains what the rows need (cached), takes the snapshots, trains and evaluates every row
+ * (identical rows once) and returns the results keyed by experiment id — recalls in percent (the
+ * thesis' convention, `THESIS_RECALL_CONVENTION`); for snapshot ids the uniformity before training
+ * (uniformGround/Satellite/All, Figs. 4.3/4.4); for rows with `evalUniformity` the uniformity after
+ * training and per epoch in `runs[].evals` (Fig. 4.5). All of it K times, replicate r from seed
+ * base + r; `results` is the mean over replicates, `replicates` holds each one (see the file comment).
+ */
+export async function runThesisStudy(ids: string[], o: ThesisStudyOptions): Promise<ThesisStudyResult> {
+  const t0 = performance.now();
+  const profile = profileOf(o.profile);
+  const seeds = replicateSeeds(o.seed ?? 1, replicateCount(profile, o.replicates));
+  // one work folder: replicate r > 0 runs in <work>/seed-<s>/ (the trainer resumes a run folder it
+  // finds), sharing replicate 0's image cache
+  const work = o.workDir ?? mkdtempSync(join(tmpdir(), 'cvgl-thesis-study-'));
+  const done: ThesisReplicate[] = [];
+  for (const [r, seed] of seeds.entries()) {
+    const baseLog = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
+    const log = seeds.length > 1 ? (l: string) => baseLog(`[seed ${seed}] ${l}`) : baseLog;
+    let workDir = work;
+    if (r > 0) {
+      workDir = join(work, `seed-${seed}`);
+      mkdirSync(workDir, { recursive: true });
+      mkdirSync(join(work, 'cache'), { recursive: true });
+      if (!existsSync(join(workDir, 'cache'))) symlinkSync(resolve(work, 'cache'), join(workDir, 'cache'), 'dir');
+    }
+    done.push(await runThesisReplicate(ids, { ...o, seed, log, workDir }, r === 0));
   }
-  for (const [id, s] of Object.entries(snapshots)) {
-    results[id] = { ...results[id], uniformGround: s.uniformity.ground, uniformSatellite: s.uniformity.satellite, uniformAll: s.uniformity.all };
+
+  const first = done[0]!;
+  const replicates: ReplicateResults = {};
+  for (const rep of done) {
+    for (const [id, row] of Object.entries(rep.rows)) {
+      const x = (replicates[id] ??= { seeds: [], metrics: [] });
+      x.seeds.push(rep.seed);
+      x.metrics.push(row.metrics);
+      if (row.ranks) (x.ranks ??= []).push(row.ranks);
+    }
   }
+  const results: ReproducedResults = Object.fromEntries(Object.entries(replicates).map(([id, x]) => [id, meanMetrics(x.metrics)]));
   return {
-    ...study,
+    runs: first.runs,
+    diverged: done.flatMap((rep) => rep.diverged.map((d) => (rep.seed === first.seed ? d : { ...d, message: `seed ${rep.seed}: ${d.message}` }))),
+    init: first.init,
     results,
-    pretraining,
-    snapshots,
-    sharedRuns,
-    configs: Object.fromEntries(configs),
+    replicates,
+    pretraining: done.flatMap((rep) => rep.pretraining),
+    snapshots: first.snapshots,
+    sharedRuns: first.sharedRuns,
+    configs: Object.fromEntries(first.configs),
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * One replicate: every seed from `o.seed`. `figures`: replicate 0 — the snapshots' plots, the kept
+ * models and descriptors; the others measure only what the results hold.
+ */
+async function runThesisReplicate(ids: string[], o: ThesisStudyOptions & { seed: number; workDir: string; log: (line: string) => void }, figures: boolean): Promise<ThesisReplicate> {
+  const log = o.log;
+  const profile = profileOf(o.profile);
+  const all = [...new Set([...ids, ...(o.snapshots ?? [])])];
+  const base = new Map(all.map((id) => [id, thesisConfig(id, o)]));
+  const { files, pretraining } = await resolveThesisInits([...base.values()], o);
+  const configs = new Map([...base].map(([id, c]) => [id, withInit(c, files)]));
+  const cacheDir = join(o.workDir, 'cache');
+
+  const snapshots: Record<string, FeatureSnapshot> = {};
+  const uniformBefore: Record<string, { ground: number; satellite: number; all: number }> = {};
+  for (const id of o.snapshots ?? []) {
+    const t1 = performance.now();
+    if (figures) {
+      snapshots[id] = await initialSnapshot(configs.get(id)!, { seed: o.seed, cacheDir, ...(profile === 'paper' ? {} : { maxPoints: sizesAt(profile).plotPoints }) });
+      uniformBefore[id] = snapshots[id]!.uniformity;
+      log(`${id}: descriptors before training — ${snapshots[id]!.caption} (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+    } else {
+      // the same values as the snapshot's (all descriptors), without its plots
+      uniformBefore[id] = await embeddingUniformity((await initialEmbeddings(configs.get(id)!, cacheDir)).e);
+    }
+  }
+
+  const { sharedRuns, toRun } = sharedRunsOf(ids, configs);
+  if (figures) for (const [m, rep] of Object.entries(sharedRuns)) log(`${m}: the same configuration as ${rep}, trained once`);
+
+  const epochEvals = toRun.filter((id) => configs.get(id)!.evalUniformity);
+  const keepModel = (id: string) => figures && (o.keepModels === true || (Array.isArray(o.keepModels) && o.keepModels.some((k) => (sharedRuns[k] ?? k) === id)));
+  // one row per runStudy call: its descriptors are re-ranked with the thesis' tie convention and
+  // dropped unless kept, so no more than one run's descriptors are held at a time
+  const one: Partial<StudyOptions> = { replicates: 1 } as Partial<StudyOptions>; // runStudy: K replicates are this loop's
+  const runs: StudyRun[] = [];
+  const diverged: StudyResult['diverged'] = [];
+  const init: Record<string, string> = {};
+  for (const id of toRun) {
+    const study = await runStudy([id], {
+      ...one,
+      profile,
+      presets: getPreset,
+      seed: o.seed,
+      adjust: (rid, c) => {
+        for (const k of Object.keys(c)) delete (c as unknown as Record<string, unknown>)[k];
+        Object.assign(c, cloneConfig(configs.get(rid)!));
+      },
+      epochEvals: epochEvals.includes(id) ? [id] : undefined,
+      keepModels: keepModel(id) ? [id] : undefined,
+      keepEmbeddings: true,
+      workDir: o.workDir,
+      log,
+    });
+    diverged.push(...study.diverged);
+    Object.assign(init, study.init);
+    for (const run of study.runs) {
+      const rec = await splitRecall(run.embeddings!, { ties: THESIS_RECALL_CONVENTION.ties });
+      run.recall = recallSummary(rec);
+      run.curve = rec.curve;
+      run.ranks = rec.ranks;
+      if (!(figures && o.keepEmbeddings)) delete run.embeddings;
+      runs.push(run);
+    }
+  }
+
+  const rows: ThesisReplicate['rows'] = {};
+  for (const run of runs) {
+    rows[run.id] = {
+      metrics: { ...recallPercent(run.recall), ...(run.uniformity ? { uniformGround: run.uniformity.ground, uniformSatellite: run.uniformity.satellite, uniformAll: run.uniformity.all } : {}) },
+      ranks: Array.from(run.ranks),
+    };
+  }
+  for (const [m, rep] of Object.entries(sharedRuns)) {
+    const r = rows[rep];
+    if (r) rows[m] = { metrics: Object.fromEntries(Object.entries(r.metrics).filter(([k]) => RECALL_KEYS.includes(k))), ranks: r.ranks };
+  }
+  for (const [id, u] of Object.entries(uniformBefore)) {
+    // a row whose run diverged is left out of this replicate whole (its seeds and ranks stay aligned)
+    if (ids.includes(id) && !rows[id]) continue;
+    rows[id] = { ...rows[id], metrics: { ...rows[id]?.metrics, uniformGround: u.ground, uniformSatellite: u.satellite, uniformAll: u.all } };
+  }
+  return { seed: o.seed, runs, diverged, init, pretraining, snapshots, sharedRuns, configs, rows };
 }
 
 /** A study run by id, following a shared run to the one trained. */
