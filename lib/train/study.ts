@@ -18,6 +18,7 @@ import { openDataset } from '../data/readers.js';
 import { limitSplit, type DatasetSplit } from '../data/dataset.js';
 import { extractEmbeddings, type SplitEmbeddings } from '../eval/embeddings.js';
 import { embeddingUniformity, recallSummary, splitRecall, type RecallSummary } from '../eval/evaluate.js';
+import type { RecallTies } from '../eval/recall.js';
 import type { CrossViewModel } from '../models/model.js';
 import type { TrainConfig } from './config.js';
 import type { EvalRecord } from './checkpoint.js';
@@ -39,6 +40,9 @@ export interface StudyOptions extends ProfileOptions {
    * base = `seed` or the row's; default the profile's (smoke 1, quick 3, paper 3).
    */
   replicates?: number;
+  /** How a tie with the true match ranks (lib/eval/recall.ts): 'against' the query (default) or
+   *  'strict' (only strictly better items count: the thesis' and SAFA's code). */
+  ties?: RecallTies;
   /** Change one experiment's config before it runs (e.g. a batch size of a sweep). */
   adjust?: (id: string, config: TrainConfig) => void;
   /** Keep the trained models of these experiments (true: all) in the result; others are disposed. */
@@ -165,7 +169,7 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       if (!full) throw new CvglError(`a '${valName}' split to evaluate ${id} on`, `splits ${Object.keys(ds.splits).join(', ')}`, 'set data.valSplit');
       const val = config.data.limit?.val ? limitSplit(full, config.data.limit.val) : full;
       const emb = await extractEmbeddings(r.model, val, config.data, { cacheDir, augment: config.data.evalAugment ?? null });
-      const rec = await splitRecall(emb);
+      const rec = await splitRecall(emb, o.ties ? { ties: o.ties } : {});
       const uniformity = config.evalUniformity ? await embeddingUniformity(emb) : undefined;
       const seconds = (performance.now() - t1) / 1000;
       const recall = recallSummary(rec);

@@ -45,7 +45,7 @@ import { openDataset } from '../../data/readers.js';
 import { limitSplit, type CrossViewDataset, type DatasetSplit } from '../../data/dataset.js';
 import { vigorCityOf } from '../../data/vigor.js';
 import { extractEmbeddings, type SplitEmbeddings } from '../../eval/embeddings.js';
-import { embeddingUniformity, recallSummary, splitRecall } from '../../eval/evaluate.js';
+import { embeddingUniformity } from '../../eval/evaluate.js';
 import type { RecallTies } from '../../eval/recall.js';
 import { featureSnapshot, type FeatureSnapshot } from '../../eval/feature_snapshot.js';
 import { buildModel } from '../../models/registry.js';
@@ -575,6 +575,7 @@ export async function runThesisStudy(ids: string[], o: ThesisStudyOptions): Prom
   const results: ReproducedResults = Object.fromEntries(Object.entries(replicates).map(([id, x]) => [id, meanMetrics(x.metrics)]));
   return {
     runs: first.runs,
+    allRuns: done.flatMap((rep) => rep.runs),
     diverged: done.flatMap((rep) => rep.diverged.map((d) => (rep.seed === first.seed ? d : { ...d, message: `seed ${rep.seed}: ${d.message}` }))),
     init: first.init,
     results,
@@ -619,15 +620,14 @@ async function runThesisReplicate(ids: string[], o: ThesisStudyOptions & { seed:
 
   const epochEvals = toRun.filter((id) => configs.get(id)!.evalUniformity);
   const keepModel = (id: string) => figures && (o.keepModels === true || (Array.isArray(o.keepModels) && o.keepModels.some((k) => (sharedRuns[k] ?? k) === id)));
-  // one row per runStudy call: its descriptors are re-ranked with the thesis' tie convention and
-  // dropped unless kept, so no more than one run's descriptors are held at a time
-  const one: Partial<StudyOptions> = { replicates: 1 } as Partial<StudyOptions>; // runStudy: K replicates are this loop's
   const runs: StudyRun[] = [];
   const diverged: StudyResult['diverged'] = [];
   const init: Record<string, string> = {};
   for (const id of toRun) {
+    // one seed per call: this loop is the replicates (pre-training included)
     const study = await runStudy([id], {
-      ...one,
+      replicates: 1,
+      ties: THESIS_RECALL_CONVENTION.ties,
       profile,
       presets: getPreset,
       seed: o.seed,
@@ -637,20 +637,13 @@ async function runThesisReplicate(ids: string[], o: ThesisStudyOptions & { seed:
       },
       epochEvals: epochEvals.includes(id) ? [id] : undefined,
       keepModels: keepModel(id) ? [id] : undefined,
-      keepEmbeddings: true,
+      keepEmbeddings: figures && o.keepEmbeddings === true,
       workDir: o.workDir,
       log,
     });
     diverged.push(...study.diverged);
     Object.assign(init, study.init);
-    for (const run of study.runs) {
-      const rec = await splitRecall(run.embeddings!, { ties: THESIS_RECALL_CONVENTION.ties });
-      run.recall = recallSummary(rec);
-      run.curve = rec.curve;
-      run.ranks = rec.ranks;
-      if (!(figures && o.keepEmbeddings)) delete run.embeddings;
-      runs.push(run);
-    }
+    runs.push(...study.runs);
   }
 
   const rows: ThesisReplicate['rows'] = {};
