@@ -2,7 +2,7 @@
  * The `native` backend (oneDNN convolutions and matmuls on the wasm heap) against `cpu`: values
  * and gradients, max relative error max|a − b| / max(max|b|, 1e-12) below 1e-4 (the bound of
  * grad_parity.test.ts). Every kernel native replaces — Conv2D, Conv2DBackpropInput,
- * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad, broadcast Add/Sub/Mul/Div, ReLU's gradient — over strides, paddings, dilations, odd sizes and batch
+ * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad, Mean over leading axes (bit for bit wasm's), broadcast Add/Sub/Mul/Div, ReLU's gradient — over strides, paddings, dilations, odd sizes and batch
  * sizes 1 and 3; plus a small VGG-like net end to end. Required under CI; locally a missing
  * addon skips these with a warning (npm run setup:system && npm run build:native).
  */
@@ -234,6 +234,31 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
     );
     // the loss's full sum and non-leading axes go to wasm; leading ones to the addon
     expect(runs > 0).toBe(leading);
+  });
+
+  // BatchNorm's moments are Means over N, H, W: the addon's column sums then a float32 division,
+  // the same numbers as wasm's Mean (which transposes first) bit for bit, so runs do not change
+  it.skipIf(!available).each([
+    { shape: [32, 9, 36, 16], axis: [0, 1, 2], keepDims: false },
+    { shape: [4, 5, 7, 3], axis: [0, 1, 2], keepDims: true },
+    { shape: [257, 130], axis: 0, keepDims: false },
+    { shape: [3, 5, 7, 4], axis: [1, 2], keepDims: false },
+  ])('mean over axes $axis of [$shape] keepDims $keepDims is wasm\'s, bit for bit', async ({ shape, axis, keepDims }) => {
+    const r = new Rng(7 + shape.length);
+    const x = randn(r, 'x', shape);
+    const mean = async (backend: 'wasm' | 'native') => {
+      await useBackend(backend);
+      const t = tf.tensor(x.data, shape);
+      const y = tf.mean(t, axis, keepDims);
+      const out = { shape: y.shape, bits: Array.from(new Uint32Array((await y.data()).slice().buffer)) };
+      tf.dispose([t, y]);
+      return out;
+    };
+    const ref = await mean('wasm');
+    const runs = await nativeRuns('Mean', async () => {
+      expect(await mean('native')).toEqual(ref);
+    });
+    expect(runs > 0).toBe(axis !== undefined && Array.isArray(axis) ? axis[0] === 0 : axis === 0);
   });
 
   // the addon's MaxPoolGrad: the first maximum of each window gets dy (cpu's rule), overlapping

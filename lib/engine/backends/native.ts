@@ -225,6 +225,25 @@ function nativeKernels(nat: NativeAddon): KernelConfig[] {
       nat.sumLeading(heap(b, x!), heap(b, out), new Int32Array([rows, cols]));
       return out;
     }),
+    // BatchNorm's batch moments (tf.moments over N, H, W): wasm transposes x to put the reduced
+    // axes last first, a quarter of a GeoCapsNet step at quick size. The addon's column sums
+    // add the rows in the order wasm's Mean adds the transposed values (from 0, row by row), and
+    // the quotient is wasm's `sum / reduce_size` (a float32 division: the double quotient
+    // rounded to float32 is the same number), so the result is bit for bit wasm's.
+    kernel('Mean', ({ x }, b, attrs) => {
+      if (!f32(x!)) return null;
+      const k = leadingAxes(attrs.axis as number | number[], x!.shape.length);
+      if (!k) return null;
+      const rows = x!.shape.slice(0, k).reduce((p, q) => p * q, 1);
+      const kept = x!.shape.slice(k);
+      const cols = kept.reduce((p, q) => p * q, 1);
+      if (rows === 0 || cols === 0) return null;
+      const out = b.makeOutput(attrs.keepDims ? [...x!.shape.slice(0, k).map(() => 1), ...kept] : kept, 'float32');
+      const o = heap(b, out);
+      nat.sumLeading(heap(b, x!), o, new Int32Array([rows, cols]));
+      for (let c = 0; c < cols; c++) o[c] = o[c]! / rows;
+      return out;
+    }),
     // the semantics of lib/engine/kernels/max_pool_grad.ts (tfjs cpu), multithreaded
     kernel('MaxPoolGrad', ({ dy, input }, b, attrs) => {
       if (!f32(dy!, input!)) return null;
@@ -287,7 +306,7 @@ function adamKernel(nat: NativeAddon): KernelConfig {
   };
 }
 
-export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'Sum', 'MaxPoolGrad', 'Identity', 'Add', 'Sub', 'Multiply', 'RealDiv'] as const;
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'Sum', 'Mean', 'MaxPoolGrad', 'Identity', 'Add', 'Sub', 'Multiply', 'RealDiv'] as const;
 
 let started: { threads: number; version: string } | null = null;
 
