@@ -160,8 +160,9 @@ export async function profileRun(config: TrainConfig, o: { steps: number; warmup
       if (n >= warmup) {
         dataMs += t1 - t0;
         stepMs += t2 - t1;
-        ab[onWasm ? 1 : 0] += t2 - t1;
-        abN[onWasm ? 1 : 0]++;
+        const k = onWasm ? 1 : 0;
+        ab[k] = ab[k]! + t2 - t1;
+        abN[k] = abN[k]! + 1;
       }
       n++;
     }
