@@ -152,11 +152,15 @@ export async function profileRun(config: TrainConfig, o: { steps: number; warmup
       if (n === warmup) takeStats();
       const onWasm = Boolean(o.abWasm?.length) && n % 2 === 1;
       meter.toWasm = new Set(onWasm ? o.abWasm : []);
+      // kernels of our own (no wasm twin, e.g. the fused BatchNorm): unregistered, their callers use tfjs ops
+      const own = onWasm ? o.abWasm!.filter((k) => !tf.getKernel(k, 'wasm')).map((k) => tf.getKernel(k, o.backend)).filter((k) => k !== undefined) : [];
+      for (const k of own) tf.unregisterKernel(k.kernelName, o.backend);
       const r = await gradientStep(vars, () => objective(b.ground!, b.aerial!), optimizer, config.optimizer.lr, () => undefined, () => tf.dispose([b.ground!, b.aerial!]));
       model.afterStep?.();
       const t2 = performance.now();
       losses.push(r.loss);
       meter.toWasm = new Set();
+      for (const k of own) tf.registerKernel(k);
       if (n >= warmup) {
         dataMs += t1 - t0;
         stepMs += t2 - t1;

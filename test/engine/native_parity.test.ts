@@ -2,13 +2,14 @@
  * The `native` backend (oneDNN convolutions and matmuls on the wasm heap) against `cpu`: values
  * and gradients, max relative error max|a − b| / max(max|b|, 1e-12) below 1e-4 (the bound of
  * grad_parity.test.ts). Every kernel native replaces — Conv2D, Conv2DBackpropInput,
- * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad, Mean over leading axes (bit for bit wasm's), broadcast Add/Sub/Mul/Div, ReLU's gradient — over strides, paddings, dilations, odd sizes and batch
+ * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad, Mean over leading axes (bit for bit wasm's), the fused BatchNorm moments and gradient (bit for bit the tfjs ops), broadcast Add/Sub/Mul/Div, ReLU's gradient — over strides, paddings, dilations, odd sizes and batch
  * sizes 1 and 3; plus a small VGG-like net end to end. Required under CI; locally a missing
  * addon skips these with a warning (npm run setup:system && npm run build:native).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, probeBackends, tf } from '../../lib/engine/index.js';
 import { nativeCalls } from '../../lib/engine/backends/native.js';
+import { BN_GRAD_KERNEL, BN_MOMENTS_KERNEL, batchMoments, batchMomentsOps, batchNormGrad, batchNormGradOps } from '../../lib/engine/kernels/batch_norm.js';
 import { requireInCi } from '../ci_requirements.js';
 import { ErrorLog, expectWithin, parity, randn, randu, useBackend, type ArrayInput, type ScalarFn } from './parity_helpers.js';
 
@@ -259,6 +260,43 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
       expect(await mean('native')).toEqual(ref);
     });
     expect(runs > 0).toBe(axis !== undefined && Array.isArray(axis) ? axis[0] === 0 : axis === 0);
+  });
+
+  // training BatchNorm's moments and gradient, one addon kernel each (ResNetX, GeoCapsNet): the
+  // same float32 numbers as the tfjs ops they replace on this backend, so runs do not change;
+  // several column blocks (C > 64), one row, > 2^15 values (threads)
+  it.skipIf(!available).each([
+    { shape: [32, 9, 36, 16] },
+    { shape: [2, 3, 5, 130] },
+    { shape: [1, 1, 1, 7] },
+    { shape: [3, 4, 4, 64] },
+  ])('fused BatchNorm moments and gradient of [$shape] are the tfjs ops\' bit for bit', async ({ shape }) => {
+    await useBackend('native');
+    const r = new Rng(shape[3]! * 31 + shape[0]!);
+    const c = shape[3]!;
+    const [x, dy] = [randn(r, 'x', shape, 3), randn(r, 'dy', shape)].map((i) => tf.tensor4d(i.data, shape as [number, number, number, number])) as [tf.Tensor4D, tf.Tensor4D];
+    const gamma = tf.tensor1d(randn(r, 'g', [c]).data);
+    const bits = async (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => ({ shape: t.shape, bits: Array.from(new Uint32Array((await t.data()).slice().buffer)) })));
+    const both = async (fusedRun: boolean) => {
+      const m = fusedRun ? batchMoments(x) : batchMomentsOps(x);
+      const rs = tf.rsqrt(tf.add(m.variance, 1e-3)) as tf.Tensor1D;
+      const g = fusedRun ? batchNormGrad(dy, x, m.mean, rs, gamma) : batchNormGradOps(dy, x, m.mean, rs, gamma);
+      const out = await bits([m.mean, m.variance, ...g]);
+      tf.dispose([m.mean, m.variance, rs, ...g]);
+      return out;
+    };
+    const ref = await both(false);
+    const runs = await nativeRuns(BN_MOMENTS_KERNEL, async () => {
+      const grads = await nativeRuns(BN_GRAD_KERNEL, async () => {
+        const got = await both(true);
+        // per output: its shape and how many values differ in any bit (a short message, not a diff of 10^5 values)
+        const differing = (a: typeof ref) => a.map((o, i) => ({ shape: o.shape, differ: o.bits.filter((b, j) => b !== ref[i]!.bits[j]).length }));
+        expect(differing(got)).toEqual(ref.map((o) => ({ shape: o.shape, differ: 0 })));
+      });
+      expect(grads).toBe(1);
+    });
+    expect(runs).toBe(1);
+    tf.dispose([x, dy, gamma]);
   });
 
   // the addon's MaxPoolGrad: the first maximum of each window gets dy (cpu's rule), overlapping

@@ -16,6 +16,7 @@ import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-co
 import { tf } from '../tf.js';
 import { pair } from '../kernels/kernel_call.js';
 import { RELU_GRAD_KERNEL } from '../kernels/relu_grad.js';
+import { BN_GRAD_KERNEL, BN_MOMENTS_KERNEL } from '../kernels/batch_norm.js';
 import { startWasm } from './wasm.js';
 
 const require = createRequire(import.meta.url);
@@ -27,6 +28,9 @@ export interface NativeAddon {
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, outP: Float32Array, outM: Float32Array, outV: Float32Array, h: Float32Array): void;
   sumLeading(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  /** Absent from an addon built before it (rebuild with npm run build:native): tfjs ops then. */
+  bnMoments?(x: Float32Array, mean: Float32Array, variance: Float32Array, dims: Int32Array): void;
+  bnGrad?(dy: Float32Array, x: Float32Array, mean: Float32Array, r: Float32Array, gamma: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, dims: Int32Array): void;
   binary(op: 0 | 1 | 2 | 3 | 4, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   setThreads(n: number): void;
   threads(): number;
@@ -287,6 +291,48 @@ function reluGradKernel(nat: NativeAddon): KernelConfig {
   };
 }
 
+/** lib/engine/kernels/batch_norm.ts' fused kernels (none when the addon predates them). */
+function batchNormKernels(nat: NativeAddon): KernelConfig[] {
+  const { bnMoments, bnGrad } = nat;
+  if (!bnMoments || !bnGrad) return [];
+  const channels = (t: TensorInfo) => t.shape[t.shape.length - 1]!;
+  const rowsOf = (t: TensorInfo) => t.shape.slice(0, -1).reduce((p, q) => p * q, 1);
+  const check = (name: string, ok: boolean) => {
+    if (!ok) throw new Error(`${name}: float32 [N, H, W, C] maps with per-channel [C] vectors expected`);
+  };
+  return [
+    {
+      kernelName: BN_MOMENTS_KERNEL,
+      backendName: 'native',
+      kernelFunc: ({ inputs, backend }) => {
+        const b = backend as unknown as Backend;
+        const { x } = inputs as { x: TensorInfo };
+        check(BN_MOMENTS_KERNEL, x.dtype === 'float32' && x.shape.length === 4 && rowsOf(x) > 0 && channels(x) > 0);
+        const c = channels(x);
+        const outs = [b.makeOutput([c], 'float32'), b.makeOutput([c], 'float32')];
+        bnMoments.call(nat, heap(b, x), heap(b, outs[0]!), heap(b, outs[1]!), new Int32Array([rowsOf(x), c]));
+        counted(BN_MOMENTS_KERNEL);
+        return outs;
+      },
+    },
+    {
+      kernelName: BN_GRAD_KERNEL,
+      backendName: 'native',
+      kernelFunc: ({ inputs, backend }) => {
+        const b = backend as unknown as Backend;
+        const { dy, x, mean, r, gamma } = inputs as Record<'dy' | 'x' | 'mean' | 'r' | 'gamma', TensorInfo>;
+        const c = channels(x);
+        check(BN_GRAD_KERNEL, [dy, x, mean, r, gamma].every((t) => t.dtype === 'float32') && x.shape.length === 4 && dy.shape.join() === x.shape.join() && [mean, r, gamma].every((t) => t.shape.length === 1 && t.shape[0] === c) && rowsOf(x) > 0 && c > 0);
+        const outs = [b.makeOutput(x.shape, 'float32'), b.makeOutput([c], 'float32'), b.makeOutput([c], 'float32')];
+        const rows = rowsOf(x);
+        bnGrad.call(nat, heap(b, dy), heap(b, x), heap(b, mean), heap(b, r), heap(b, gamma), heap(b, outs[0]!), heap(b, outs[1]!), heap(b, outs[2]!), new Int32Array([rows, c, rows]));
+        counted(BN_GRAD_KERNEL);
+        return outs;
+      },
+    },
+  ];
+}
+
 function adamKernel(nat: NativeAddon): KernelConfig {
   return {
     kernelName: ADAM_KERNEL,
@@ -328,7 +374,7 @@ export async function startNative(threads: number): Promise<{ threads: number; v
     for (const k of tf.getKernelsForBackend('wasm')) {
       if (!ours.has(k.kernelName)) tf.registerKernel({ ...k, backendName: 'native' });
     }
-    for (const k of [...nativeKernels(nat), adamKernel(nat), reluGradKernel(nat)]) {
+    for (const k of [...nativeKernels(nat), adamKernel(nat), reluGradKernel(nat), ...batchNormKernels(nat)]) {
       if (!skip.has(k.kernelName)) tf.registerKernel(k);
     }
   }
