@@ -102,6 +102,8 @@ export interface RunProfile {
   step: PhaseProfile;
   /** Per step: waiting for the pipeline's next batch. */
   dataMs: number;
+  /** The training pipeline's own count: images decoded / read from the cache, and its workers' seconds, over the whole profile. */
+  pipeline: { images: number; decoded: number; cached: number; seconds: number };
   preciseBn: PhaseProfile | null;
   eval: PhaseProfile & { queries: number; r1: number };
   losses: number[];
@@ -187,6 +189,7 @@ export async function profileRun(config: TrainConfig, o: { steps: number; warmup
     }
     return {
       name: config.name, batch: config.data.batchSize, steps: o.steps, step, dataMs: dataMs / o.steps, preciseBn, eval: ev, losses,
+      pipeline: { images: pipe.stats.images, decoded: pipe.stats.decoded, cached: pipe.stats.cached, seconds: pipe.stats.seconds },
       ...(o.abWasm?.length ? { ab: { kernels: o.abWasm, nativeMs: ab[0]! / Math.max(1, abN[0]!), wasmMs: ab[1]! / Math.max(1, abN[1]!) } } : {}),
     };
   } finally {
@@ -208,6 +211,7 @@ export function formatProfile(p: RunProfile, top = 40): string {
   ];
   if (p.preciseBn) out.push(`  PreciseBN ${p.preciseBn.ms.toFixed(0)} ms (kernels ${p.preciseBn.kernelMs.toFixed(0)} ms, ${p.preciseBn.calls} calls)`, ...p.preciseBn.kernels.slice(0, 6).map(line));
   if (p.eval.queries) out.push(`  eval ${p.eval.ms.toFixed(0)} ms for ${p.eval.queries} queries (kernels ${p.eval.kernelMs.toFixed(0)} ms, ${p.eval.calls} calls); R@1 ${(100 * p.eval.r1).toFixed(2)}%`, ...p.eval.kernels.slice(0, 6).map(line));
+  out.push(`  training pipeline: ${p.pipeline.images} images (${p.pipeline.decoded} decoded, ${p.pipeline.cached} from the cache), ${p.pipeline.seconds.toFixed(1)} s`);
   if (p.ab) out.push(`  A/B (alternate steps): ${p.ab.kernels.join(', ')} on wasm ${p.ab.wasmMs.toFixed(0)} ms/step, native ${p.ab.nativeMs.toFixed(0)} ms/step (ratio ${(p.ab.wasmMs / p.ab.nativeMs).toFixed(2)})`);
   out.push(`  losses ${p.losses.join(' ')}`);
   return out.join('\n');
