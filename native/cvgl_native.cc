@@ -16,6 +16,8 @@
 //                                    gradient, a = dy, b = x, same size); dims (Int32Array, 3):
 //                                    outer inner small (0: b is [inner], 1: a is [inner])
 //   maxPoolGrad(x, dy, dx, dims)     dims (Int32Array, 14): N H W C OH OW fh fw sh sw dh dw top left
+//   scaleShift(x, scale, shift, out, dims)   out = x·scale + shift per channel (BatchNorm's value);
+//                                    dims (Int32Array, 2): rows cols
 //   bnMoments(x, mean, variance, dims)   BatchNorm's batch mean and biased variance over the rows
 //                                    of x [rows, cols]; dims (Int32Array, 2): rows cols
 //   bnGrad(dy, x, mean, r, gamma, dx, dGamma, dBeta, dims)   training BatchNorm's gradient;
@@ -521,6 +523,51 @@ napi_value BnGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/**
+ * scaleShift(x, scale, shift, out, dims [rows, cols]): out[r,c] = x[r,c]·scale[c] + shift[c], a
+ * product then a sum, each rounded to float32 (no fused multiply-add), as tfjs' Multiply then Add
+ * of a per-channel vector give it: BatchNorm's forward value in one pass instead of two.
+ */
+napi_value ScaleShift(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 5) {
+    throwError(env, "scaleShift(x, scale, shift, out, dims) takes 5 arguments");
+    return nullptr;
+  }
+  const char* names[4] = {"x", "scale", "shift", "out"};
+  float* p[4];
+  size_t len[4];
+  for (int i = 0; i < 4; i++)
+    if (!getF32(env, args[i], &p[i], &len[i], names[i])) return nullptr;
+  int32_t* d;
+  size_t nd = 0;
+  if (!getI32(env, args[4], &d, &nd, "dims")) return nullptr;
+  if (nd != 2 || d[0] < 1 || d[1] < 1) {
+    throwError(env, "scaleShift: dims must be [rows, cols]");
+    return nullptr;
+  }
+  const int64_t rows = d[0], cols = d[1];
+  const size_t big = size_t(rows * cols);
+  if (len[0] != big || len[3] != big || len[1] != size_t(cols) || len[2] != size_t(cols)) {
+    throwError(env, "scaleShift: x and out must hold rows*cols values, scale and shift cols");
+    return nullptr;
+  }
+  const float *x = p[0], *sc = p[1], *sh = p[2];
+  float* out = p[3];
+#pragma omp parallel for schedule(static) if (big >= kParallelMin)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* v = x + r * cols;
+    float* o = out + r * cols;
+    for (int64_t c = 0; c < cols; c++) {
+      const float prod = v[c] * sc[c];
+      o[c] = prod + sh[c];
+    }
+  }
+  return nullptr;
+}
+
 template <typename Op>
 void broadcastRows(const float* a, const float* b, float* out, int64_t outer, int64_t inner, bool smallA, Op op) {
   const bool par = size_t(outer * inner) >= kParallelMin;
@@ -695,6 +742,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sumLeading", nullptr, SumLeading, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scaleShift", nullptr, ScaleShift, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnMoments", nullptr, BnMoments, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bnGrad", nullptr, BnGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, probeBackends, tf } from '../../lib/engine/index.js';
 import { nativeCalls } from '../../lib/engine/backends/native.js';
-import { BN_GRAD_KERNEL, BN_MOMENTS_KERNEL, batchMoments, batchMomentsOps, batchNormGrad, batchNormGradOps } from '../../lib/engine/kernels/batch_norm.js';
+import { BN_GRAD_KERNEL, BN_MOMENTS_KERNEL, SCALE_SHIFT_KERNEL, batchMoments, batchMomentsOps, batchNormGrad, batchNormGradOps, scaleShift, scaleShiftOps } from '../../lib/engine/kernels/batch_norm.js';
 import { requireInCi } from '../ci_requirements.js';
 import { ErrorLog, expectWithin, parity, randn, randu, useBackend, type ArrayInput, type ScalarFn } from './parity_helpers.js';
 
@@ -262,7 +262,7 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
     expect(runs > 0).toBe(axis !== undefined && Array.isArray(axis) ? axis[0] === 0 : axis === 0);
   });
 
-  // training BatchNorm's moments and gradient, one addon kernel each (ResNetX, GeoCapsNet): the
+  // training BatchNorm's moments, value (x·s + t) and gradient, one addon kernel each (ResNetX, GeoCapsNet): the
   // same float32 numbers as the tfjs ops they replace on this backend, so runs do not change;
   // several column blocks (C > 64), one row, > 2^15 values (threads)
   it.skipIf(!available).each([
@@ -270,7 +270,7 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
     { shape: [2, 3, 5, 130] },
     { shape: [1, 1, 1, 7] },
     { shape: [3, 4, 4, 64] },
-  ])('fused BatchNorm moments and gradient of [$shape] are the tfjs ops\' bit for bit', async ({ shape }) => {
+  ])('fused BatchNorm moments, value and gradient of [$shape] are the tfjs ops\' bit for bit', async ({ shape }) => {
     await useBackend('native');
     const r = new Rng(shape[3]! * 31 + shape[0]!);
     const c = shape[3]!;
@@ -281,8 +281,10 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
       const m = fusedRun ? batchMoments(x) : batchMomentsOps(x);
       const rs = tf.rsqrt(tf.add(m.variance, 1e-3)) as tf.Tensor1D;
       const g = fusedRun ? batchNormGrad(dy, x, m.mean, rs, gamma) : batchNormGradOps(dy, x, m.mean, rs, gamma);
-      const out = await bits([m.mean, m.variance, ...g]);
-      tf.dispose([m.mean, m.variance, rs, ...g]);
+      const shift = tf.neg(m.mean) as tf.Tensor1D;
+      const y = fusedRun ? scaleShift(x, rs, shift) : scaleShiftOps(x, rs, shift);
+      const out = await bits([m.mean, m.variance, ...g, y]);
+      tf.dispose([m.mean, m.variance, rs, ...g, shift, y]);
       return out;
     };
     const ref = await both(false);
@@ -294,6 +296,7 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
         expect(differing(got)).toEqual(ref.map((o) => ({ shape: o.shape, differ: 0 })));
       });
       expect(grads).toBe(1);
+      expect(nativeCalls[SCALE_SHIFT_KERNEL] ?? 0).toBeGreaterThan(0);
     });
     expect(runs).toBe(1);
     tf.dispose([x, dy, gamma]);

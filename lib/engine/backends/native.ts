@@ -16,7 +16,7 @@ import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-co
 import { tf } from '../tf.js';
 import { pair } from '../kernels/kernel_call.js';
 import { RELU_GRAD_KERNEL } from '../kernels/relu_grad.js';
-import { BN_GRAD_KERNEL, BN_MOMENTS_KERNEL } from '../kernels/batch_norm.js';
+import { BN_GRAD_KERNEL, BN_MOMENTS_KERNEL, SCALE_SHIFT_KERNEL } from '../kernels/batch_norm.js';
 import { startWasm } from './wasm.js';
 
 const require = createRequire(import.meta.url);
@@ -30,6 +30,7 @@ export interface NativeAddon {
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
   /** Absent from an addon built before it (rebuild with npm run build:native): tfjs ops then. */
   bnMoments?(x: Float32Array, mean: Float32Array, variance: Float32Array, dims: Int32Array): void;
+  scaleShift?(x: Float32Array, scale: Float32Array, shift: Float32Array, out: Float32Array, dims: Int32Array): void;
   bnGrad?(dy: Float32Array, x: Float32Array, mean: Float32Array, r: Float32Array, gamma: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, dims: Int32Array): void;
   binary(op: 0 | 1 | 2 | 3 | 4, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   setThreads(n: number): void;
@@ -293,8 +294,8 @@ function reluGradKernel(nat: NativeAddon): KernelConfig {
 
 /** lib/engine/kernels/batch_norm.ts' fused kernels (none when the addon predates them). */
 function batchNormKernels(nat: NativeAddon): KernelConfig[] {
-  const { bnMoments, bnGrad } = nat;
-  if (!bnMoments || !bnGrad) return [];
+  const { bnMoments, bnGrad, scaleShift } = nat;
+  if (!bnMoments || !bnGrad || !scaleShift) return [];
   const channels = (t: TensorInfo) => t.shape[t.shape.length - 1]!;
   const rowsOf = (t: TensorInfo) => t.shape.slice(0, -1).reduce((p, q) => p * q, 1);
   const check = (name: string, ok: boolean) => {
@@ -313,6 +314,20 @@ function batchNormKernels(nat: NativeAddon): KernelConfig[] {
         bnMoments.call(nat, heap(b, x), heap(b, outs[0]!), heap(b, outs[1]!), new Int32Array([rowsOf(x), c]));
         counted(BN_MOMENTS_KERNEL);
         return outs;
+      },
+    },
+    {
+      kernelName: SCALE_SHIFT_KERNEL,
+      backendName: 'native',
+      kernelFunc: ({ inputs, backend }) => {
+        const b = backend as unknown as Backend;
+        const { x, scale, shift } = inputs as Record<'x' | 'scale' | 'shift', TensorInfo>;
+        const c = channels(x);
+        check(SCALE_SHIFT_KERNEL, [x, scale, shift].every((t) => t.dtype === 'float32') && x.shape.length === 4 && [scale, shift].every((t) => t.shape.length === 1 && t.shape[0] === c) && rowsOf(x) > 0 && c > 0);
+        const out = b.makeOutput(x.shape, 'float32');
+        scaleShift.call(nat, heap(b, x), heap(b, scale), heap(b, shift), heap(b, out), new Int32Array([rowsOf(x), c]));
+        counted(SCALE_SHIFT_KERNEL);
+        return out;
       },
     },
     {

@@ -5,6 +5,8 @@
  * for bit in test/engine/native_parity.test.ts):
  *
  *  - `batchMoments(x)`: tf.moments(x, [0, 1, 2]) (mean and biased variance);
+ *  - `scaleShift(x, scale, shift)`: x·scale + shift per channel (the normalised value; no
+ *    gradient of its own: BatchNorm's customGrad gives it);
  *  - `batchNormGrad(dy, x, mean, r, gamma)`: with x̂ = (x − μ)·r and n values per channel,
  *    ∂β = Σ dy, ∂γ = Σ dy·x̂, ∂x = ((dy − ∂β/n) − x̂·(∂γ/n))·(γ·r) (Ioffe & Szegedy 2015 Sec. 3).
  *
@@ -16,6 +18,7 @@ import { tf } from '../tf.js';
 
 export const BN_MOMENTS_KERNEL = 'CvglBnMoments';
 export const BN_GRAD_KERNEL = 'CvglBnGrad';
+export const SCALE_SHIFT_KERNEL = 'CvglScaleShift';
 
 const fused = (name: string, ...ts: tf.Tensor[]) => ts.every((t) => t.dtype === 'float32') && Boolean(tf.getKernel(name, tf.getBackend()));
 
@@ -51,4 +54,15 @@ export function batchNormGradOps(dy: tf.Tensor4D, x: tf.Tensor4D, mean: tf.Tenso
     const dx = tf.mul(tf.sub(tf.sub(dy, tf.div(dBeta, n)), tf.mul(xhat, tf.div(dGamma, n))), tf.mul(gamma, r));
     return [dx, dGamma, dBeta] as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
   });
+}
+
+/** x·scale + shift with [C] vectors (tf.add(tf.mul(x, scale), shift)); not differentiable on the fused path. */
+export function scaleShift(x: tf.Tensor4D, scale: tf.Tensor1D, shift: tf.Tensor1D): tf.Tensor4D {
+  if (fused(SCALE_SHIFT_KERNEL, x, scale, shift)) return tf.engine().runKernel(SCALE_SHIFT_KERNEL, { x, scale, shift }) as tf.Tensor4D;
+  return scaleShiftOps(x, scale, shift);
+}
+
+/** `scaleShift` as tfjs ops on any backend (the reference of the fused kernel). */
+export function scaleShiftOps(x: tf.Tensor4D, scale: tf.Tensor1D, shift: tf.Tensor1D): tf.Tensor4D {
+  return tf.add(tf.mul(x, scale), shift) as tf.Tensor4D;
 }
