@@ -16,6 +16,12 @@
 //                                    gradient, a = dy, b = x, same size); dims (Int32Array, 3):
 //                                    outer inner small (0: b is [inner], 1: a is [inner])
 //   maxPoolGrad(x, dy, dx, dims)     dims (Int32Array, 14): N H W C OH OW fh fw sh sw dh dw top left
+//   scaleShift(x, scale, shift, out, dims)   out = x·scale + shift per channel (BatchNorm's value);
+//                                    dims (Int32Array, 2): rows cols
+//   bnMoments(x, mean, variance, dims)   BatchNorm's batch mean and biased variance over the rows
+//                                    of x [rows, cols]; dims (Int32Array, 2): rows cols
+//   bnGrad(dy, x, mean, r, gamma, dx, dGamma, dBeta, dims)   training BatchNorm's gradient;
+//                                    dims (Int32Array, 3): rows cols n
 //   setThreads(n), threads(), version()
 #include <node_api.h>
 #include <omp.h>
@@ -383,6 +389,185 @@ napi_value SumLeading(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/**
+ * BatchNorm's batch moments over the leading axes of x [rows, cols] (tf.moments(x, [0, 1, 2]) of
+ * an NHWC map) with the float32 operations, in their order, of the kernels they replace (the
+ * addon's Mean, Sub, Square, Mean): mean[c] = (Σ_r x[r,c]) / rows and
+ * var[c] = (Σ_r (x[r,c] − mean[c])²) / rows, each sum from row 0 down. Two passes over x where
+ * tfjs makes five and two temporaries of x's size.
+ */
+napi_value BnMoments(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 4) {
+    throwError(env, "bnMoments(x, mean, variance, dims) takes 4 arguments");
+    return nullptr;
+  }
+  ArrayArgs a;  // a = x, b = mean, out = variance
+  if (!getArrayArgs(env, args, 0, 2, "bnMoments", a)) return nullptr;
+  const int64_t rows = a.d[0], cols = a.d[1];
+  if (rows < 1 || cols < 1 || a.na != size_t(rows * cols) || a.nb != size_t(cols) || a.nout != size_t(cols)) {
+    throwError(env, "bnMoments: x must hold rows*cols values, mean and variance cols");
+    return nullptr;
+  }
+  const float* x = a.a;
+  float* mean = a.b;
+  float* var = a.out;
+  const float nf = float(rows);
+  const int64_t block = 64, blocks = (cols + block - 1) / block;
+#pragma omp parallel for schedule(static) if (a.na >= kParallelMin && blocks > 1)
+  for (int64_t b = 0; b < blocks; b++) {
+    const int64_t c0 = b * block, w = std::min(cols, c0 + block) - c0;
+    float acc[64];
+    for (int64_t c = 0; c < w; c++) acc[c] = x[c0 + c];
+    for (int64_t r = 1; r < rows; r++) {
+      const float* row = x + r * cols + c0;
+      for (int64_t c = 0; c < w; c++) acc[c] += row[c];
+    }
+    float m[64];
+    for (int64_t c = 0; c < w; c++) m[c] = mean[c0 + c] = acc[c] / nf;
+    for (int64_t c = 0; c < w; c++) {
+      const float d = x[c0 + c] - m[c];
+      acc[c] = d * d;
+    }
+    for (int64_t r = 1; r < rows; r++) {
+      const float* row = x + r * cols + c0;
+      for (int64_t c = 0; c < w; c++) {
+        const float d = row[c] - m[c];
+        acc[c] += d * d;
+      }
+    }
+    for (int64_t c = 0; c < w; c++) var[c0 + c] = acc[c] / nf;
+  }
+  return nullptr;
+}
+
+/**
+ * The gradient of training-mode BatchNorm (lib/engine/kernels/batch_norm.ts) with the float32
+ * operations, in their order, of its tfjs ops: x̂ = (x − μ)·r, ∂β = Σ_r dy, ∂γ = Σ_r dy·x̂ (sums
+ * from row 0 down), ∂x = ((dy − ∂β/n) − x̂·(∂γ/n))·(γ·r). Two passes over x and dy where tfjs
+ * makes nine, and no temporaries of their size.
+ * bnGrad(dy, x, mean, r, gamma, dx, dGamma, dBeta, dims [rows, cols, n]).
+ */
+napi_value BnGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value args[9];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 9) {
+    throwError(env, "bnGrad(dy, x, mean, r, gamma, dx, dGamma, dBeta, dims) takes 9 arguments");
+    return nullptr;
+  }
+  const char* names[8] = {"dy", "x", "mean", "r", "gamma", "dx", "dGamma", "dBeta"};
+  float* p[8];
+  size_t len[8];
+  for (int i = 0; i < 8; i++)
+    if (!getF32(env, args[i], &p[i], &len[i], names[i])) return nullptr;
+  int32_t* d;
+  size_t nd = 0;
+  if (!getI32(env, args[8], &d, &nd, "dims")) return nullptr;
+  if (nd != 3 || d[0] < 1 || d[1] < 1 || d[2] < 1) {
+    throwError(env, "bnGrad: dims must be [rows, cols, n]");
+    return nullptr;
+  }
+  const int64_t rows = d[0], cols = d[1];
+  const size_t big = size_t(rows * cols);
+  if (len[0] != big || len[1] != big || len[5] != big || len[2] != size_t(cols) || len[3] != size_t(cols) || len[4] != size_t(cols) ||
+      len[6] != size_t(cols) || len[7] != size_t(cols)) {
+    throwError(env, "bnGrad: dy, x and dx must hold rows*cols values, mean, r, gamma, dGamma and dBeta cols");
+    return nullptr;
+  }
+  const float *dy = p[0], *x = p[1], *mean = p[2], *rr = p[3], *gamma = p[4];
+  float *dx = p[5], *dGamma = p[6], *dBeta = p[7];
+  const float nf = float(d[2]);
+  const int64_t block = 64, blocks = (cols + block - 1) / block;
+#pragma omp parallel for schedule(static) if (big >= kParallelMin && blocks > 1)
+  for (int64_t b = 0; b < blocks; b++) {
+    const int64_t c0 = b * block, w = std::min(cols, c0 + block) - c0;
+    float sb[64], sg[64];
+    for (int64_t c = 0; c < w; c++) {
+      const float xh = (x[c0 + c] - mean[c0 + c]) * rr[c0 + c];
+      sb[c] = dy[c0 + c];
+      sg[c] = dy[c0 + c] * xh;
+    }
+    for (int64_t r = 1; r < rows; r++) {
+      const float* g = dy + r * cols + c0;
+      const float* v = x + r * cols + c0;
+      for (int64_t c = 0; c < w; c++) {
+        const float xh = (v[c] - mean[c0 + c]) * rr[c0 + c];
+        sb[c] += g[c];
+        sg[c] += g[c] * xh;
+      }
+    }
+    for (int64_t c = 0; c < w; c++) {
+      dBeta[c0 + c] = sb[c];
+      dGamma[c0 + c] = sg[c];
+    }
+  }
+  std::vector<float> dbn(cols), gdn(cols), gr(cols);
+  for (int64_t c = 0; c < cols; c++) {
+    dbn[c] = dBeta[c] / nf;
+    gdn[c] = dGamma[c] / nf;
+    gr[c] = gamma[c] * rr[c];
+  }
+#pragma omp parallel for schedule(static) if (big >= kParallelMin)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* g = dy + r * cols;
+    const float* v = x + r * cols;
+    float* o = dx + r * cols;
+    for (int64_t c = 0; c < cols; c++) {
+      const float xh = (v[c] - mean[c]) * rr[c];
+      o[c] = ((g[c] - dbn[c]) - xh * gdn[c]) * gr[c];
+    }
+  }
+  return nullptr;
+}
+
+/**
+ * scaleShift(x, scale, shift, out, dims [rows, cols]): out[r,c] = x[r,c]·scale[c] + shift[c], a
+ * product then a sum, each rounded to float32 (no fused multiply-add), as tfjs' Multiply then Add
+ * of a per-channel vector give it: BatchNorm's forward value in one pass instead of two.
+ */
+napi_value ScaleShift(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc != 5) {
+    throwError(env, "scaleShift(x, scale, shift, out, dims) takes 5 arguments");
+    return nullptr;
+  }
+  const char* names[4] = {"x", "scale", "shift", "out"};
+  float* p[4];
+  size_t len[4];
+  for (int i = 0; i < 4; i++)
+    if (!getF32(env, args[i], &p[i], &len[i], names[i])) return nullptr;
+  int32_t* d;
+  size_t nd = 0;
+  if (!getI32(env, args[4], &d, &nd, "dims")) return nullptr;
+  if (nd != 2 || d[0] < 1 || d[1] < 1) {
+    throwError(env, "scaleShift: dims must be [rows, cols]");
+    return nullptr;
+  }
+  const int64_t rows = d[0], cols = d[1];
+  const size_t big = size_t(rows * cols);
+  if (len[0] != big || len[3] != big || len[1] != size_t(cols) || len[2] != size_t(cols)) {
+    throwError(env, "scaleShift: x and out must hold rows*cols values, scale and shift cols");
+    return nullptr;
+  }
+  const float *x = p[0], *sc = p[1], *sh = p[2];
+  float* out = p[3];
+#pragma omp parallel for schedule(static) if (big >= kParallelMin)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* v = x + r * cols;
+    float* o = out + r * cols;
+    for (int64_t c = 0; c < cols; c++) {
+      const float prod = v[c] * sc[c];
+      o[c] = prod + sh[c];
+    }
+  }
+  return nullptr;
+}
+
 template <typename Op>
 void broadcastRows(const float* a, const float* b, float* out, int64_t outer, int64_t inner, bool smallA, Op op) {
   const bool par = size_t(outer * inner) >= kParallelMin;
@@ -557,6 +742,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sumLeading", nullptr, SumLeading, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scaleShift", nullptr, ScaleShift, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bnMoments", nullptr, BnMoments, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bnGrad", nullptr, BnGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

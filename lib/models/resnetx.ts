@@ -39,6 +39,7 @@
  */
 import { tf } from '../engine/tf.js';
 import { rng as globalRng, type Rng } from '../engine/rng.js';
+import { batchMoments, batchNormGrad, scaleShift } from '../engine/kernels/batch_norm.js';
 import { param } from '../nn/param.js';
 
 /** Keras `BatchNormalization` defaults. */
@@ -144,17 +145,18 @@ export interface BatchNormVars {
  * Sec. 3): with x̂ = (x − μ_B)·r, r = 1/√(σ²_B + ε) and N values per channel,
  *   ∂β = Σ dy,  ∂γ = Σ dy·x̂,  ∂x = γ·r·(dy − ∂β/N − x̂·∂γ/N).
  * Autodiff through the written-out moments takes ~80 kernels per layer (ResNetX has 53 per
- * branch, and at quick size a step is dispatch-bound); this takes ~10. The moving statistics are
+ * branch); this takes ~10, and on the native backend the moments, the value and the gradient
+ * are one kernel each (lib/engine/kernels/batch_norm.ts, same numbers). The moving statistics are
  * updated as a side effect of the forward pass, outside the gradient.
  */
 function batchNormTraining(x: tf.Tensor4D, bn: BatchNormVars, momentum: number): tf.Tensor4D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xx, gamma, beta] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
     const save = args[3] as tf.GradSaveFunc;
-    const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+    const { mean, variance } = batchMoments(xx);
     const r = tf.rsqrt(tf.add(variance, BN_EPSILON));
     const scale = tf.mul(r, gamma);
-    const value = tf.add(tf.mul(xx, scale), tf.sub(beta, tf.mul(mean, scale)));
+    const value = scaleShift(xx, scale as tf.Tensor1D, tf.sub(beta, tf.mul(mean, scale)) as tf.Tensor1D);
     if (momentum !== 1) {
       bn.movingMean.assign(tf.add(tf.mul(bn.movingMean, momentum), tf.mul(mean, 1 - momentum)));
       bn.movingVariance.assign(tf.add(tf.mul(bn.movingVariance, momentum), tf.mul(variance, 1 - momentum)));
@@ -163,13 +165,8 @@ function batchNormTraining(x: tf.Tensor4D, bn: BatchNormVars, momentum: number):
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sm, sr, sg] = saved as [tf.Tensor4D, tf.Tensor, tf.Tensor, tf.Tensor];
-        const n = dy.size / dy.shape[3]!;
-        const xhat = tf.mul(tf.sub(sx, sm), sr);
-        const dBeta = tf.sum(dy, [0, 1, 2]);
-        const dGamma = tf.sum(tf.mul(dy, xhat), [0, 1, 2]);
-        const dx = tf.mul(tf.sub(tf.sub(dy, tf.div(dBeta, n)), tf.mul(xhat, tf.div(dGamma, n))), tf.mul(sg, sr));
-        return [dx, dGamma, dBeta];
+        const [sx, sm, sr, sg] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        return batchNormGrad(dy as tf.Tensor4D, sx, sm, sr, sg);
       },
     };
   });

@@ -2,13 +2,14 @@
  * The `native` backend (oneDNN convolutions and matmuls on the wasm heap) against `cpu`: values
  * and gradients, max relative error max|a − b| / max(max|b|, 1e-12) below 1e-4 (the bound of
  * grad_parity.test.ts). Every kernel native replaces — Conv2D, Conv2DBackpropInput,
- * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad, broadcast Add/Sub/Mul/Div, ReLU's gradient — over strides, paddings, dilations, odd sizes and batch
+ * Conv2DBackpropFilter, BatchMatMul, Sum over leading axes, MaxPoolGrad, Mean over leading axes (bit for bit wasm's), the fused BatchNorm moments and gradient (bit for bit the tfjs ops), broadcast Add/Sub/Mul/Div, ReLU's gradient — over strides, paddings, dilations, odd sizes and batch
  * sizes 1 and 3; plus a small VGG-like net end to end. Required under CI; locally a missing
  * addon skips these with a warning (npm run setup:system && npm run build:native).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, probeBackends, tf } from '../../lib/engine/index.js';
 import { nativeCalls } from '../../lib/engine/backends/native.js';
+import { BN_GRAD_KERNEL, BN_MOMENTS_KERNEL, SCALE_SHIFT_KERNEL, batchMoments, batchMomentsOps, batchNormGrad, batchNormGradOps, scaleShift, scaleShiftOps } from '../../lib/engine/kernels/batch_norm.js';
 import { requireInCi } from '../ci_requirements.js';
 import { ErrorLog, expectWithin, parity, randn, randu, useBackend, type ArrayInput, type ScalarFn } from './parity_helpers.js';
 
@@ -234,6 +235,71 @@ describe(`native vs cpu (${available ? status.device : 'unavailable'})`, () => {
     );
     // the loss's full sum and non-leading axes go to wasm; leading ones to the addon
     expect(runs > 0).toBe(leading);
+  });
+
+  // BatchNorm's moments are Means over N, H, W: the addon's column sums then a float32 division,
+  // the same numbers as wasm's Mean (which transposes first) bit for bit, so runs do not change
+  it.skipIf(!available).each([
+    { shape: [32, 9, 36, 16], axis: [0, 1, 2], keepDims: false },
+    { shape: [4, 5, 7, 3], axis: [0, 1, 2], keepDims: true },
+    { shape: [257, 130], axis: 0, keepDims: false },
+    { shape: [3, 5, 7, 4], axis: [1, 2], keepDims: false },
+  ])('mean over axes $axis of [$shape] keepDims $keepDims is wasm\'s, bit for bit', async ({ shape, axis, keepDims }) => {
+    const r = new Rng(7 + shape.length);
+    const x = randn(r, 'x', shape);
+    const mean = async (backend: 'wasm' | 'native') => {
+      await useBackend(backend);
+      const t = tf.tensor(x.data, shape);
+      const y = tf.mean(t, axis, keepDims);
+      const out = { shape: y.shape, bits: Array.from(new Uint32Array((await y.data()).slice().buffer)) };
+      tf.dispose([t, y]);
+      return out;
+    };
+    const ref = await mean('wasm');
+    const runs = await nativeRuns('Mean', async () => {
+      expect(await mean('native')).toEqual(ref);
+    });
+    expect(runs > 0).toBe(axis !== undefined && Array.isArray(axis) ? axis[0] === 0 : axis === 0);
+  });
+
+  // training BatchNorm's moments, value (x·s + t) and gradient, one addon kernel each (ResNetX, GeoCapsNet): the
+  // same float32 numbers as the tfjs ops they replace on this backend, so runs do not change;
+  // several column blocks (C > 64), one row, > 2^15 values (threads)
+  it.skipIf(!available).each([
+    { shape: [32, 9, 36, 16] },
+    { shape: [2, 3, 5, 130] },
+    { shape: [1, 1, 1, 7] },
+    { shape: [3, 4, 4, 64] },
+  ])('fused BatchNorm moments, value and gradient of [$shape] are the tfjs ops\' bit for bit', async ({ shape }) => {
+    await useBackend('native');
+    const r = new Rng(shape[3]! * 31 + shape[0]!);
+    const c = shape[3]!;
+    const [x, dy] = [randn(r, 'x', shape, 3), randn(r, 'dy', shape)].map((i) => tf.tensor4d(i.data, shape as [number, number, number, number])) as [tf.Tensor4D, tf.Tensor4D];
+    const gamma = tf.tensor1d(randn(r, 'g', [c]).data);
+    const bits = async (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => ({ shape: t.shape, bits: Array.from(new Uint32Array((await t.data()).slice().buffer)) })));
+    const both = async (fusedRun: boolean) => {
+      const m = fusedRun ? batchMoments(x) : batchMomentsOps(x);
+      const rs = tf.rsqrt(tf.add(m.variance, 1e-3)) as tf.Tensor1D;
+      const g = fusedRun ? batchNormGrad(dy, x, m.mean, rs, gamma) : batchNormGradOps(dy, x, m.mean, rs, gamma);
+      const shift = tf.neg(m.mean) as tf.Tensor1D;
+      const y = fusedRun ? scaleShift(x, rs, shift) : scaleShiftOps(x, rs, shift);
+      const out = await bits([m.mean, m.variance, ...g, y]);
+      tf.dispose([m.mean, m.variance, rs, ...g, shift, y]);
+      return out;
+    };
+    const ref = await both(false);
+    const runs = await nativeRuns(BN_MOMENTS_KERNEL, async () => {
+      const grads = await nativeRuns(BN_GRAD_KERNEL, async () => {
+        const got = await both(true);
+        // per output: its shape and how many values differ in any bit (a short message, not a diff of 10^5 values)
+        const differing = (a: typeof ref) => a.map((o, i) => ({ shape: o.shape, differ: o.bits.filter((b, j) => b !== ref[i]!.bits[j]).length }));
+        expect(differing(got)).toEqual(ref.map((o) => ({ shape: o.shape, differ: 0 })));
+      });
+      expect(grads).toBe(1);
+      expect(nativeCalls[SCALE_SHIFT_KERNEL] ?? 0).toBeGreaterThan(0);
+    });
+    expect(runs).toBe(1);
+    tf.dispose([x, dy, gamma]);
   });
 
   // the addon's MaxPoolGrad: the first maximum of each window gets dy (cpu's rule), overlapping

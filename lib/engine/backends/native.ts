@@ -16,6 +16,7 @@ import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-co
 import { tf } from '../tf.js';
 import { pair } from '../kernels/kernel_call.js';
 import { RELU_GRAD_KERNEL } from '../kernels/relu_grad.js';
+import { BN_GRAD_KERNEL, BN_MOMENTS_KERNEL, SCALE_SHIFT_KERNEL } from '../kernels/batch_norm.js';
 import { startWasm } from './wasm.js';
 
 const require = createRequire(import.meta.url);
@@ -27,6 +28,10 @@ export interface NativeAddon {
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, outP: Float32Array, outM: Float32Array, outV: Float32Array, h: Float32Array): void;
   sumLeading(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  /** Absent from an addon built before it (rebuild with npm run build:native): tfjs ops then. */
+  bnMoments?(x: Float32Array, mean: Float32Array, variance: Float32Array, dims: Int32Array): void;
+  scaleShift?(x: Float32Array, scale: Float32Array, shift: Float32Array, out: Float32Array, dims: Int32Array): void;
+  bnGrad?(dy: Float32Array, x: Float32Array, mean: Float32Array, r: Float32Array, gamma: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, dims: Int32Array): void;
   binary(op: 0 | 1 | 2 | 3 | 4, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   setThreads(n: number): void;
   threads(): number;
@@ -225,6 +230,25 @@ function nativeKernels(nat: NativeAddon): KernelConfig[] {
       nat.sumLeading(heap(b, x!), heap(b, out), new Int32Array([rows, cols]));
       return out;
     }),
+    // BatchNorm's batch moments (tf.moments over N, H, W): wasm transposes x to put the reduced
+    // axes last first, a quarter of a GeoCapsNet step at quick size. The addon's column sums
+    // add the rows in the order wasm's Mean adds the transposed values (from 0, row by row), and
+    // the quotient is wasm's `sum / reduce_size` (a float32 division: the double quotient
+    // rounded to float32 is the same number), so the result is bit for bit wasm's.
+    kernel('Mean', ({ x }, b, attrs) => {
+      if (!f32(x!)) return null;
+      const k = leadingAxes(attrs.axis as number | number[], x!.shape.length);
+      if (!k) return null;
+      const rows = x!.shape.slice(0, k).reduce((p, q) => p * q, 1);
+      const kept = x!.shape.slice(k);
+      const cols = kept.reduce((p, q) => p * q, 1);
+      if (rows === 0 || cols === 0) return null;
+      const out = b.makeOutput(attrs.keepDims ? [...x!.shape.slice(0, k).map(() => 1), ...kept] : kept, 'float32');
+      const o = heap(b, out);
+      nat.sumLeading(heap(b, x!), o, new Int32Array([rows, cols]));
+      for (let c = 0; c < cols; c++) o[c] = o[c]! / rows;
+      return out;
+    }),
     // the semantics of lib/engine/kernels/max_pool_grad.ts (tfjs cpu), multithreaded
     kernel('MaxPoolGrad', ({ dy, input }, b, attrs) => {
       if (!f32(dy!, input!)) return null;
@@ -268,6 +292,62 @@ function reluGradKernel(nat: NativeAddon): KernelConfig {
   };
 }
 
+/** lib/engine/kernels/batch_norm.ts' fused kernels (none when the addon predates them). */
+function batchNormKernels(nat: NativeAddon): KernelConfig[] {
+  const { bnMoments, bnGrad, scaleShift } = nat;
+  if (!bnMoments || !bnGrad || !scaleShift) return [];
+  const channels = (t: TensorInfo) => t.shape[t.shape.length - 1]!;
+  const rowsOf = (t: TensorInfo) => t.shape.slice(0, -1).reduce((p, q) => p * q, 1);
+  const check = (name: string, ok: boolean) => {
+    if (!ok) throw new Error(`${name}: float32 [N, H, W, C] maps with per-channel [C] vectors expected`);
+  };
+  return [
+    {
+      kernelName: BN_MOMENTS_KERNEL,
+      backendName: 'native',
+      kernelFunc: ({ inputs, backend }) => {
+        const b = backend as unknown as Backend;
+        const { x } = inputs as { x: TensorInfo };
+        check(BN_MOMENTS_KERNEL, x.dtype === 'float32' && x.shape.length === 4 && rowsOf(x) > 0 && channels(x) > 0);
+        const c = channels(x);
+        const outs = [b.makeOutput([c], 'float32'), b.makeOutput([c], 'float32')];
+        bnMoments.call(nat, heap(b, x), heap(b, outs[0]!), heap(b, outs[1]!), new Int32Array([rowsOf(x), c]));
+        counted(BN_MOMENTS_KERNEL);
+        return outs;
+      },
+    },
+    {
+      kernelName: SCALE_SHIFT_KERNEL,
+      backendName: 'native',
+      kernelFunc: ({ inputs, backend }) => {
+        const b = backend as unknown as Backend;
+        const { x, scale, shift } = inputs as Record<'x' | 'scale' | 'shift', TensorInfo>;
+        const c = channels(x);
+        check(SCALE_SHIFT_KERNEL, [x, scale, shift].every((t) => t.dtype === 'float32') && x.shape.length === 4 && [scale, shift].every((t) => t.shape.length === 1 && t.shape[0] === c) && rowsOf(x) > 0 && c > 0);
+        const out = b.makeOutput(x.shape, 'float32');
+        scaleShift.call(nat, heap(b, x), heap(b, scale), heap(b, shift), heap(b, out), new Int32Array([rowsOf(x), c]));
+        counted(SCALE_SHIFT_KERNEL);
+        return out;
+      },
+    },
+    {
+      kernelName: BN_GRAD_KERNEL,
+      backendName: 'native',
+      kernelFunc: ({ inputs, backend }) => {
+        const b = backend as unknown as Backend;
+        const { dy, x, mean, r, gamma } = inputs as Record<'dy' | 'x' | 'mean' | 'r' | 'gamma', TensorInfo>;
+        const c = channels(x);
+        check(BN_GRAD_KERNEL, [dy, x, mean, r, gamma].every((t) => t.dtype === 'float32') && x.shape.length === 4 && dy.shape.join() === x.shape.join() && [mean, r, gamma].every((t) => t.shape.length === 1 && t.shape[0] === c) && rowsOf(x) > 0 && c > 0);
+        const outs = [b.makeOutput(x.shape, 'float32'), b.makeOutput([c], 'float32'), b.makeOutput([c], 'float32')];
+        const rows = rowsOf(x);
+        bnGrad.call(nat, heap(b, dy), heap(b, x), heap(b, mean), heap(b, r), heap(b, gamma), heap(b, outs[0]!), heap(b, outs[1]!), heap(b, outs[2]!), new Int32Array([rows, c, rows]));
+        counted(BN_GRAD_KERNEL);
+        return outs;
+      },
+    },
+  ];
+}
+
 function adamKernel(nat: NativeAddon): KernelConfig {
   return {
     kernelName: ADAM_KERNEL,
@@ -287,7 +367,7 @@ function adamKernel(nat: NativeAddon): KernelConfig {
   };
 }
 
-export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'Sum', 'MaxPoolGrad', 'Identity', 'Add', 'Sub', 'Multiply', 'RealDiv'] as const;
+export const NATIVE_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', 'Sum', 'Mean', 'MaxPoolGrad', 'Identity', 'Add', 'Sub', 'Multiply', 'RealDiv'] as const;
 
 let started: { threads: number; version: string } | null = null;
 
@@ -309,7 +389,7 @@ export async function startNative(threads: number): Promise<{ threads: number; v
     for (const k of tf.getKernelsForBackend('wasm')) {
       if (!ours.has(k.kernelName)) tf.registerKernel({ ...k, backendName: 'native' });
     }
-    for (const k of [...nativeKernels(nat), adamKernel(nat), reluGradKernel(nat)]) {
+    for (const k of [...nativeKernels(nat), adamKernel(nat), reluGradKernel(nat), ...batchNormKernels(nat)]) {
       if (!skip.has(k.kernelName)) tf.registerKernel(k);
     }
   }
