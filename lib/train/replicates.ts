@@ -27,6 +27,8 @@ export interface ExperimentReplicates {
   perQuery?: Record<string, number[][]>;
   /** Per replicate, its scalar metrics (recalls in percent, L_uniform, …) as the results hold them. */
   metrics: Record<string, number>[];
+  /** Per replicate, seconds of training and evaluation (for a reader; never in a claim). */
+  seconds?: number[];
 }
 
 /** Experiment id → its replicates. */

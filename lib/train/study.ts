@@ -102,6 +102,8 @@ export interface StudyResult {
   results: ReproducedResults;
   /** Where each run's backbones started, by experiment id (`initNote`), for the report's `init`. */
   init: Record<string, string>;
+  /** Each row's config as its first seed ran it (the others differ only in `seed`), for the report's `configs`. */
+  configs: Record<string, TrainConfig>;
   seconds: number;
 }
 
@@ -194,12 +196,12 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
   const replicates: ReplicateResults = {};
   for (const id of ids) {
     const rs = allRuns.filter((r) => r.id === id);
-    if (rs.length) replicates[id] = { seeds: rs.map((r) => r.seed), ranks: rs.map((r) => Array.from(r.ranks)), metrics: rs.map(metricsOf) };
+    if (rs.length) replicates[id] = { seeds: rs.map((r) => r.seed), ranks: rs.map((r) => Array.from(r.ranks)), metrics: rs.map(metricsOf), seconds: rs.map((r) => r.seconds) };
   }
   const results: ReproducedResults = Object.fromEntries(Object.entries(replicates).map(([id, rep]) => [id, meanMetrics(rep.metrics)]));
   // the base seed's run of each row (or its first replicate that did not diverge)
   const runs = ids.flatMap((id) => allRuns.find((r) => r.id === id) ?? []);
-  return { runs, allRuns, replicates, results, init: Object.fromEntries(runs.map((r) => [r.id, r.init])), diverged, seconds: (performance.now() - t0) / 1000 };
+  return { runs, allRuns, replicates, results, init: Object.fromEntries(runs.map((r) => [r.id, r.init])), configs: Object.fromEntries(runs.map((r) => [r.id, r.config])), diverged, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Optimizer steps of a whole run (for the time estimate): batches per epoch × epochs. */

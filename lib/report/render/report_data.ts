@@ -59,6 +59,8 @@ export interface RunRecord {
   init: string | null;
   /** Seeds of the replicates (empty: one run, no replicates recorded). */
   seeds: number[];
+  /** Per replicate, seconds of training and evaluation (null: not recorded). */
+  seconds: number[] | null;
   /** Per replicate, its scalar metrics; without replicates the one set of results. */
   metrics: Record<string, number>[];
   /** The mean over replicates (what the tables show). */
@@ -110,6 +112,7 @@ export function buildReportData(input: Omit<ReportInput, 'title'> & { title?: st
         notes: b.notes ?? [],
         init: b.init?.[exp] ?? null,
         seeds: rep?.seeds ?? [],
+        seconds: rep?.seconds ?? null,
         metrics: rep?.metrics ?? [metrics],
         mean: metrics,
         queries: ranks?.length ? ranks[0]!.length : null,
