@@ -38,6 +38,8 @@ async function learn(id: string, epochs: number): Promise<StudyRun> {
   const lines: string[] = [];
   const r = await runStudy([id], {
     profile: 'quick',
+    // one seed: this test is about learning at all, not the claims' replicates
+    replicates: 1,
     dataDir: join(tmp, 'set'),
     workDir: join(tmp, id),
     log: (l) => lines.push(l),
