@@ -152,6 +152,19 @@ function leadingAxes(axis: number | number[], rank: number): number {
 
 function nativeKernels(nat: NativeAddon): KernelConfig[] {
   const f32 = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === 'float32');
+  /** x summed over its leading axes (`attrs.axis`, `keepDims`) by the addon's column sums, or null where it does not apply. */
+  const sumLeadingOf = (x: TensorInfo, b: Backend, attrs: NamedAttrMap): { out: TensorInfo; rows: number; cols: number } | null => {
+    if (!f32(x)) return null;
+    const k = leadingAxes(attrs.axis as number | number[], x.shape.length);
+    if (!k) return null;
+    const rows = x.shape.slice(0, k).reduce((p, q) => p * q, 1);
+    const kept = x.shape.slice(k);
+    const cols = kept.reduce((p, q) => p * q, 1);
+    if (rows === 0 || cols === 0) return null;
+    const out = b.makeOutput(attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept, 'float32');
+    nat.sumLeading(heap(b, x), heap(b, out), new Int32Array([rows, cols]));
+    return { out, rows, cols };
+  };
   return [
     kernel('Conv2D', ({ x, filter }, b, attrs) => {
       if (!nhwc(attrs) || !f32(x!, filter!)) return null;
@@ -218,36 +231,18 @@ function nativeKernels(nat: NativeAddon): KernelConfig[] {
       }),
     ),
     // a bias's gradient (dy summed over N, H, W): wasm would transpose dy first
-    kernel('Sum', ({ x }, b, attrs) => {
-      if (!f32(x!)) return null;
-      const k = leadingAxes(attrs.axis as number | number[], x!.shape.length);
-      if (!k) return null;
-      const rows = x!.shape.slice(0, k).reduce((p, q) => p * q, 1);
-      const kept = x!.shape.slice(k);
-      const cols = kept.reduce((p, q) => p * q, 1);
-      if (rows === 0 || cols === 0) return null;
-      const out = b.makeOutput(attrs.keepDims ? [...x!.shape.slice(0, k).map(() => 1), ...kept] : kept, 'float32');
-      nat.sumLeading(heap(b, x!), heap(b, out), new Int32Array([rows, cols]));
-      return out;
-    }),
+    kernel('Sum', ({ x }, b, attrs) => sumLeadingOf(x!, b, attrs)?.out ?? null),
     // BatchNorm's batch moments (tf.moments over N, H, W): wasm transposes x to put the reduced
     // axes last first, a quarter of a GeoCapsNet step at quick size. The addon's column sums
     // add the rows in the order wasm's Mean adds the transposed values (from 0, row by row), and
     // the quotient is wasm's `sum / reduce_size` (a float32 division: the double quotient
     // rounded to float32 is the same number), so the result is bit for bit wasm's.
     kernel('Mean', ({ x }, b, attrs) => {
-      if (!f32(x!)) return null;
-      const k = leadingAxes(attrs.axis as number | number[], x!.shape.length);
-      if (!k) return null;
-      const rows = x!.shape.slice(0, k).reduce((p, q) => p * q, 1);
-      const kept = x!.shape.slice(k);
-      const cols = kept.reduce((p, q) => p * q, 1);
-      if (rows === 0 || cols === 0) return null;
-      const out = b.makeOutput(attrs.keepDims ? [...x!.shape.slice(0, k).map(() => 1), ...kept] : kept, 'float32');
-      const o = heap(b, out);
-      nat.sumLeading(heap(b, x!), o, new Int32Array([rows, cols]));
-      for (let c = 0; c < cols; c++) o[c] = o[c]! / rows;
-      return out;
+      const r = sumLeadingOf(x!, b, attrs);
+      if (!r) return null;
+      const o = heap(b, r.out);
+      for (let c = 0; c < r.cols; c++) o[c] = o[c]! / r.rows;
+      return r.out;
     }),
     // the semantics of lib/engine/kernels/max_pool_grad.ts (tfjs cpu), multithreaded
     kernel('MaxPoolGrad', ({ dy, input }, b, attrs) => {
