@@ -16,7 +16,7 @@ import { comparePaired, type PairedComparison } from '../eval/paired_bootstrap.j
 import { onePercentK } from '../eval/recall.js';
 import { exactVerdict, verdictOf, type Verdict } from '../eval/verdict.js';
 import type { ExperimentReplicates, ReplicateResults } from '../train/replicates.js';
-import { EXACT_METRICS, isGroup, partAdvantage, partsOf, resultOf, termsHold, type ClaimPart, type ClaimTerm } from './claim.js';
+import { EXACT_METRICS, partAdvantage, partsOf, resultOf, termsHold, termsVerdict, type ClaimPart } from './claim.js';
 import type { Claim, PublishedNumber, ReproducedResults } from './types.js';
 
 export type ClaimVerdict = Verdict | 'not run';
@@ -121,14 +121,16 @@ const mean = (rows: number[][]) => rows.reduce((s, r) => s + r.reduce((t, v) => 
 function evidenceOf(p: ClaimPart, input: AssessInput): PartEvidence {
   const margin = p.margin ?? 0, better = p.better ?? 'higher';
   const base = { label: partLabel(p), a: p.a, b: bName(p), metric: p.metric, margin, better };
-  const pointA = resultOf(input.results, p.a, p.metric);
-  const pointB = typeof p.b === 'string' ? resultOf(input.results, p.b, p.metric) : p.b.published;
+  const value = (e: string, m: string) => resultOf(input.results, e, m);
+  const pointA = value(p.a, p.metric);
+  const pointB = typeof p.b === 'string' ? value(p.b, p.metric) : p.b.published;
+  const pointEffect = partAdvantage(p, value);
   if (EXACT_METRICS.has(p.metric)) {
     const v = Number.isFinite(pointA) && Number.isFinite(pointB) ? exactVerdict(pointA, pointB, { direction: better, margin }) : { verdict: 'inconclusive' as const, reason: `${p.metric} missing` };
-    return { ...base, kind: 'exact', verdict: v.verdict, reason: v.reason, valueA: pointA, valueB: pointB, effect: partAdvantage(p, (e, m) => resultOf(input.results, e, m)) };
+    return { ...base, kind: 'exact', verdict: v.verdict, reason: v.reason, valueA: pointA, valueB: pointB, effect: pointEffect };
   }
   const kind = typeof p.b === 'string' ? ('paired' as const) : ('published' as const);
-  const undecided = (reason: string): PartEvidence => ({ ...base, kind, verdict: 'inconclusive', reason, valueA: pointA, valueB: pointB, effect: better === 'lower' ? pointB - pointA : pointA - pointB });
+  const undecided = (reason: string): PartEvidence => ({ ...base, kind, verdict: 'inconclusive', reason, valueA: pointA, valueB: pointB, effect: pointEffect });
   const ra = input.replicates?.[p.a];
   if (!ra) return undecided('no replicates recorded: one run decides nothing');
   let rows: { a: number[][]; b: number[][] };
@@ -150,20 +152,6 @@ function evidenceOf(p: ClaimPart, input: AssessInput): PartEvidence {
     ...base, kind, verdict: v.verdict, reason: v.reason, valueA: mean(rows.a), valueB: mean(rows.b),
     effect: c.diff, ci: c.ci, pABeatsB: c.pABeatsB, k: c.k, n: c.n, mde: c.mde,
   };
-}
-
-/** The verdict of a term tree from its parts' verdicts (consumed in `partsOf` order). */
-function termVerdict(terms: readonly ClaimTerm[], next: () => Verdict): Verdict {
-  const one = (t: ClaimTerm): Verdict => {
-    if (!isGroup(t)) return next();
-    const vs = t.of.map(one);
-    if (vs.filter((v) => v === 'supported').length >= t.atLeast) return 'supported';
-    if (vs.filter((v) => v === 'contradicted').length > t.of.length - t.atLeast) return 'contradicted';
-    return 'inconclusive';
-  };
-  const vs = terms.map(one);
-  if (vs.includes('contradicted')) return 'contradicted';
-  return vs.every((v) => v === 'supported') ? 'supported' : 'inconclusive';
 }
 
 /**
@@ -231,9 +219,9 @@ export function assessClaims(claims: readonly Claim[], input: AssessInput): Clai
     if (input.substitute && parts.some((p) => typeof p.b !== 'string' && !EXACT_METRICS.has(p.metric))) {
       return { ...head, verdict: 'not run', reason: "compares with another method's published number: needs the paper's own dataset, not a substitute", missing: [], parts: [] };
     }
-    const evidence = parts.map((p) => evidenceOf(p, input));
-    let i = 0;
-    const verdict = termVerdict(claim.terms, () => evidence[i++]!.verdict);
+    const byPart = new Map(parts.map((p) => [p, evidenceOf(p, input)]));
+    const evidence = [...byPart.values()];
+    const verdict = termsVerdict(claim.terms, (p) => byPart.get(p)!.verdict);
     const decisive = evidence.filter((e) => e.verdict === verdict);
     const reason =
       verdict === 'supported' ? `every comparison supported (${evidence.length})`

@@ -14,6 +14,7 @@
  * thresholds) in percent as the papers print them; `params` as a count; uniformity
  * (uniformGround/Satellite/All) as the value of L_uniform (lower = more uniform).
  */
+import type { Verdict } from '../eval/verdict.js';
 import type { ReproducedResults } from './types.js';
 
 export const RECALLS = ['r1', 'r5', 'r10', 'r1pct'] as const;
@@ -82,24 +83,30 @@ export function partAdvantage(p: ClaimPart, value: (exp: string, metric: string)
 }
 
 /**
+ * The verdict of a claim's terms from its comparisons' verdicts (`leaf`): a group is supported
+ * when at least `atLeast` of its terms are, contradicted when more than n − `atLeast` are, else
+ * inconclusive; the claim is the group of all its terms (every one supported, or one contradicted).
+ */
+export function termsVerdict(terms: readonly ClaimTerm[], leaf: (p: ClaimPart) => Verdict): Verdict {
+  const group = (of: readonly ClaimTerm[], atLeast: number): Verdict => {
+    const vs = of.map((t) => (isGroup(t) ? group(t.of, t.atLeast) : leaf(t)));
+    if (vs.filter((v) => v === 'supported').length >= atLeast) return 'supported';
+    if (vs.filter((v) => v === 'contradicted').length > of.length - atLeast) return 'contradicted';
+    return 'inconclusive';
+  };
+  return group(terms, terms.length);
+}
+
+/**
  * The terms on point values: true / false, or null when some value is missing (a group: null when
  * its missing terms could decide it).
  */
 export function termsHold(terms: readonly ClaimTerm[], value: (exp: string, metric: string) => number): boolean | null {
-  const one = (t: ClaimTerm): boolean | null => {
-    if (!isGroup(t)) {
-      const adv = partAdvantage(t, value);
-      return Number.isNaN(adv) ? null : adv > (t.margin ?? 0);
-    }
-    const vs = t.of.map(one);
-    const yes = vs.filter((v) => v === true).length, no = vs.filter((v) => v === false).length;
-    if (yes >= t.atLeast) return true;
-    if (no > t.of.length - t.atLeast) return false;
-    return null;
-  };
-  const vs = terms.map(one);
-  if (vs.some((v) => v === false)) return false;
-  return vs.every((v) => v === true) ? true : null;
+  const v = termsVerdict(terms, (p) => {
+    const adv = partAdvantage(p, value);
+    return Number.isNaN(adv) ? 'inconclusive' : adv > (p.margin ?? 0) ? 'supported' : 'contradicted';
+  });
+  return v === 'supported' ? true : v === 'contradicted' ? false : null;
 }
 
 /** The point check of a claim's terms on results (missing values fail): what a single run says. */

@@ -54,6 +54,11 @@ export function meanMetrics(metrics: ReadonlyArray<Record<string, number>>): Rec
   return Object.fromEntries(keys.map((k) => [k, metrics.reduce((s, m) => s + m[k]!, 0) / metrics.length]));
 }
 
+/** Each row's point values, the mean over its replicates (what a study's `results` hold). */
+export function replicateMeans(reps: ReplicateResults): Record<string, Record<string, number>> {
+  return Object.fromEntries(Object.entries(reps).map(([id, r]) => [id, meanMetrics(r.metrics)]));
+}
+
 /** Mean, standard deviation, smallest and largest value of a metric over replicates (for tables; K = 1: sd 0). */
 export function replicateSpread(values: readonly number[]): { mean: number; sd: number; min: number; max: number; k: number } {
   const k = values.length;

@@ -25,7 +25,7 @@ import type { EvalRecord } from './checkpoint.js';
 import { profileConfig, type ProfileName, type ProfileOptions } from './profiles.js';
 import { DivergedError, train } from './trainer.js';
 import { checkInit, initNote } from './init_weights.js';
-import { meanMetrics, replicateCount, replicateSeeds, type ReplicateResults } from './replicates.js';
+import { replicateCount, replicateMeans, replicateSeeds, type ReplicateResults } from './replicates.js';
 
 /**
  * Reproduced metrics by experiment id (a preset name, e.g. 'cvft.table1.full') and metric key, in
@@ -112,6 +112,13 @@ export function recallPercent(r: RecallSummary): Record<string, number> {
   return { r1: 100 * r.r1, r5: 100 * r.r5, r10: 100 * r.r10, r1pct: 100 * r.r1pct };
 }
 
+/** A run's metrics as the results hold them: recalls in percent, and L_uniform when it was measured. */
+export function runMetrics(r: StudyRun): Record<string, number> {
+  return {
+    ...recallPercent(r.recall), ...(r.uniformity ? { uniformGround: r.uniformity.ground, uniformSatellite: r.uniformity.satellite, uniformAll: r.uniformity.all } : {}),
+  };
+}
+
 const fmtTime = (s: number) => (s < 120 ? `${s.toFixed(1)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
 
 /** Trains and evaluates each experiment of `ids` under the profile; see the file comment. */
@@ -190,15 +197,12 @@ export async function runStudy(ids: string[], o: StudyOptions): Promise<StudyRes
       if (!(keep(id) && first)) r.model.dispose();
     }
   }
-  const metricsOf = (r: StudyRun): Record<string, number> => ({
-    ...recallPercent(r.recall), ...(r.uniformity ? { uniformGround: r.uniformity.ground, uniformSatellite: r.uniformity.satellite, uniformAll: r.uniformity.all } : {}),
-  });
   const replicates: ReplicateResults = {};
   for (const id of ids) {
     const rs = allRuns.filter((r) => r.id === id);
-    if (rs.length) replicates[id] = { seeds: rs.map((r) => r.seed), ranks: rs.map((r) => Array.from(r.ranks)), metrics: rs.map(metricsOf), seconds: rs.map((r) => r.seconds) };
+    if (rs.length) replicates[id] = { seeds: rs.map((r) => r.seed), ranks: rs.map((r) => Array.from(r.ranks)), metrics: rs.map(runMetrics), seconds: rs.map((r) => r.seconds) };
   }
-  const results: ReproducedResults = Object.fromEntries(Object.entries(replicates).map(([id, rep]) => [id, meanMetrics(rep.metrics)]));
+  const results = replicateMeans(replicates);
   // the base seed's run of each row (or its first replicate that did not diverge)
   const runs = ids.flatMap((id) => allRuns.find((r) => r.id === id) ?? []);
   return { runs, allRuns, replicates, results, init: Object.fromEntries(runs.map((r) => [r.id, r.init])), configs: Object.fromEntries(runs.map((r) => [r.id, r.config])), diverged, seconds: (performance.now() - t0) / 1000 };

@@ -55,8 +55,8 @@ import { ensureSynthetic, readSynthManifest, type SynthOptions } from '../../syn
 import { cloneConfig, type InitSource, type TrainConfig } from '../../train/config.js';
 import { branchImages, getPretrainPreset, pretrain, type PretrainBranch, type PretrainConfig } from '../../train/pretrain.js';
 import { checkProfile, profileConfig, profileSizes, type ProfileName, type ProfileSizes } from '../../train/profiles.js';
-import { meanMetrics, replicateCount, replicateSeeds, type ReplicateResults } from '../../train/replicates.js';
-import { recallPercent, runStudy, type ReproducedResults, type StudyOptions, type StudyResult, type StudyRun } from '../../train/study.js';
+import { replicateCount, replicateMeans, replicateSeeds, type ReplicateResults } from '../../train/replicates.js';
+import { runMetrics, runStudy, type ReproducedResults, type StudyOptions, type StudyResult, type StudyRun } from '../../train/study.js';
 import { loadInitWeights, train } from '../../train/trainer.js';
 import { getPreset } from '../presets.js';
 import { THESIS_NUMBERS } from './published.js';
@@ -572,7 +572,7 @@ export async function runThesisStudy(ids: string[], o: ThesisStudyOptions): Prom
       if (row.ranks) (x.ranks ??= []).push(row.ranks);
     }
   }
-  const results: ReproducedResults = Object.fromEntries(Object.entries(replicates).map(([id, x]) => [id, meanMetrics(x.metrics)]));
+  const results: ReproducedResults = replicateMeans(replicates);
   return {
     runs: first.runs,
     allRuns: done.flatMap((rep) => rep.runs),
@@ -649,7 +649,7 @@ async function runThesisReplicate(ids: string[], o: ThesisStudyOptions & { seed:
   const rows: ThesisReplicate['rows'] = {};
   for (const run of runs) {
     rows[run.id] = {
-      metrics: { ...recallPercent(run.recall), ...(run.uniformity ? { uniformGround: run.uniformity.ground, uniformSatellite: run.uniformity.satellite, uniformAll: run.uniformity.all } : {}) },
+      metrics: runMetrics(run),
       ranks: Array.from(run.ranks),
     };
   }
